@@ -1,0 +1,1 @@
+"""Mentoring Resource Guide pipeline: ingest → normalise → validate → export → handbook; check-links."""

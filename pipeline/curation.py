@@ -31,7 +31,7 @@ class CurationRecord:
     id: str
     match: str
     line: int
-    title: str
+    title: str | None = None
     creators: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     type: str | None = None
@@ -70,7 +70,7 @@ RECORD_KEYS = {
     "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
     "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "notes": str, "fix": list,
 }  # fmt: skip
-REQUIRED_KEYS = ("id", "match", "title", "sources")
+REQUIRED_KEYS = ("id", "match")
 DATASET_KEYS = {
     "name": str, "title": str, "version": str, "updated": dt.date, "license": str, "institution": str,
     "corrections": str, "description": str,

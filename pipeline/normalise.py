@@ -167,7 +167,7 @@ def resource_row(entry, record: CurationRecord | None, identifier: str, title_li
     if record:
         row.update(
             type=record.type or row["type"],
-            title=record.title,
+            title=record.title or row["title"],
             creators=list(record.creators),
             year=record.year,
             publisher=record.publisher,

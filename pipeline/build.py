@@ -1,0 +1,140 @@
+"""The build: every stage in order, then one atomic publish. The CLI is a thin layer over these functions."""
+
+import datetime as dt
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pandera.typing import DataFrame
+
+from pipeline import config, export
+from pipeline.curation import Curation, read_curation
+from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.ingest import Guide, read_guide
+from pipeline.normalise import Finding, normalise
+from pipeline.validate import findings_json, format_findings, validate_resources
+from schemas.resource import Resource
+
+log = logging.getLogger("mentor_guide")
+QUALITY_NAME = "data-quality.json"
+VALIDATION_REPORT = "validation-report.json"
+
+
+@dataclass(frozen=True)
+class Paths:
+    raw: Path = config.RAW_GUIDE
+    curation: Path = config.CURATION
+    out: Path = config.OUTPUT_DIR
+    processed: Path = config.PROCESSED_DIR
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the outputs are made from, checked."""
+
+    guide: Guide
+    curation: Curation
+    resources: DataFrame[Resource]
+    findings: list[Finding]
+    quality: dict = field(default_factory=dict)
+
+
+def build_date(curation: Curation) -> dt.datetime:
+    """The edition's date: SOURCE_DATE_EPOCH when set, else the curation file's `updated` date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except (ValueError, OverflowError):
+            raise PipelineError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds", hint="unset it or give an integer"
+            ) from None
+    updated = curation.dataset.updated
+    return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.timezone.utc)
+
+
+def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
+    """Ingest, normalise and validate; raises ValidationFailed with every schema problem."""
+    guide = read_guide(paths.raw)
+    curation = read_curation(paths.curation)
+    frame, findings = normalise(guide.entries, curation, strict=strict)
+    validated, problems = validate_resources(frame)
+    write_validation_report(paths.processed, findings_json(problems))
+    if problems:
+        raise ValidationFailed(
+            f"{len(problems)} schema problem{'s' if len(problems) > 1 else ''} in the normalised data; "
+            f"nothing was published:\n{format_findings(problems)}",
+            path=paths.curation,
+            hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
+        )
+    for finding in findings:
+        if finding.slug == "uncurated-entry":
+            log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
+    return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
+
+
+def write_validation_report(processed: Path, text: str) -> None:
+    try:
+        processed.mkdir(parents=True, exist_ok=True)
+        (processed / VALIDATION_REPORT).write_text(text, encoding="utf-8")
+    except OSError as error:
+        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, error.strerror)
+
+
+def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
+    """How complete the curated facts are, and what is missing or unconfirmed."""
+
+    def ids(mask) -> list[str]:
+        return resources.loc[mask, "id"].tolist()
+
+    return {
+        "entries": len(resources),
+        "curated": int(resources["curated"].sum()),
+        "with_url": int(resources["url"].notna().sum()),
+        "with_doi": int(resources["doi"].notna().sum()),
+        "with_creators": int(resources["creators"].map(bool).sum()),
+        "missing": {
+            "curation": ids(~resources["curated"]),
+            "url": ids(resources["url"].isna()),
+            "creators": ids(~resources["creators"].map(bool)),
+            "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
+        },
+        "unconfirmed": {row.id: row.notes for row in resources.itertuples() if isinstance(row.notes, str)},
+        "findings": [asdict(f) for f in findings],
+    }
+
+
+def format_quality(quality: dict) -> str:
+    total = quality["entries"]
+    lines = [
+        f"{total} resources: {quality['curated']} curated, {quality['with_url']} with a URL, "
+        f"{quality['with_doi']} with a DOI, {quality['with_creators']} with creators"
+    ]
+    for what, missing in quality["missing"].items():
+        if missing:
+            lines.append(f"  missing {what.replace('_', ' ')} ({len(missing)}): {', '.join(missing)}")
+    fragments = [f for f in quality["findings"] if f["slug"].startswith("dangling-fragment")]
+    for finding in fragments:
+        lines.append(f"  {finding['slug']}: {finding['entry']}: {finding['message']}")
+    return "\n".join(lines)
+
+
+def render_outputs(prepared: Prepared, created: dt.datetime, *, paper: str = "letter") -> dict[str, bytes]:
+    resources = prepared.resources
+    files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files[export.PACKAGE_NAME] = export.datapackage(
+        prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
+    )
+    files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def build(paths: Paths, *, strict: bool = False, paper: str = "letter") -> Prepared:
+    """The main job: raw guide + curation → every output, published together or not at all."""
+    prepared = prepare(paths, strict=strict)
+    files = render_outputs(prepared, build_date(prepared.curation), paper=paper)
+    export.publish(files, paths.out)
+    return prepared

@@ -1,0 +1,163 @@
+"""Stage 4: the validated table → CSV, JSON and a Frictionless data package; atomic publishing."""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from pandera.typing import DataFrame
+
+from pipeline.curation import DatasetInfo
+from pipeline.errors import PublishError
+from schemas.resource import Resource
+
+LIST_SEPARATOR = "; "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
+CSV_NAME, JSON_NAME, PACKAGE_NAME = "resources.csv", "resources.json", "datapackage.json"
+FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "int64": "integer", "bool": "boolean"}
+
+
+def list_columns() -> list[str]:
+    return [name for name, column in Resource.to_schema().columns.items() if (column.metadata or {}).get("list")]
+
+
+def plain_value(value):
+    """A cell as a JSON value: missing → None, numpy scalars → Python."""
+    if isinstance(value, list):
+        return value
+    if value is None or pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def records(resources: DataFrame[Resource]) -> list[dict]:
+    return [{key: plain_value(value) for key, value in row.items()} for row in resources.to_dict(orient="records")]
+
+
+def neutralise_formula(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def to_csv(resources: DataFrame[Resource]) -> bytes:
+    """RFC 4180 CSV (CRLF), UTF-8 with a byte-order mark so Excel reads it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(resources.columns)
+    for row in records(resources):
+        writer.writerow(neutralise_formula(csv_cell(value)) for value in row.values())
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_json(resources: DataFrame[Resource]) -> bytes:
+    return (json.dumps(records(resources), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def table_schema() -> dict:
+    """The Frictionless Table Schema of the Resource model, for the CSV (lists as '; '-joined strings)."""
+    fields = []
+    for name, column in Resource.to_schema().columns.items():
+        is_list = (column.metadata or {}).get("list", False)
+        field = {"name": name, "title": column.title, "description": column.description}
+        if is_list:
+            field["type"] = "string"
+            field["description"] += f" Items are joined with '{LIST_SEPARATOR}'."
+        else:
+            field["type"] = FRICTIONLESS_TYPES.get(str(column.dtype), "string")
+        constraints = {"required": True} if not column.nullable and not is_list else {}
+        if column.unique:
+            constraints["unique"] = True
+        for check in column.checks:
+            stats = check.statistics or {}
+            if "allowed_values" in stats:
+                constraints["enum"] = list(stats["allowed_values"])
+            if "pattern" in stats:
+                constraints["pattern"] = stats["pattern"].removeprefix("^").removesuffix("$")
+            if "min_value" in stats and field["type"] == "integer":
+                constraints["minimum"] = stats["min_value"]
+            if "max_value" in stats and field["type"] == "integer":
+                constraints["maximum"] = stats["max_value"]
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
+
+
+def file_facts(data: bytes) -> dict:
+    return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
+
+
+def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_title: str) -> bytes:
+    """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin."""
+    package = {
+        "profile": "data-package",
+        "name": info.name,
+        "title": info.title,
+        "description": info.description,
+        "version": info.version,
+        "created": created,
+        "licenses": [{"name": info.license, "path": f"https://spdx.org/licenses/{info.license}.html"}],
+        "sources": [
+            {"title": f"{guide_title} ({info.institution}), text capture data/raw/mentoring-resources.txt"},
+            {"title": "Curated facts: data/raw/curation.toml, each record citing where its facts were seen"},
+        ],
+        "resources": [
+            {
+                "name": "resources",
+                "path": CSV_NAME,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                **file_facts(files[CSV_NAME]),
+                "dialect": {"delimiter": ",", "lineTerminator": "\r\n", "header": True},
+                "schema": table_schema(),
+            },
+            {
+                "name": "resources-json",
+                "path": JSON_NAME,
+                "profile": "data-resource",
+                "format": "json",
+                "mediatype": "application/json",
+                "encoding": "utf-8",
+                **file_facts(files[JSON_NAME]),
+                "description": "The same records as resources.csv, in the same order and with the same fields; "
+                "list fields are JSON arrays and missing values are null.",
+            },
+        ],
+    }
+    return (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def publish(files: dict[str, bytes], out_dir: Path) -> None:
+    """Write every file aside, then move each into place: a failure leaves the previous outputs untouched."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    except OSError as error:
+        raise PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
+                           hint="check that the folder is writable or pass another with --out") from None  # fmt: skip
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        for name in files:
+            os.replace(staging / name, out_dir / name)
+    except OSError as error:
+        raise PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
+                           hint="free some space or pass another folder with --out") from None  # fmt: skip
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

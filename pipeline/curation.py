@@ -100,6 +100,9 @@ def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
         ) from None
     record_lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "[[resource]]"]
     problems: list[tuple[int, str]] = []
+    for key in document.keys() - {"dataset", "resource"}:
+        line = next((i + 1 for i, text_line in enumerate(text.splitlines()) if key in text_line), 1)
+        problems.append((line, f"unknown table {key!r}; the file holds [dataset] and [[resource]] tables"))
     dataset = parse_dataset(document.get("dataset"), text, problems)
     raw_records = document.get("resource", [])
     records = []

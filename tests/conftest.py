@@ -1,0 +1,55 @@
+"""Shared fixtures: the real raw guide and curation, and a way to run the CLI in-process."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline import config
+from pipeline.cli import main
+
+REAL_GUIDE = config.RAW_GUIDE
+REAL_CURATION = config.CURATION
+FIXTURES = Path(__file__).parent / "fixtures"
+DATASET_ONLY = """\
+[dataset]
+name = "test-guide"
+title = "Test guide"
+version = "0.1.0"
+updated = 2026-01-02
+license = "CC-BY-4.0"
+institution = "Test College"
+corrections = "the test suite"
+"""
+
+
+@dataclass
+class Run:
+    status: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run `mentor-guide ARGS` in this process; returns exit status, stdout and stderr."""
+
+    def run(*args: str) -> Run:
+        status = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Run(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def guide_text() -> str:
+    return REAL_GUIDE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def empty_curation(tmp_path) -> Path:
+    """A curation file with the dataset facts and no records."""
+    path = tmp_path / "curation.toml"
+    path.write_text(DATASET_ONLY, encoding="utf-8")
+    return path

@@ -90,14 +90,17 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
     def ids(mask) -> list[str]:
         return resources.loc[mask, "id"].tolist()
 
+    provisional = [f.entry for f in findings if f.slug == "provisional-title"]
     return {
         "entries": len(resources),
         "curated": int(resources["curated"].sum()),
+        "with_title": len(resources) - len(provisional),
         "with_url": int(resources["url"].notna().sum()),
         "with_doi": int(resources["doi"].notna().sum()),
         "with_creators": int(resources["creators"].map(bool).sum()),
         "missing": {
             "curation": ids(~resources["curated"]),
+            "title": provisional,
             "url": ids(resources["url"].isna()),
             "creators": ids(~resources["creators"].map(bool)),
             "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
@@ -110,7 +113,8 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
 def format_quality(quality: dict) -> str:
     total = quality["entries"]
     lines = [
-        f"{total} resources: {quality['curated']} curated, {quality['with_url']} with a URL, "
+        f"{total} resources: {quality['curated']} curated, {quality['with_title']} with a known title, "
+        f"{quality['with_url']} with a URL, "
         f"{quality['with_doi']} with a DOI, {quality['with_creators']} with creators"
     ]
     for what, missing in quality["missing"].items():

@@ -127,7 +127,10 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
         findings += fixed + removed
         if record is None:
             findings.append(Finding("uncurated-entry", identifier, entry.line_start,
-                                    f"no curation record; provisional title from the description ({entry.section} #{entry.position})"))  # fmt: skip
+                                    f"no curation record ({entry.section} #{entry.position})"))  # fmt: skip
+        if not (record and record.title) and not title_line:
+            findings.append(Finding("provisional-title", identifier, entry.line_start,
+                                    "title unknown: a provisional one is taken from the description"))  # fmt: skip
         rows.append(resource_row(entry, record, identifier, title_line, description))
     if strict:
         uncurated = [f for f in findings if f.slug == "uncurated-entry"]

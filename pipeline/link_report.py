@@ -1,0 +1,231 @@
+"""Link-check reports: results gathered once into LinkStats, then small pure formatters (Markdown, JSON, HTML)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pipeline.link_history import UrlState, Verdict, verdict
+from pipeline.links import LinkResult, LinkStatus
+
+FAIL_ON = ("never", "new", "any")
+MD_NAME, JSON_NAME, HTML_NAME = "link-report.md", "link-report.json", "link-report.html"
+SECTIONS = (  # (title, which rows), in the order a keeper reads them
+    ("Newly broken", lambda row: row.verdict is Verdict.NEW),
+    ("Still broken", lambda row: row.verdict is Verdict.STILL),
+    ("Failing, not yet confirmed", lambda row: row.verdict is Verdict.UNCONFIRMED),
+    ("Recovered", lambda row: row.verdict is Verdict.RECOVERED),
+    ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
+    ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
+)
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """The resource of the dataset that links to a URL."""
+
+    id: str
+    title: str
+    section: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One checked URL with its place in the alarm rules and the resources that use it."""
+
+    result: LinkResult
+    verdict: Verdict | None
+    failing_runs: int
+    broken_since: str | None
+    previous_failing_runs: int
+    resources: tuple[ResourceRef, ...]
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """Everything a report says, gathered once."""
+
+    checked_at: str
+    elapsed: float
+    confirm_after: int
+    fail_on: str
+    counts: dict[str, int]
+    rows: tuple[LinkRow, ...]
+
+    @property
+    def resource_count(self) -> int:
+        return len({ref.id for row in self.rows for ref in row.resources})
+
+    def count(self, which: Verdict) -> int:
+        return sum(row.verdict is which for row in self.rows)
+
+    @property
+    def alarm(self) -> bool:
+        """Whether the run should exit 1, as --fail-on says."""
+        if self.fail_on == "new":
+            return self.count(Verdict.NEW) > 0
+        if self.fail_on == "any":
+            return any(row.result.failing for row in self.rows)
+        return False
+
+
+def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
+              resources: Mapping[str, Sequence[ResourceRef]], *, checked_at: str, elapsed: float,
+              confirm_after: int, fail_on: str) -> LinkStats:  # fmt: skip
+    """Gather results, their history states and the resources that use each URL into LinkStats."""
+    rows = []
+    for result in results:
+        state = states.get(result.url)
+        rows.append(LinkRow(result, verdict(state, confirm_after) if state else None,
+                            state.failing_runs if state else int(result.failing),
+                            state.broken_since if state else None, state.previous_failing_runs if state else 0,
+                            tuple(resources.get(result.url, ()))))  # fmt: skip
+    counts = {str(status): 0 for status in LinkStatus}
+    for result in results:
+        counts[str(result.status)] += 1
+    return LinkStats(checked_at, round(elapsed, 1), confirm_after, fail_on, counts, tuple(rows))
+
+
+def status_text(result: LinkResult) -> str:
+    """`broken (http-404)`, `timeout (deadline)`, `ok`: the slug and what lies behind it."""
+    return f"{result.status} ({result.error})" if result.error else str(result.status)
+
+
+def since_text(row: LinkRow) -> str:
+    if row.verdict is Verdict.RECOVERED:
+        return f"recovered after {row.previous_failing_runs} failing run(s)"
+    if row.broken_since:
+        return f"since {row.broken_since[:10]} ({row.failing_runs} run(s))"
+    return ""
+
+
+def summary_line(stats: LinkStats) -> str:
+    counts = ", ".join(f"{n} {slug}" for slug, n in stats.counts.items())
+    return f"{len(stats.rows)} URLs of {stats.resource_count} resources checked in {stats.elapsed:g} s: {counts}."
+
+
+def alarm_line(stats: LinkStats) -> str:
+    new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
+    verdict_text = "ALARM" if stats.alarm else "no alarm"
+    return (f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
+            f"a URL is newly broken after {stats.confirm_after} failing run(s) in a row.")  # fmt: skip
+
+
+def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None]]:
+    """One line per (URL, resource that uses it); a URL no resource names still gets a line."""
+    return [(row, ref) for row in stats.rows if keep(row) for ref in (row.resources or (None,))]
+
+
+def md_cell(text: object) -> str:
+    return str(text if text is not None else "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(stats: LinkStats) -> str:
+    """The report for an e-mail or an issue."""
+    lines = [f"# Link check {stats.checked_at}", "", summary_line(stats), "", alarm_line(stats)]
+    for title, keep in SECTIONS:
+        found = table_rows(stats, keep)
+        lines += ["", f"## {title} ({len({row.result.url for row, _ in found})})", ""]
+        if not found:
+            lines.append("None.")
+            continue
+        lines += ["| resource | section | id | URL | status | since | suggested URL |", "|---|---|---|---|---|---|---|"]
+        for row, ref in found:
+            cells = (ref.title if ref else "", ref.section if ref else "", ref.id if ref else "", row.result.url,
+                     status_text(row.result), since_text(row), row.result.suggested_url or "")  # fmt: skip
+            lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def row_record(row: LinkRow) -> dict:
+    result = row.result
+    return {
+        "url": result.url, "status": str(result.status), "code": result.code, "error": result.error,
+        "detail": result.detail, "final_url": result.final_url, "suggested_url": result.suggested_url,
+        "elapsed": result.elapsed, "attempts": result.attempts,
+        "verdict": str(row.verdict) if row.verdict else None, "failing_runs": row.failing_runs,
+        "broken_since": row.broken_since,
+        "resources": [{"id": ref.id, "title": ref.title, "section": ref.section} for ref in row.resources],
+    }  # fmt: skip
+
+
+def to_json(stats: LinkStats) -> str:
+    """Every result, machine-readable, with stable slugs."""
+    report = {
+        "checked_at": stats.checked_at, "elapsed": stats.elapsed, "fail_on": stats.fail_on,
+        "confirm_after": stats.confirm_after, "alarm": stats.alarm, "counts": stats.counts,
+        "verdicts": {str(v): stats.count(v) for v in Verdict}, "urls": len(stats.rows),
+        "resources": stats.resource_count, "results": [row_record(row) for row in stats.rows],
+    }  # fmt: skip
+    return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value if value is not None else ""), quote=True)
+
+
+def link(url: str | None) -> str:
+    """A link only for http(s) URLs: a `javascript:` address from the data must never become clickable."""
+    if not url:
+        return ""
+    if url.lower().startswith(("http://", "https://")):
+        return f'<a href="{esc(url)}">{esc(url)}</a>'
+    return esc(url)
+
+
+HTML_HEAD = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #ccc; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
+td a {{ word-break: break-all; }}
+.alarm {{ color: #a00; font-weight: bold; }}
+</style>
+</head>
+<body>
+"""
+
+
+def to_html(stats: LinkStats) -> str:
+    """The same report for people; every value escaped."""
+    title = f"Link check {stats.checked_at}"
+    parts = [HTML_HEAD.format(title=esc(title)), f"<h1>{esc(title)}</h1>", f"<p>{esc(summary_line(stats))}</p>",
+             f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>']  # fmt: skip
+    for heading, keep in SECTIONS:
+        found = table_rows(stats, keep)
+        parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row, _ in found})})</h2>")
+        if not found:
+            parts.append("<p>None.</p>")
+            continue
+        parts.append("<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
+                     "<th>since</th><th>suggested URL</th></tr>")  # fmt: skip
+        for row, ref in found:
+            cells = (esc(ref.title if ref else ""), esc(ref.section if ref else ""), esc(ref.id if ref else ""),
+                     link(row.result.url), esc(status_text(row.result)), esc(since_text(row)),
+                     link(row.result.suggested_url))  # fmt: skip
+            parts.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body>\n</html>\n")
+    return "\n".join(parts)
+
+
+def report_files(stats: LinkStats) -> dict[str, bytes]:
+    """The three reports by file name, ready for `export.publish`."""
+    return {MD_NAME: to_markdown(stats).encode("utf-8"), JSON_NAME: to_json(stats).encode("utf-8"),
+            HTML_NAME: to_html(stats).encode("utf-8")}  # fmt: skip
+
+
+def status_json(states: Mapping[str, UrlState], checked_at: str) -> str:
+    """The latest status of every URL, for `build` and the handbook ("last verified DATE")."""
+    urls = {
+        url: {"status": state.status, "code": state.code, "checked_at": state.checked_at,
+              "final_url": state.final_url, "broken_since": state.broken_since, "suggested_url": state.suggested_url}
+        for url, state in states.items()
+    }  # fmt: skip
+    return json.dumps({"checked_at": checked_at, "urls": urls}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -45,6 +45,7 @@ def make_parser() -> argparse.ArgumentParser:
     validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
     add_input_options(validate_parser)
     validate_parser.set_defaults(run=run_validate)
+    add_check_links_parser(commands, common)
     return parser
 
 
@@ -67,6 +68,62 @@ def run_validate(args: argparse.Namespace) -> int:
         print(format_quality(prepared.quality))
         print("valid")
     return EXIT_OK
+
+
+def positive(kind):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its error message
+    return parse
+
+
+def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser("check-links", parents=[common], help="the nightly job: check every URL of the dataset, "
+                                 "record history, write output/link-report.{md,json,html}")  # fmt: skip
+    add = parser.add_argument
+    add("--dataset", type=Path, default=config.OUTPUT_DIR / "resources.csv", help="dataset to check (default: %(default)s)")
+    add("--out", type=Path, default=config.OUTPUT_DIR, help="folder of the reports (default: %(default)s)")
+    add("--history", type=Path, default=config.LINK_HISTORY, help="SQLite history of checks (default: %(default)s)")
+    add("--status", type=Path, default=config.LINK_STATUS, help="latest status of each URL, read by build "
+        "(default: %(default)s)")  # fmt: skip
+    add("--concurrency", type=positive(int), default=16, help="requests in flight at most (default: %(default)s)")
+    add("--per-host", type=positive(int), default=2, help="requests in flight to one host at most (default: %(default)s)")
+    add("--timeout", type=positive(float), default=10.0, help="connect and read timeout, seconds (default: %(default)s)")
+    add("--deadline", type=positive(float), default=None, help="total seconds one URL may take, retries included "
+        "(default: 3 × timeout)")  # fmt: skip
+    add("--retries", type=int, choices=range(0, 11), default=2, metavar="N",
+        help="retries of timeouts, connection errors, 5xx, 408 and 429 (default: %(default)s)")  # fmt: skip
+    add("--confirm-after", type=positive(int), default=2, metavar="K",
+        help="failing runs in a row before a URL is newly broken (default: %(default)s)")  # fmt: skip
+    add("--fail-on", choices=("never", "new", "any"), default="new",
+        help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
+    parser.set_defaults(run=run_check_links)
+
+
+def run_check_links(args: argparse.Namespace) -> int:
+    # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
+    from pipeline.link_check import CheckPaths, Interrupted, run_link_check
+    from pipeline.link_report import alarm_line, summary_line
+    from pipeline.links import Options
+
+    options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
+                      deadline=args.deadline or 3 * args.timeout, retries=args.retries)  # fmt: skip
+    paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
+    try:
+        stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
+                               progress=not args.quiet)  # fmt: skip
+    except Interrupted as stop:
+        print(f"{stop}; those are recorded in {args.history}; the reports were not rewritten", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(summary_line(stats))
+        print(alarm_line(stats))
+        print(f"reports in {args.out}")
+    return EXIT_LINKS_BROKEN if stats.alarm else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

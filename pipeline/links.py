@@ -263,7 +263,8 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
         code = response.status_code
         location = response.headers.get("Location") if code in REDIRECT_CODES else None
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
-        drain(response, options.body_limit, deadline)
+        # The answer is in the headers; the body is read only to reuse the connection, and not for long.
+        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         if not location:
             return Fetched(current, tuple(hops), code=code, retry_after=retry_after)
         target = urljoin(current, location.strip())

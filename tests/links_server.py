@@ -1,0 +1,184 @@
+"""A scripted HTTP server on loopback for the link-check tests: every case of the issue is a path.
+
+It counts requests per path and method, and the largest number of requests in flight per Host, so
+tests can assert retries, de-duplication and the per-host cap. Nothing here reaches the internet.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class State:
+    """What the server saw, shared by every address it listens on."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests: Counter[tuple[str, str]] = Counter()  # (method, path) → count
+        self.in_flight: Counter[str] = Counter()
+        self.max_in_flight: Counter[str] = Counter()  # Host header → most requests at once
+        self.toggles: dict[str, int] = {}  # path → status it answers now (for history tests)
+        self.sent: Counter[str] = Counter()  # path → body bytes the server managed to send
+        self.slow = 0.1  # seconds of /slowish, and how long /slow outlasts the client's timeout
+
+    def count(self, method: str, path: str) -> int:
+        with self.lock:
+            self.requests[(method, path)] += 1
+            return self.requests[(method, path)]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    state: State
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_HEAD(self) -> None:
+        self.handle_any("HEAD")
+
+    def do_GET(self) -> None:
+        self.handle_any("GET")
+
+    def handle_any(self, method: str) -> None:
+        state, host = self.state, self.headers.get("Host", "")
+        with state.lock:
+            state.in_flight[host] += 1
+            state.max_in_flight[host] = max(state.max_in_flight[host], state.in_flight[host])
+        try:
+            self.route(method, self.path.split("?")[0], state.count(method, self.path))
+        finally:
+            with state.lock:
+                state.in_flight[host] -= 1
+
+    def answer(self, code: int, headers: dict | None = None, body: bytes = b"") -> None:
+        self.send_response(code)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def redirect(self, code: int, location: str) -> None:
+        self.answer(code, {"Location": location}, b"moved")
+
+    def route(self, method: str, path: str, nth: int) -> None:  # noqa: C901 — one branch per case of the issue
+        head = method == "HEAD"
+        if path in ("/ok", "/dup"):
+            return self.answer(200, {"Content-Type": "text/html"}, b"<p>fine</p>")
+        if path == "/slowish":
+            time.sleep(self.state.slow)
+            return self.answer(200)
+        if path == "/moved301":
+            return self.redirect(301, "/ok")
+        if path == "/moved308":
+            return self.redirect(308, "/ok")
+        if path.startswith("/chain/"):
+            left = int(path.rsplit("/", 1)[1])
+            return self.redirect(302, f"/chain/{left - 1}" if left > 1 else "/ok")
+        if path == "/loop/a":
+            return self.redirect(302, "/loop/b")
+        if path == "/loop/b":
+            return self.redirect(302, "/loop/a")
+        if path == "/to-404":
+            return self.redirect(302, "/missing")
+        if path == "/missing":
+            return self.answer(404, body=b"not here")
+        if path == "/gone":
+            return self.answer(410)
+        if path == "/flaky500":  # HEAD refused so every attempt is one GET: the GET count is the attempt count
+            return self.answer(405) if head else self.answer(500 if nth == 1 else 200)
+        if path == "/always503":
+            return self.answer(503)
+        if path == "/ratelimited":
+            return self.answer(429, {"Retry-After": "1"}) if nth == 1 else self.answer(200)
+        if path == "/head405":
+            return self.answer(405 if head else 200)
+        if path == "/head404":
+            return self.answer(404 if head else 200)
+        if path == "/forbidden":
+            return self.answer(403)
+        if path == "/slow":
+            time.sleep(self.state.slow)
+            return self.answer(200)
+        if path == "/drip":
+            return self.answer(405) if head else self.drip(100, 0.2)
+        if path == "/huge":
+            return self.answer(405) if head else self.huge()
+        if path == "/close":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        if path.startswith("/toggle"):
+            return self.answer(self.state.toggles.get(path, 200))
+        return self.answer(404)
+
+    def drip(self, length: int, every: float) -> None:
+        """Headers at once, then one byte of body every `every` seconds."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for _ in range(length):
+                time.sleep(every)
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                self.state.sent["/drip"] += 1
+        except OSError:  # the client hung up, as it should
+            self.close_connection = True
+
+    def huge(self) -> None:
+        """Announce 2 GB, then send as fast as the client reads, stopping after 64 MB at most."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(2_000_000_000))
+        self.end_headers()
+        chunk = b"\0" * 65536
+        try:
+            for _ in range(1024):
+                self.wfile.write(chunk)
+                self.state.sent["/huge"] += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+
+
+class LinksServer:
+    """Serves the cases on each of `addresses` (loopback), one port each; `url(path)` builds a URL."""
+
+    def __init__(self, addresses=("127.0.0.1",)):
+        self.state = State()
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        self.servers = []
+        for address in addresses:
+            server = ThreadingHTTPServer((address, 0), handler)
+            server.daemon_threads = True
+            self.servers.append(server)
+        self.threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+                        for server in self.servers]  # fmt: skip
+
+    def __enter__(self) -> LinksServer:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+    def url(self, path: str, n: int = 0) -> str:
+        host, port = self.servers[n].server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (connection refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,265 @@
+"""The link checker against a real HTTP server on 127.0.0.1: every case of the issue, retries, the per-host cap."""
+
+import random
+import threading
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.links import (
+    Fetched,
+    Hop,
+    HostSlots,
+    LinkResult,
+    LinkStatus,
+    Options,
+    check_links,
+    classify,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+    suggested_url,
+    url_problem,
+)
+from tests.links_server import LinksServer, unused_port
+
+FAST = Options(timeout=0.5, deadline=1.5, backoff=0.05, retry_after_cap=2.0, concurrency=16, per_host=16)
+BOUND = 6.0  # seconds the whole table of cases may take (the slowest case waits a 1 s Retry-After)
+
+# path → (status, code, error): what each case of the issue must be classified as
+CASES = {
+    "/ok": (LinkStatus.OK, 200, None),
+    "/moved301": (LinkStatus.REDIRECTED, 200, None),
+    "/moved308": (LinkStatus.REDIRECTED, 200, None),
+    "/chain/3": (LinkStatus.REDIRECTED, 200, None),
+    "/loop/a": (LinkStatus.BROKEN, 302, "redirect-loop"),
+    "/to-404": (LinkStatus.BROKEN, 404, "http-404"),
+    "/missing": (LinkStatus.BROKEN, 404, "http-404"),
+    "/gone": (LinkStatus.BROKEN, 410, "http-410"),
+    "/flaky500": (LinkStatus.OK, 200, None),
+    "/always503": (LinkStatus.SERVER_ERROR, 503, "http-503"),
+    "/ratelimited": (LinkStatus.OK, 200, None),
+    "/head405": (LinkStatus.OK, 200, None),
+    "/head404": (LinkStatus.OK, 200, None),
+    "/forbidden": (LinkStatus.BLOCKED, 403, "http-403"),
+    "/slow": (LinkStatus.TIMEOUT, None, "timeout"),
+    "/drip": (LinkStatus.OK, 200, None),  # the headers said 200; the dripped body is not waited for
+    "/huge": (LinkStatus.OK, 200, None),
+    "/close": (LinkStatus.BROKEN, None, "connection-error"),
+}
+OTHER_CASES = {
+    "mailto:someone@example.org": (LinkStatus.INVALID, None, "unsupported-scheme"),
+    "ftp://ftp.example.org/file.txt": (LinkStatus.INVALID, None, "unsupported-scheme"),
+    "javascript:alert(1)": (LinkStatus.INVALID, None, "unsupported-scheme"),
+    "http://no-such-host.invalid/page": (LinkStatus.BROKEN, None, "dns-failure"),  # .invalid never resolves (RFC 6761)
+}
+
+
+@pytest.fixture(scope="module")
+def checked():
+    """Every case checked in one concurrent run; (results by case, server state, wall time)."""
+    with LinksServer() as server:
+        server.state.slow = 1.5  # longer than FAST.timeout
+        refused = f"http://127.0.0.1:{unused_port()}/"
+        urls = {path: server.url(path) for path in CASES} | {url: url for url in OTHER_CASES} | {"refused": refused}
+        started = time.monotonic()
+        results = check_links(list(urls.values()), FAST)
+        wall = time.monotonic() - started
+        by_url = {result.url: result for result in results}
+        yield {case: by_url[url] for case, url in urls.items()}, server.state, wall
+
+
+@pytest.mark.parametrize("case", list(CASES) + list(OTHER_CASES))
+def test_each_case_is_classified_right(checked, case):
+    results, _, _ = checked
+    result = results[case]
+    expected = (CASES | OTHER_CASES)[case]
+    assert (result.status, result.code, result.error) == expected
+
+
+def test_the_whole_table_finishes_within_a_bound(checked):
+    results, _, wall = checked
+    assert wall < BOUND
+    assert all(result.elapsed <= FAST.deadline + FAST.timeout for result in results.values())
+
+
+def test_connection_refused_is_broken_after_retries(checked):
+    result = checked[0]["refused"]
+    assert (result.status, result.error, result.attempts) == (LinkStatus.BROKEN, "connection-refused", 3)
+
+
+def test_redirects_record_the_final_url_and_suggest_only_permanent_moves(checked):
+    results, _, _ = checked
+    assert results["/moved301"].final_url.endswith("/ok")
+    assert results["/moved301"].suggested_url == results["/moved301"].final_url
+    assert results["/moved308"].suggested_url.endswith("/ok")
+    assert results["/chain/3"].final_url.endswith("/ok")
+    assert results["/chain/3"].suggested_url is None  # 302s are temporary: keep the address
+    assert results["/to-404"].final_url.endswith("/missing")
+
+
+def test_retries_happen_and_are_counted(checked):
+    results, state, _ = checked
+    assert state.requests[("GET", "/flaky500")] == 2 and results["/flaky500"].attempts == 2
+    assert state.requests[("GET", "/always503")] == 3 and results["/always503"].attempts == 3
+    assert results["/slow"].attempts == 3
+    assert results["/close"].attempts == 3
+
+
+def test_retry_after_is_honoured(checked):
+    results, state, _ = checked
+    assert state.requests[("HEAD", "/ratelimited")] == 2
+    assert results["/ratelimited"].elapsed >= 1.0
+
+
+def test_head_failure_is_confirmed_with_get(checked):
+    _, state, _ = checked
+    assert state.requests[("GET", "/head405")] == 1
+    assert state.requests[("GET", "/head404")] == 1
+    assert state.requests[("GET", "/ok")] == 0  # HEAD answered; no GET needed
+
+
+def test_bodies_are_not_downloaded(checked):
+    results, state, _ = checked
+    assert results["/huge"].elapsed < 1.0
+    assert state.sent["/huge"] < 64 * 1024 * 1024  # the server gave up long before 2 GB
+    assert results["/drip"].elapsed < FAST.timeout + 0.5  # one dripped byte per 0.2 s cannot hold a worker
+    assert state.sent["/drip"] < 10
+
+
+def test_invalid_urls_are_never_opened(checked):
+    _, state, _ = checked
+    assert not any("example.org" in path for _, path in state.requests)
+
+
+def test_duplicate_urls_are_checked_once():
+    with LinksServer() as server:
+        url = server.url("/dup")
+        results = check_links([url, server.url("/ok"), url, url], FAST)
+        assert [result.url for result in results] == [url, server.url("/ok")]
+        assert server.state.requests[("HEAD", "/dup")] == 1
+
+
+def test_the_per_host_cap_is_never_exceeded():
+    addresses = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+    with LinksServer(addresses) as server:
+        server.state.slow = 0.05
+        urls = [server.url(f"/slowish?{n}", n % 3) for n in range(60)]
+        started = time.monotonic()
+        results = check_links(urls, Options(concurrency=8, per_host=2, timeout=2, deadline=5))
+        wall = time.monotonic() - started
+        assert all(result.status is LinkStatus.OK for result in results)
+        seen = server.state.max_in_flight
+        assert len(seen) == 3 and max(seen.values()) == 2  # the cap was reached, never passed
+        assert wall < 60 * 0.05 / 6 * 1.8  # and 3 hosts × 2 ran side by side (ideal: 0.5 s)
+
+
+def test_host_slots_hand_out_round_robin_and_respect_the_cap():
+    slots = HostSlots(["http://a/1", "http://a/2", "http://a/3", "http://b/1"], per_host=2)
+    taken = [slots.take() for _ in range(3)]
+    assert taken == [("a", "http://a/1"), ("b", "http://b/1"), ("a", "http://a/2")]
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(slots.take()))
+    waiter.start()
+    waiter.join(0.1)
+    assert waiter.is_alive()  # a is at its cap and b has nothing left: wait
+    slots.done("a")
+    waiter.join(1)
+    assert got == [("a", "http://a/3")]
+    for host in ("a", "b", "a"):
+        slots.done(host)
+    assert slots.take() is None
+
+
+def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
+    with LinksServer() as server:
+        server.state.slow = 0.2
+        urls = [server.url(f"/slowish?{n}") for n in range(40)]
+        seen = []
+
+        def on_result(result):
+            seen.append(result)
+            if len(seen) == 3:
+                raise KeyboardInterrupt
+
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            check_links(urls, Options(concurrency=2, per_host=2, timeout=2), on_result=on_result)
+        assert time.monotonic() - started < 1.5
+        assert len(seen) == 3
+
+
+# ---- pure rules ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [(200, "ok"), (204, "ok"), (404, "broken"), (410, "broken"), (400, "broken"), (401, "blocked"),
+     (403, "blocked"), (429, "blocked"), (408, "timeout"), (500, "server-error"), (503, "server-error")],
+)  # fmt: skip
+def test_classify_codes(code, status):
+    assert classify(Fetched("http://a/", code=code)).status == status
+
+
+@pytest.mark.parametrize(
+    "error, status",
+    [("timeout", "timeout"), ("deadline", "timeout"), ("dns-failure", "broken"), ("connection-refused", "broken"),
+     ("redirect-loop", "broken"), ("tls-error", "broken"), ("unsupported-scheme", "invalid")],
+)  # fmt: skip
+def test_classify_errors(error, status):
+    assert classify(Fetched("http://a/", error=error)).status == status
+
+
+def test_the_slugs_are_a_closed_stable_set():
+    assert [str(status) for status in LinkStatus] == [
+        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "result, retry",
+    [(LinkResult("u", LinkStatus.SERVER_ERROR, 500), True), (LinkResult("u", LinkStatus.BLOCKED, 429), True),
+     (LinkResult("u", LinkStatus.TIMEOUT, 408), True), (LinkResult("u", LinkStatus.TIMEOUT, error="timeout"), True),
+     (LinkResult("u", LinkStatus.BROKEN, error="connection-error"), True),
+     (LinkResult("u", LinkStatus.TIMEOUT, error="deadline"), False), (LinkResult("u", LinkStatus.BROKEN, 404), False),
+     (LinkResult("u", LinkStatus.BLOCKED, 403), False), (LinkResult("u", LinkStatus.BROKEN, error="dns-failure"), False),
+     (LinkResult("u", LinkStatus.OK, 200), False), (LinkResult("u", LinkStatus.INVALID), False)],
+)  # fmt: skip
+def test_should_retry(result, retry):
+    assert should_retry(result) is retry
+
+
+@given(attempt=st.integers(0, 6), seed=st.integers(), backoff=st.floats(0.01, 5))
+def test_backoff_doubles_with_jitter(attempt, seed, backoff):
+    options = Options(backoff=backoff)
+    delay = retry_delay(LinkResult("u", LinkStatus.SERVER_ERROR, 500), attempt, options, random.Random(seed))
+    assert backoff * 2**attempt / 2 <= delay <= backoff * 2**attempt
+
+
+def test_retry_after_wins_up_to_the_cap():
+    options = Options(retry_after_cap=10)
+    assert retry_delay(LinkResult("u", LinkStatus.BLOCKED, 429, retry_after=3), 0, options) == 3
+    assert retry_delay(LinkResult("u", LinkStatus.BLOCKED, 429, retry_after=3600), 0, options) == 10
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("120") == 120
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_suggested_url_follows_only_leading_permanent_moves():
+    hops = (Hop("http://a", 301, "https://a"), Hop("https://a", 302, "https://a/login"))
+    assert suggested_url(hops) == "https://a"
+    assert suggested_url(hops[1:]) is None
+
+
+@pytest.mark.parametrize(
+    "url, problem",
+    [("https://example.org/x", None), ("HTTP://example.org", None), ("mailto:a@b.c", "unsupported-scheme"),
+     ("ftp://x/y", "unsupported-scheme"), ("example.org/page", "unsupported-scheme"), ("http://", "malformed-url"),
+     ("http://host:99999999/", "malformed-url")],
+)  # fmt: skip
+def test_url_problem(url, problem):
+    assert url_problem(url) == problem

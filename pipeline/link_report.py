@@ -20,6 +20,7 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
     ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
 )
+ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def to_html(stats: LinkStats) -> str:
     title = f"Link check {stats.checked_at}"
     parts = [HTML_HEAD.format(title=esc(title)), f"<h1>{esc(title)}</h1>", f"<p>{esc(summary_line(stats))}</p>",
              f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>']  # fmt: skip
-    for heading, keep in SECTIONS:
+    for heading, keep in (*SECTIONS, ALL_LINKS):
         found = table_rows(stats, keep)
         parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row, _ in found})})</h2>")
         if not found:

@@ -1,0 +1,194 @@
+"""`mentor-guide check-links` end to end against a loopback server: reports, status file, alarms, exits, Ctrl-C."""
+
+import csv
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import config
+from pipeline.cli import make_parser
+from tests.links_server import LinksServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q")
+
+
+def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A dataset as `build` writes it: UTF-8 with BOM, CRLF, the columns the checker reads and more."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow(["id", "section", "type", "title", "url", "doi"])
+        for id_, section, title, url in rows:
+            writer.writerow([id_, section, "article", title, url, ""])
+    return path
+
+
+@pytest.fixture
+def server():
+    with LinksServer() as running:
+        yield running
+
+
+@pytest.fixture
+def place(tmp_path):
+    """Paths for one dataset's reports, history and status, and the args that point at them."""
+
+    class Place:
+        out = tmp_path / "out"
+        history = tmp_path / "state" / "history.sqlite"
+        status = tmp_path / "state" / "link-status.json"
+        dataset = tmp_path / "resources.csv"
+
+        def args(self, *more):
+            return ("check-links", "--dataset", self.dataset, "--out", self.out, "--history", self.history,
+                    "--status", self.status, *FAST, *more)  # fmt: skip
+
+    return Place()
+
+
+def test_reports_and_status_file(run_cli, server, place):
+    write_dataset(place.dataset, [
+        ("a", "Articles", "Fine page", server.url("/ok")),
+        ("b", "Books & E-Books", "Same page again", server.url("/ok")),
+        ("c", "Videos", "Moved", server.url("/moved301")),
+        ("d", "Websites", "Gone <b>page</b> | with pipe", server.url("/missing")),
+        ("e", "Websites", "Mail", "mailto:someone@example.org"),
+        ("f", "Podcasts", "Bot wall", server.url("/forbidden")),
+        ("g", "Podcasts", "No link", ""),
+    ])  # fmt: skip
+    run = run_cli(*place.args())
+    assert (run.status, run.out) == (0, "")  # failing for one night only: no alarm with --fail-on new
+    assert server.state.requests[("HEAD", "/ok")] == 2  # once for the page, once at the end of the redirect
+
+    report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
+    by_url = {row["url"]: row for row in report["results"]}
+    assert report["counts"] == {"ok": 1, "redirected": 1, "broken": 1, "timeout": 0, "server-error": 0,
+                                "blocked": 1, "invalid": 1}  # fmt: skip
+    assert (report["urls"], report["resources"], report["alarm"]) == (5, 6, False)
+    assert [ref["id"] for ref in by_url[server.url("/ok")]["resources"]] == ["a", "b"]
+    assert by_url[server.url("/missing")]["verdict"] == "unconfirmed"
+    assert by_url[server.url("/moved301")]["suggested_url"] == server.url("/ok")
+
+    status = json.loads(place.status.read_text(encoding="utf-8"))
+    assert set(status) == {"checked_at", "urls"} and ISO.match(status["checked_at"])
+    assert list(status["urls"]) == sorted(status["urls"])
+    missing = status["urls"][server.url("/missing")]
+    assert set(missing) == {"status", "code", "checked_at", "final_url", "broken_since", "suggested_url"}
+    assert (missing["status"], missing["code"], missing["final_url"]) == ("broken", 404, None)
+    assert ISO.match(missing["checked_at"]) and missing["broken_since"] == missing["checked_at"]
+    moved = status["urls"][server.url("/moved301")]
+    assert (moved["status"], moved["suggested_url"], moved["broken_since"]) == ("redirected", server.url("/ok"), None)
+    assert status["urls"]["mailto:someone@example.org"]["status"] == "invalid"
+
+    page = (place.out / "link-report.html").read_text(encoding="utf-8")
+    assert "<b>" not in page and "Gone &lt;b&gt;page&lt;/b&gt; | with pipe" in page
+    assert "<h2>All links (5)</h2>" in page and "Fine page" in page
+    assert '<a href="mailto:' not in page  # only http(s) becomes a link
+    markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
+    assert "## Failing, not yet confirmed (2)" in markdown and "## Blocked" in markdown
+    assert f"| Gone <b>page</b> \\| with pipe | Websites | d | {server.url('/missing')} | broken (http-404) | since " in markdown
+    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} |" in markdown
+
+
+def test_one_failing_night_then_recovery_raises_no_alarm(run_cli, server, place):
+    write_dataset(place.dataset, [("t", "Websites", "Flaky", server.url("/toggle"))])
+    server.state.toggles["/toggle"] = 404
+    assert run_cli(*place.args()).status == 0
+    server.state.toggles["/toggle"] = 200
+    assert run_cli(*place.args()).status == 0
+    report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
+    assert report["verdicts"] == {"newly-broken": 0, "still-broken": 0, "unconfirmed": 0, "recovered": 1}
+    assert "## Recovered (1)" in (place.out / "link-report.md").read_text(encoding="utf-8")
+
+
+def test_two_failing_nights_raise_the_alarm_once(run_cli, server, place):
+    write_dataset(place.dataset, [("t", "Websites", "Dead", server.url("/toggle"))])
+    server.state.toggles["/toggle"] = 410
+    assert run_cli(*place.args()).status == 0
+    first = json.loads(place.status.read_text(encoding="utf-8"))["urls"][server.url("/toggle")]["broken_since"]
+    assert run_cli(*place.args()).status == 1
+    markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
+    assert "## Newly broken (1)" in markdown and f"since {first[:10]} (2 run(s))" in markdown
+    assert run_cli(*place.args()).status == 0  # still broken: not new any more
+    assert "## Still broken (1)" in (place.out / "link-report.md").read_text(encoding="utf-8")
+    assert run_cli(*place.args("--fail-on", "any")).status == 1
+    assert run_cli(*place.args("--fail-on", "never")).status == 0
+    assert json.loads(place.status.read_text(encoding="utf-8"))["urls"][server.url("/toggle")]["broken_since"] == first
+
+
+def test_a_missing_dataset_says_to_build_first(run_cli, place):
+    run = run_cli(*place.args())
+    assert run.status == 3
+    assert "the dataset does not exist" in run.err and "run `mentor-guide build` first" in run.err
+    assert not place.out.exists()
+
+
+def test_a_dataset_without_urls_is_invalid(run_cli, place):
+    place.dataset.write_text("\ufeffname,link\r\nx,y\r\n", encoding="utf-8")
+    run = run_cli(*place.args())
+    assert run.status == 3 and "no column id, section, title, url" in run.err and "Traceback" not in run.err
+
+
+def test_a_damaged_history_exits_3(run_cli, server, place):
+    write_dataset(place.dataset, [("a", "Articles", "Fine", server.url("/ok"))])
+    place.history.parent.mkdir(parents=True)
+    place.history.write_bytes(b"garbage" * 1000)
+    run = run_cli(*place.args())
+    assert run.status == 3 and "cannot open the link history" in run.err
+
+
+@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon")])
+def test_wrong_usage_exits_2(run_cli, place, option):
+    assert run_cli(*place.args(*option)).status == 2
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
+    server.state.slow = 0.3
+    write_dataset(place.dataset, [(f"r{n}", "Websites", f"R{n}", server.url(f"/slowish?{n}")) for n in range(40)])
+    command = [sys.executable, "-m", "pipeline", *map(str, place.args("--concurrency", "2"))]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and sum(server.state.requests.values()) < 4:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    assert "interrupted after" in err and "Traceback" not in err
+    db = sqlite3.connect(place.history)
+    checked = db.execute("SELECT count(*) FROM checks").fetchone()[0]
+    assert 0 < checked < 40
+    assert db.execute("SELECT interrupted FROM runs").fetchall() == [(1,)]
+    assert len(json.loads(place.status.read_text(encoding="utf-8"))["urls"]) == checked
+    assert not (place.out / "link-report.json").exists()
+
+
+def test_defaults_follow_the_config():
+    args = make_parser().parse_args(["check-links"])
+    assert (args.dataset, args.out, args.history, args.status) == (
+        config.OUTPUT_DIR / "resources.csv", config.OUTPUT_DIR, config.LINK_HISTORY, config.LINK_STATUS)  # fmt: skip
+    assert (args.concurrency, args.per_host, args.retries, args.confirm_after, args.fail_on) == (16, 2, 2, 2, "new")
+
+
+def test_the_readme_documents_the_nightly_check():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n## Nightly link check\n" in readme
+    section = readme.split("\n## Nightly link check\n", 1)[1]
+    parser = make_parser()
+    check_links = parser._subparsers._group_actions[0].choices["check-links"]  # argparse keeps no public handle
+    for action in check_links._actions:
+        for flag in action.option_strings:
+            if flag.startswith("--") and flag != "--help":
+                assert flag in section, f"{flag} is not documented"
+    for slug in ("ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"):
+        assert f"`{slug}`" in section
+    for needle in ("cron", "systemd", "OnCalendar", "schedule:", "| 130 |", "| 1 |", "| 3 |"):
+        assert needle in section

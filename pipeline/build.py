@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import config, export
+from pipeline import config, export, handbook
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -126,19 +126,48 @@ def format_quality(quality: dict) -> str:
     return "\n".join(lines)
 
 
-def render_outputs(prepared: Prepared, created: dt.datetime, *, paper: str = "letter") -> dict[str, bytes]:
+def render_outputs(
+    prepared: Prepared,
+    created: dt.datetime,
+    *,
+    paper: str = "letter",
+    link_status: dict | None = None,
+    omit_broken: bool = False,
+) -> dict[str, bytes]:
     resources = prepared.resources
     files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
     files[export.PACKAGE_NAME] = export.datapackage(
         prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
     )
     files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files[handbook.PDF_NAME] = handbook.render_handbook(
+        resources, prepared.curation.dataset, prepared.guide.title, created,
+        paper=paper, link_status=link_status, omit_broken=omit_broken,
+    )  # fmt: skip
     return files
 
 
-def build(paths: Paths, *, strict: bool = False, paper: str = "letter") -> Prepared:
+def read_link_status(path: Path) -> dict | None:
+    """The last link check's results (written by check-links), or None when there are none or they are unreadable."""
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        log.warning("%s: link-check results unreadable (%s); the handbook prints no check dates", path, error)
+        return None
+    if not isinstance(status, dict) or not isinstance(status.get("urls", {}), dict):
+        log.warning("%s: link-check results are not {checked_at, urls}; the handbook prints no check dates", path)
+        return None
+    return status
+
+
+def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False) -> Prepared:
     """The main job: raw guide + curation → every output, published together or not at all."""
     prepared = prepare(paths, strict=strict)
-    files = render_outputs(prepared, build_date(prepared.curation), paper=paper)
+    link_status = read_link_status(paths.processed / config.LINK_STATUS.name)
+    files = render_outputs(
+        prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
+    )
     export.publish(files, paths.out)
     return prepared

@@ -40,6 +40,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_input_options(build_parser)
     build_parser.add_argument("--out", type=Path, default=config.OUTPUT_DIR, help="output folder (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
+    build_parser.add_argument("--omit-broken-links", action="store_true",
+                              help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
     build_parser.set_defaults(run=run_build)
 
     validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
@@ -55,7 +57,7 @@ def paths_from(args: argparse.Namespace) -> Paths:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    prepared = build(paths_from(args), strict=args.strict, paper=args.paper)
+    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links)
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")

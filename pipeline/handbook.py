@@ -1,0 +1,335 @@
+"""Stage 5: the validated resources → the printed handbook (Jinja2 templates + WeasyPrint PDF).
+
+`render_html` is pure: the same resources, dataset facts, date and link-check results give the
+same HTML. `render_pdf` lays that HTML out with WeasyPrint, whose URL fetcher serves only the files
+of `pipeline/templates/` and stops the build on any other fetch. Reading the link-check results is
+left to the caller (`pipeline.build.read_link_status`).
+"""
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+import pandas as pd
+import segno
+from markupsafe import Markup, escape
+from pandera.typing import DataFrame
+
+from pipeline import config
+from pipeline.curation import DatasetInfo
+from pipeline.errors import PipelineError
+from schemas.resource import Resource
+
+PDF_NAME = "handbook.pdf"
+TEMPLATE = "handbook.html.j2"
+STYLESHEET = "handbook.css"
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+PDF_VARIANT = "pdf/ua-1"
+GENERATOR = "mentor-guide"
+
+# QR codes: error correction M, the standard 4-module quiet zone; the symbol at least 20 mm across
+# (quiet zone not counted) and its modules at least 0.5 mm, so phones read it from paper.
+QR_ERROR = "m"
+QR_BORDER = 4
+QR_MIN_SYMBOL_MM = 20.0
+QR_MIN_MODULE_MM = 0.5
+
+BROKEN = frozenset({"broken", "invalid"})
+UNCONFIRMED = {
+    "timeout": "the site did not answer in time",
+    "server-error": "the site reported a server error",
+    "blocked": "the site refused the checker",
+}
+TYPE_LABELS = {
+    "blog-post": "Blog post",
+    "journal-article": "Journal article",
+    "campus-resource": "Campus resource",
+}
+TAG_LABELS = {
+    "diversity-equity-inclusion": "Diversity, equity and inclusion",
+    "anti-racism": "Anti-racism",
+    "peer-mentoring": "Peer mentoring",
+    "community-resources": "Community resources",
+}
+# Clean break points in a printed address: after "//", before "/", ".", "?", "#", "&", "=", "-", "_", "~", "%".
+URL_BREAK = re.compile(r"(?<=//)|(?<=[^/:])(?=/)|(?=[.?#&=_~%-])")
+
+
+class HandbookError(PipelineError):
+    """The handbook could not be rendered."""
+
+
+@dataclass(frozen=True)
+class LinkNote:
+    """What the link check says about a printed address."""
+
+    state: str  # checked | unconfirmed | broken | omitted
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A web address as printed: in full with clean break points, as a QR code and as a clickable link."""
+
+    url: str
+    printed: Markup
+    qr: Markup
+    qr_mm: float
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One resource as the handbook prints it."""
+
+    anchor: str
+    title: str
+    kind: str
+    byline: str
+    publisher: str | None
+    paragraphs: list[str]
+    link: Link | None
+    note: LinkNote | None
+    doi: str | None
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    name: str
+    entries: list[Entry]
+
+
+@dataclass(frozen=True)
+class Topic:
+    anchor: str
+    label: str
+    entries: list[Entry]
+
+
+def render_handbook(
+    resources: DataFrame[Resource],
+    info: DatasetInfo,
+    guide_title: str,
+    created: dt.datetime,
+    *,
+    paper: str = "letter",
+    link_status: dict | None = None,
+    omit_broken: bool = False,
+) -> bytes:
+    """The handbook PDF: `render_html`, then `render_pdf`."""
+    html = render_html(
+        resources, info, guide_title, created, paper=paper, link_status=link_status, omit_broken=omit_broken
+    )
+    return render_pdf(html)
+
+
+def render_html(
+    resources: DataFrame[Resource],
+    info: DatasetInfo,
+    guide_title: str,
+    created: dt.datetime,
+    *,
+    paper: str = "letter",
+    link_status: dict | None = None,
+    omit_broken: bool = False,
+) -> str:
+    """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index."""
+    if paper not in PAPER_SIZES:
+        raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
+    status = link_status or {}
+    urls = status.get("urls") or {}
+    sections: dict[str, Section] = {}
+    for row in resources.itertuples(index=False):
+        section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
+        section.entries.append(make_entry(row, urls, omit_broken))
+    entries = [entry for section in sections.values() for entry in section.entries]
+    stamp = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return environment().get_template(TEMPLATE).render(
+        title=guide_title,
+        info=info,
+        edition_date=long_date(created),
+        stamp=stamp,
+        page_size=PAPER_SIZES[paper],
+        stylesheet=STYLESHEET,
+        generator=GENERATOR,
+        keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
+        sections=list(sections.values()),
+        topics=make_index(entries),
+        checked_on=long_date(status["checked_at"]) if status.get("checked_at") else None,
+        omit_broken=omit_broken,
+        count=len(entries),
+    )
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
+    doi = row.doi if isinstance(row.doi, str) else None
+    url = row.url if isinstance(row.url, str) else None
+    if url is None and doi is not None:
+        url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
+    note = link_note(urls.get(url), omit_broken) if url else None
+    link = make_link(url) if url and (note is None or note.state != "omitted") else None
+    return Entry(
+        anchor=f"resource-{row.id}",
+        title=row.title,
+        kind=label_type(row.type),
+        byline=byline(row.creators, row.year),
+        publisher=row.publisher if isinstance(row.publisher, str) else None,
+        paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
+        link=link,
+        note=note,
+        doi=doi,
+        tags=list(row.tags),
+    )
+
+
+def byline(creators: list[str], year) -> str:
+    names = "; ".join(creators)
+    when = "" if pd.isna(year) else str(int(year))
+    return f"{names} ({when})" if names and when else names or when
+
+
+def link_note(result: dict | None, omit_broken: bool) -> LinkNote | None:
+    """The line printed under an address, from its link-check result (None: never checked)."""
+    if not isinstance(result, dict) or not result.get("status"):
+        return None
+    status, checked = result["status"], long_date(result.get("checked_at"))
+    on = f" on {checked}" if checked else ""
+    if status in BROKEN:
+        since = long_date(result.get("broken_since"))
+        when = f" since {since}" if since else ""
+        if omit_broken:
+            return LinkNote("omitted", f"Link left out: reported broken{when} (checked{on}).")
+        return LinkNote("broken", f"Broken link: reported broken{when} (checked{on}).")
+    if status in UNCONFIRMED:
+        return LinkNote("unconfirmed", f"Link not confirmed{on}: {UNCONFIRMED[status]}.")
+    return LinkNote("checked", f"Link checked{on}.")
+
+
+def make_link(url: str) -> Link:
+    qr = segno.make(url, error=QR_ERROR, micro=False, boost_error=False)
+    modules = qr.symbol_size(border=0)[0]
+    size = (modules + 2 * QR_BORDER) * max(QR_MIN_MODULE_MM, QR_MIN_SYMBOL_MM / modules)
+    svg = qr.svg_inline(
+        border=QR_BORDER, omitsize=True, title=f"QR code for {url}", svgclass="qr-code", lineclass="qr-line"
+    )
+    return Link(url=url, printed=breakable(url), qr=Markup(svg), qr_mm=round(size, 1))
+
+
+def breakable(url: str) -> Markup:
+    """The address escaped, with <wbr> at the places a long address may break without confusion."""
+    return Markup("<wbr>").join(escape(part) for part in URL_BREAK.split(url) if part)
+
+
+def make_index(entries: list[Entry]) -> list[Topic]:
+    """Each topic tag with its resources, topics in alphabetical order, resources in the guide's order."""
+    by_tag: dict[str, list[Entry]] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            by_tag.setdefault(tag, []).append(entry)
+    return [Topic(f"topic-{tag}", label_tag(tag), by_tag[tag]) for tag in sorted(by_tag, key=label_tag)]
+
+
+def topics_in(entries: list[Entry]) -> list[str]:
+    return sorted({tag for entry in entries for tag in entry.tags})
+
+
+def label_tag(tag: str) -> str:
+    return TAG_LABELS.get(tag) or tag.replace("-", " ").capitalize()
+
+
+def label_type(kind: str) -> str:
+    return TYPE_LABELS.get(kind) or kind.replace("-", " ").capitalize()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+
+
+def long_date(value) -> str | None:
+    """'25 November 2026' from a date, a datetime or an ISO text; None when there is none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return f"{value.day} {value:%B %Y}"
+
+
+# ---------------------------------------------------------------- WeasyPrint
+
+
+def render_pdf(html: str) -> bytes:
+    """Lay out and draw the handbook's HTML as a tagged PDF (PDF/UA-1), fetching only template assets."""
+    import weasyprint  # imported here: loading WeasyPrint costs time that commands without a PDF need not pay
+    from weasyprint.urls import FatalURLFetchingError
+
+    fetcher = template_fetcher_class()()
+    try:
+        document = weasyprint.HTML(string=html, base_url=templates_base_url(), url_fetcher=fetcher).render()
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
+    except FatalURLFetchingError as error:
+        cause = error.__cause__ or error
+        raise HandbookError(
+            f"the handbook asked to fetch a resource the renderer refuses: {cause}",
+            path=config.TEMPLATES_DIR / TEMPLATE,
+            hint="the handbook may load only files of pipeline/templates/; guide text must never become markup",
+        ) from None
+
+
+def templates_base_url() -> str:
+    return config.TEMPLATES_DIR.as_uri() + "/"
+
+
+@functools.cache
+def template_fetcher_class():
+    """A WeasyPrint URL fetcher class that serves files inside the templates folder and refuses all else.
+
+    A refusal is fatal (it stops the render and surfaces as HandbookError) rather than a log line
+    WeasyPrint would print and carry on from.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class TemplateAssetFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=True)
+
+        def fetch(self, url, headers=None):
+            path = template_asset(url)
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type(path)})
+
+    return TemplateAssetFetcher
+
+
+def template_asset(url: str, root: Path | None = None) -> Path:
+    """The file a URL names, if it is a file inside the templates folder; else ValueError."""
+    root = (root or config.TEMPLATES_DIR).resolve()
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise ValueError(f"refused to fetch {url!r}: only the handbook's own template files may be loaded")
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise ValueError(f"refused to fetch {url!r}: not a file of {root}")
+    return path
+
+
+def media_type(path: Path) -> str:
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")

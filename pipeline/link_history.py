@@ -160,10 +160,11 @@ class LinkHistory:
                             tuple(getattr(state, name) for name in STATE_COLUMNS))  # fmt: skip
             self.db.execute("COMMIT")
         except sqlite3.Error as error:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
             raise HistoryError(f"cannot write the link history: {error}", path=self.path,
                                hint="free some space or pass another file with --history") from None  # fmt: skip
+        finally:
+            if self.db.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT: leave no half-open transaction
+                self.db.execute("ROLLBACK")
         return state
 
     def states(self, urls: list[str]) -> dict[str, UrlState]:

@@ -120,7 +120,11 @@ def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None
 
 
 def md_cell(text: object) -> str:
-    return str(text if text is not None else "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell: pipes would split it, and raw HTML from the data must not render where Markdown is shown."""
+    text = str(text if text is not None else "").replace("\\", "\\\\").replace("\n", " ")
+    for char in "|<>":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def to_markdown(stats: LinkStats) -> str:

@@ -9,10 +9,14 @@ than `per_host` requests in flight to one host.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import queue
 import random
+import socket
 import threading
 import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -135,7 +139,7 @@ def status_of_code(code: int) -> LinkStatus:
 
 
 def status_of_error(error: str) -> LinkStatus:
-    if error in ("timeout", "deadline"):
+    if error in ("timeout", "deadline", "dns-timeout"):
         return LinkStatus.TIMEOUT
     if error in ("malformed-url", "unsupported-scheme"):
         return LinkStatus.INVALID
@@ -218,6 +222,50 @@ def error_slug(error: BaseException) -> str:
 # ---- the network --------------------------------------------------------------------------------
 
 
+class Resolver:
+    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
+
+    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
+    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
+    """
+
+    def __init__(self, lookup: Callable = socket.getaddrinfo):
+        self.lookup = lookup
+        self.lock = threading.Lock()
+        self.answers: dict[str, Future] = {}
+
+    def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
+        """(error slug, detail) if `host` does not resolve within `timeout` seconds, else None."""
+        if not host.isascii() or is_ip_address(host):
+            return None  # an address needs no lookup; an IDN is left to requests, which encodes it
+        with self.lock:
+            answer = self.answers.get(host)
+            if answer is None:
+                answer = self.answers[host] = Future()
+                threading.Thread(target=self._look_up, args=(host, answer), name="dns", daemon=True).start()
+        try:
+            answer.result(timeout=timeout)
+        except FutureTimeout:
+            return "dns-timeout", f"no DNS answer for {host} within {timeout:.3g} s"
+        except (OSError, UnicodeError) as error:
+            return "dns-failure", f"{host} does not resolve: {error}"
+        return None
+
+    def _look_up(self, host: str, answer: Future) -> None:
+        try:
+            answer.set_result(self.lookup(host, None, 0, socket.SOCK_STREAM))
+        except BaseException as error:  # noqa: BLE001 — handed to whoever waits for the answer
+            answer.set_exception(error)
+
+
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def make_session(options: Options) -> requests.Session:
     """A session for one worker: keeps a connection per host for reuse, sends our user agent."""
     session = requests.Session()
@@ -246,7 +294,8 @@ def drain(response: requests.Response, limit: int, deadline: float) -> None:
     raw.close()  # too long or too slow: drop the connection rather than read on
 
 
-def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float) -> Fetched:
+def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
+          resolver: Resolver | None = None) -> Fetched:  # fmt: skip
     """One request and the redirects after it, followed by hand so loops, hops and the deadline are ours."""
     hops: list[Hop] = []
     seen = {url}
@@ -256,6 +305,8 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
         if remaining <= 0:
             return Fetched(current, tuple(hops), error="deadline", detail=f"no answer within {options.deadline:g} s")
         wait = min(options.timeout, remaining)
+        if resolver is not None and (problem := resolver.problem(host_of(current), wait)):
+            return Fetched(current, tuple(hops), error=problem[0], detail=problem[1])
         try:
             response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
         except (requests.RequestException, ValueError) as error:
@@ -278,16 +329,17 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
     return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
 
 
-def attempt(session: requests.Session, url: str, options: Options, deadline: float) -> Fetched:
+def attempt(session: requests.Session, url: str, options: Options, deadline: float,
+            resolver: Resolver | None = None) -> Fetched:  # fmt: skip
     """HEAD first (cheap); a HEAD error is confirmed with GET because many servers mishandle HEAD."""
-    head = fetch(session, url, "HEAD", options, deadline)
+    head = fetch(session, url, "HEAD", options, deadline, resolver)
     if head.error or head.code not in HEAD_SUSPECT_CODES:
         return head
-    return fetch(session, url, "GET", options, deadline)
+    return fetch(session, url, "GET", options, deadline, resolver)
 
 
 def check_url(session: requests.Session, url: str, options: Options = Options(),
-              stop: threading.Event | None = None) -> LinkResult:  # fmt: skip
+              stop: threading.Event | None = None, resolver: Resolver | None = None) -> LinkResult:  # fmt: skip
     """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
     started = time.monotonic()
     problem = url_problem(url)
@@ -297,7 +349,8 @@ def check_url(session: requests.Session, url: str, options: Options = Options(),
     tries = 0
     while True:
         tries += 1
-        result = classify(attempt(session, url, options, deadline), elapsed=time.monotonic() - started, attempts=tries)
+        fetched = attempt(session, url, options, deadline, resolver)
+        result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
             return result
         delay = retry_delay(result, tries - 1, options)
@@ -379,6 +432,7 @@ def check_links(urls: Iterable[str], options: Options = Options(),
     if not distinct:
         return []
     slots = HostSlots(distinct, options.per_host)
+    resolver = Resolver()
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
 
@@ -388,7 +442,7 @@ def check_links(urls: Iterable[str], options: Options = Options(),
             while (task := slots.take()) is not None:
                 host, url = task
                 try:
-                    done.put(check_url(session, url, options, stop))
+                    done.put(check_url(session, url, options, stop, resolver))
                 except BaseException as error:  # a bug, not a dead link: hand it to the caller
                     done.put(error)
                     raise

@@ -13,6 +13,7 @@ from pipeline.links import (
     Hop,
     HostSlots,
     LinkResult,
+    Resolver,
     LinkStatus,
     Options,
     check_links,
@@ -191,6 +192,29 @@ def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
         assert len(seen) == 3
 
 
+def test_a_hung_dns_lookup_costs_the_timeout_not_a_worker():
+    release = threading.Event()
+
+    def hung(host, *args):
+        release.wait(10)
+        raise OSError("gave up")
+
+    resolver = Resolver(lookup=hung)
+    started = time.monotonic()
+    assert resolver.problem("slow.example", 0.2)[0] == "dns-timeout"
+    assert resolver.problem("slow.example", 0.1)[0] == "dns-timeout"  # the same lookup, not a second one
+    assert time.monotonic() - started < 1
+    release.set()
+    assert resolver.problem("slow.example", 1)[0] == "dns-failure"
+    assert resolver.problem("127.0.0.1", 0.1) is None  # an address is not looked up
+
+
+def test_a_host_that_does_not_resolve_fails_fast():
+    started = time.monotonic()
+    assert Resolver().problem("no-such-host.invalid", 2)[0] in ("dns-failure", "dns-timeout")
+    assert time.monotonic() - started < 3  # bounded even where the resolver hangs
+
+
 # ---- pure rules ----------------------------------------------------------------------------------
 
 
@@ -205,7 +229,7 @@ def test_classify_codes(code, status):
 
 @pytest.mark.parametrize(
     "error, status",
-    [("timeout", "timeout"), ("deadline", "timeout"), ("dns-failure", "broken"), ("connection-refused", "broken"),
+    [("timeout", "timeout"), ("deadline", "timeout"), ("dns-timeout", "timeout"), ("dns-failure", "broken"), ("connection-refused", "broken"),
      ("redirect-loop", "broken"), ("tls-error", "broken"), ("unsupported-scheme", "invalid")],
 )  # fmt: skip
 def test_classify_errors(error, status):

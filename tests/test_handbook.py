@@ -1,0 +1,498 @@
+"""The printed handbook: the real guide's PDF opened and read back, a golden HTML file, and the hostile-text case.
+
+The real-guide PDFs are rendered once per module (Letter twice, for byte identity, and A4 once); the
+small fixed guide in tests/fixtures/handbook-* feeds the golden file and the quicker cases.
+Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python -m pytest tests/test_handbook.py`.
+"""
+
+import datetime as dt
+import http.server
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pypdf
+import pytest
+
+from pipeline import config, handbook
+from pipeline.build import Paths, build, build_date, prepare, read_link_status
+from pipeline.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOLDEN = Path(__file__).parent / "golden" / "handbook.html"
+FIXTURE_GUIDE = FIXTURES / "handbook-guide.txt"
+FIXTURE_CURATION = FIXTURES / "handbook-curation.toml"
+FIXTURE_LINK_STATUS = FIXTURES / "handbook-link-status.json"
+ZWSP = "\u200b"  # what WeasyPrint draws for <wbr>
+POINTS_PER_MM = 72 / 25.4
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@contextmanager
+def weasyprint_log():
+    """Every record WeasyPrint logs at WARNING or above while the block runs."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    logger = logging.getLogger("weasyprint")
+    handler = Keep(level=logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def words(text: str) -> str:
+    """Text with white space collapsed and the zero-width spaces of <wbr> removed."""
+    return " ".join(text.replace(ZWSP, "").split())
+
+
+def squashed(text: str) -> str:
+    return "".join(text.replace(ZWSP, "").split())
+
+
+def printed_links(resources: pd.DataFrame) -> dict[str, str]:
+    """Resource id → the address the handbook prints for it (its URL, else its DOI's resolver address)."""
+    links = {}
+    for row in resources.itertuples():
+        if isinstance(row.url, str):
+            links[row.id] = row.url
+        elif isinstance(row.doi, str):
+            links[row.id] = f"https://doi.org/{row.doi}"
+    return links
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The real guide built twice on Letter and once on A4, with WeasyPrint's log of each."""
+    root = tmp_path_factory.mktemp("handbook")
+    result = {}
+    for name, paper in (("letter", "letter"), ("again", "letter"), ("a4", "a4")):
+        paths = Paths(out=root / name, processed=root / name / "processed")
+        with weasyprint_log() as records:
+            prepared = build(paths, paper=paper)
+        result[name] = (paths.out / handbook.PDF_NAME).read_bytes()
+        result[f"{name}-log"] = records
+    result["resources"] = prepared.resources
+    result["title"] = prepared.guide.title
+    result["info"] = prepared.curation.dataset
+    result["created"] = build_date(prepared.curation)
+    reader = pypdf.PdfReader(io.BytesIO(result["letter"]))
+    result["reader"] = reader
+    result["pages"] = [page.extract_text() for page in reader.pages]
+    return result
+
+
+def outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
+    """(level, title, 1-based page) of every bookmark, in order."""
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return found
+
+
+def start_pages(real) -> dict[str, int]:
+    """Resource id → the page where its entry starts, found by reading the pages for its type label and title."""
+    pages = [words(text) for text in real["pages"]]
+    found = {}
+    for row in real["resources"].itertuples():
+        heading = f"{handbook.label_type(row.type).upper()} {words(row.title)}"
+        hits = [number for number, text in enumerate(pages, 1) if heading in text]
+        assert len(hits) == 1, f"{row.id}: its heading is on pages {hits}"
+        found[row.id] = hits[0]
+    return found
+
+
+LEADER_LINE = re.compile(r"^(?P<title>.*?)\s*(?:\.\s*)+(?P<page>\d+)$")
+
+
+def leader_entries(text: str, headings: set[str], running_title: str) -> list[tuple[str, int]]:
+    """(title, page) of each 'title . . . . N' line of a contents or index page; titles may wrap.
+
+    Headings, the running header (which holds the guide's title) and the footer are skipped.
+    """
+    entries, pending = [], []
+    for line in text.splitlines():
+        line = words(line)
+        if not line or line in headings or running_title in line or re.fullmatch(r"page \d+ of \d+", line):
+            continue
+        match = LEADER_LINE.match(line)
+        if match:
+            entries.append((" ".join([*pending, match["title"]]).rstrip(". "), int(match["page"])))
+            pending = []
+        else:
+            pending.append(line)
+    return entries
+
+
+# ---------------------------------------------------------------- the real guide's PDF
+
+
+def test_weasyprint_logged_nothing(real):
+    for name in ("letter", "again", "a4"):
+        assert [r.getMessage() for r in real[f"{name}-log"]] == []
+
+
+def test_every_title_appears(real):
+    text = words(" ".join(real["pages"]))
+    missing = [row.title for row in real["resources"].itertuples() if words(row.title) not in text]
+    assert missing == []
+
+
+def test_cover_gives_title_institution_edition_and_date(real):
+    cover = words(real["pages"][0])
+    info = real["info"]
+    assert words(real["title"]) in cover
+    assert info.institution in cover
+    assert f"Edition {info.version}" in cover
+    assert handbook.long_date(real["created"]) in cover
+
+
+def test_how_to_page_says_how_to_scan_group_and_correct(real):
+    page = words(real["pages"][1])
+    assert "How to use this guide" in page
+    assert "QR code" in page
+    assert all(section in page for section in real["resources"]["section"].unique())
+    assert words(real["info"].corrections) in page
+
+
+def test_outline_holds_every_section_and_resource(real):
+    marks = outline(real["reader"])
+    top = [title for level, title, _ in marks if level == 1]
+    sections = list(real["resources"]["section"].unique())
+    assert top == ["How to use this guide", "Contents", *sections, "Topic index"]
+    children = [title for level, title, _ in marks if level == 2]
+    assert children == real["resources"]["title"].tolist()
+    starts = start_pages(real)
+    pages = {title: page for level, title, page in marks if level == 2}
+    assert [pages[t] for t in real["resources"]["title"]] == [starts[i] for i in real["resources"]["id"]]
+
+
+def test_every_page_but_the_cover_says_page_n_of_m(real):
+    total = len(real["pages"])
+    assert "page 1 of" not in real["pages"][0]
+    for number, text in enumerate(real["pages"][1:], 2):
+        assert f"page {number} of {total}" in text
+
+
+def test_running_header_names_the_section(real):
+    """The header's left part is the section the page is in, its right part the guide's title."""
+    starts = start_pages(real)
+    for row in real["resources"].itertuples():
+        lines = [words(line) for line in real["pages"][starts[row.id] - 1].splitlines()]
+        assert f"{row.section} {words(real['title'])}" in lines, row.id
+
+
+def test_contents_page_numbers_are_where_sections_start(real):
+    resources, starts = real["resources"], start_pages(real)
+    contents = next(text for text in real["pages"] if text.lstrip().startswith("Contents"))
+    entries = leader_entries(contents, {"Contents"}, words(real["title"]))
+    expected = [(section, starts[group["id"].iloc[0]]) for section, group in resources.groupby("section", sort=False)]
+    index_start = next(n for n, text in enumerate(real["pages"], 1) if text.lstrip().startswith("Topic index"))
+    assert entries == [*expected, ("Topic index", index_start)]
+    for section, page in expected:
+        assert section in real["pages"][page - 1]
+
+
+def test_index_page_numbers_are_where_resources_start(real):
+    resources, starts = real["resources"], start_pages(real)
+    first = next(n for n, text in enumerate(real["pages"]) if text.lstrip().startswith("Topic index"))
+    labels = {handbook.label_tag(tag) for tags in resources["tags"] for tag in tags}
+    headings = {"Topic index", *labels}
+    entries = [entry for text in real["pages"][first:] for entry in leader_entries(text, headings, words(real["title"]))]
+    expected = [(words(row.title), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
+    assert sorted(entries) == sorted(expected)
+
+
+def test_every_address_is_printed_in_full_and_is_a_link(real):
+    links = printed_links(real["resources"])
+    assert links, "the real guide has curated addresses"
+    text = squashed(" ".join(real["pages"]))
+    uris = {
+        annotation.get_object()["/A"]["/URI"]
+        for page in real["reader"].pages
+        for annotation in page.get("/Annots", [])
+        if "/URI" in annotation.get_object().get("/A", {})
+    }
+    assert [url for url in links.values() if squashed(url) not in text] == []
+    assert set(links.values()) <= uris
+    dois = {f"https://doi.org/{doi}" for doi in real["resources"]["doi"].dropna()}
+    assert dois <= uris
+
+
+def test_resources_without_an_address_say_so(real):
+    resources = real["resources"]
+    unlinked = resources["url"].isna() & resources["doi"].isna()
+    text = words(" ".join(real["pages"]))
+    assert text.count("No confirmed link") == int(unlinked.sum()) + 1  # +1: the how-to page explains it
+
+
+def test_qr_codes_decode_to_their_addresses(real):
+    pdfium = pytest.importorskip("pypdfium2")
+    zxingcpp = pytest.importorskip("zxingcpp")
+    document = pdfium.PdfDocument(real["letter"])
+    decoded = []
+    for page in document:
+        image = page.render(scale=200 / 72).to_pil().convert("L")
+        decoded += [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    assert sorted(decoded) == sorted(printed_links(real["resources"]).values())
+
+
+def test_qr_codes_are_at_least_2cm(real):
+    html = handbook.render_html(real["resources"], real["info"], real["title"], real["created"])
+    sizes = [float(size) for size in re.findall(r'class="qr" style="width: ([\d.]+)mm', html)]
+    assert sizes and min(sizes) >= 20 + 8 * handbook.QR_MIN_MODULE_MM
+
+
+def test_fonts_are_embedded(real):
+    fonts = {}
+    for page in real["reader"].pages:
+        for name, font in page["/Resources"].get("/Font", {}).items():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                fonts[str(descriptor["/FontName"])] = {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
+    assert fonts and all(fonts.values()), fonts
+    assert any("DejaVu" in name for name in fonts)
+
+
+def test_tagged_pdf_ua_with_language_and_metadata(real):
+    reader = real["reader"]
+    root = reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b"pdfuaid" in xmp
+    assert root["/Lang"] == "en"
+    assert root["/MarkInfo"]["/Marked"]
+    assert "/StructTreeRoot" in root
+    meta, info = reader.metadata, real["info"]
+    assert meta.title == real["title"]
+    assert meta.author == info.institution
+    assert meta.subject == info.description
+    assert "mentoring" in meta["/Keywords"]
+    stamp = real["created"].strftime("%Y%m%d%H%M%S")
+    assert meta["/CreationDate"].startswith(f"D:{stamp}") and meta["/ModDate"].startswith(f"D:{stamp}")
+
+
+def test_two_builds_give_identical_bytes(real):
+    assert real["letter"] == real["again"]
+
+
+@pytest.mark.parametrize(
+    ("paper", "width_mm", "height_mm"), [("letter", 215.9, 279.4), ("a4", 210.0, 297.0)]
+)
+def test_letter_and_a4(real, paper, width_mm, height_mm):
+    reader = pypdf.PdfReader(io.BytesIO(real[paper]))
+    for page in reader.pages:
+        box = page.mediabox
+        assert float(box.width) == pytest.approx(width_mm * POINTS_PER_MM, abs=0.5)
+        assert float(box.height) == pytest.approx(height_mm * POINTS_PER_MM, abs=0.5)
+
+
+# ---------------------------------------------------------------- the small fixed guide
+
+
+@pytest.fixture(scope="module")
+def fixture_guide(tmp_path_factory):
+    prepared = prepare(Paths(raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p")))
+    return prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
+
+
+def test_html_matches_the_reviewed_golden_file(fixture_guide):
+    status = read_link_status(FIXTURE_LINK_STATUS)
+    html = handbook.render_html(*fixture_guide, paper="letter", link_status=status)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(html, encoding="utf-8")
+    assert html == GOLDEN.read_text(encoding="utf-8"), "review the change, then regenerate with UPDATE_GOLDEN=1"
+
+
+def test_html_is_the_same_for_the_same_inputs(fixture_guide):
+    assert handbook.render_html(*fixture_guide) == handbook.render_html(*fixture_guide)
+
+
+def test_a4_sets_the_page_size(fixture_guide):
+    assert "@page { size: A4; }" in handbook.render_html(*fixture_guide, paper="a4")
+    assert "@page { size: letter; }" in handbook.render_html(*fixture_guide)
+    with pytest.raises(handbook.HandbookError, match="unknown paper size 'legal'"):
+        handbook.render_html(*fixture_guide, paper="legal")
+
+
+def test_omitting_broken_links_leaves_the_address_out(fixture_guide):
+    status = read_link_status(FIXTURE_LINK_STATUS)
+    broken = "https://podcasts.example.org/night-shift?season=2&amp;episode=1"
+    marked = handbook.render_html(*fixture_guide, link_status=status)
+    omitted = handbook.render_html(*fixture_guide, link_status=status, omit_broken=True)
+    assert f'href="{broken}"' in marked and "Broken link: reported broken since 20 February 2026" in marked
+    assert broken not in omitted and "Link left out: reported broken since 20 February 2026" in omitted
+    assert "Link checked on 2 March 2026." in omitted
+    assert "Link not confirmed on 2 March 2026: the site did not answer in time." in omitted
+
+
+@pytest.mark.parametrize(
+    ("result", "omit", "expected"),
+    [
+        (None, False, None),
+        ({"status": "ok", "checked_at": "2026-03-02T03:00:00Z"}, False, ("checked", "Link checked on 2 March 2026.")),
+        ({"status": "redirected", "checked_at": "2026-03-02T03:00:00Z"}, True, ("checked", "Link checked on 2 March 2026.")),
+        ({"status": "broken", "checked_at": "2026-03-02", "broken_since": "2026-02-20"}, False,
+         ("broken", "Broken link: reported broken since 20 February 2026 (checked on 2 March 2026).")),
+        ({"status": "invalid", "checked_at": "2026-03-02"}, True, ("omitted", "Link left out: reported broken (checked on 2 March 2026).")),
+        ({"status": "blocked", "checked_at": "2026-03-02"}, True,
+         ("unconfirmed", "Link not confirmed on 2 March 2026: the site refused the checker.")),
+        ({"status": "server-error"}, False, ("unconfirmed", "Link not confirmed: the site reported a server error.")),
+    ],
+)  # fmt: skip
+def test_link_note(result, omit, expected):
+    note = handbook.link_note(result, omit)
+    assert (note.state, note.text) == expected if expected else note is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://resources.example.org/article/physician-mentorship-why-its-important?a=1&b=2#top",
+        "https://doi.org/10.1097/ACM.0b013e3181b6e0d8",
+        "http://x.org",
+    ],
+)
+def test_printed_address_only_gains_break_points(url):
+    printed = str(handbook.breakable(url))
+    assert printed.replace("<wbr>", "").replace("&amp;", "&") == url
+    assert "//<wbr>" in printed and "<wbr>/" not in printed.split("//", 1)[0]
+
+
+def test_build_option_omit_broken_links(tmp_path, capsys):
+    """`build --omit-broken-links` through the CLI, with link-check results in the processed folder."""
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    shutil.copy(FIXTURE_LINK_STATUS, processed / config.LINK_STATUS.name)
+    common = ["build", "-q", "--raw", FIXTURE_GUIDE, "--curation", FIXTURE_CURATION, "--processed", processed]
+    assert main([str(a) for a in [*common, "--out", tmp_path / "marked"]]) == 0
+    assert main([str(a) for a in [*common, "--out", tmp_path / "omitted", "--omit-broken-links"]]) == 0
+    broken = "https://podcasts.example.org/night-shift?season=2&episode=1"
+    for name, present in (("marked", True), ("omitted", False)):
+        reader = pypdf.PdfReader(tmp_path / name / handbook.PDF_NAME)
+        text = words(" ".join(page.extract_text() for page in reader.pages))
+        uris = {a.get_object().get("/A", {}).get("/URI") for p in reader.pages for a in p.get("/Annots", [])}
+        assert (broken in uris) is present
+        assert ("Broken link: reported broken" in text) is present
+        assert ("Link left out: reported broken" in text) is not present
+
+
+# ---------------------------------------------------------------- safety: guide text is data
+
+
+@pytest.fixture
+def recording_server():
+    """A server on 127.0.0.1 that records every request it gets."""
+    hits: list[str] = []
+
+    class Record(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Record)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, recording_server):
+    port, hits = recording_server
+    resources, info, title, created = fixture_guide
+    image = '<img src="file:///etc/passwd">'
+    sheet = f'<link rel=stylesheet href="http://127.0.0.1:{port}/x.css">'
+    hostile = resources.copy()
+    hostile.loc[0, "description"] = f"Before {image} middle {sheet} after."
+    hostile.loc[1, "title"] = f"Title {sheet}"
+    hostile.loc[2, "url"] = 'https://x.example/"><script>alert(1)</script>'
+    html = handbook.render_html(hostile, info, title, created)
+    assert "<script" not in html and "<img" not in html and "<link rel=stylesheet href=\"http" not in html
+    with weasyprint_log() as records:
+        pdf = handbook.render_pdf(html)
+    text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
+    assert f"Before {image} middle {sheet} after." in text
+    assert f"Title {sheet}" in text
+    assert hits == []
+    assert [r.getMessage() for r in records] == []
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ['<link rel=stylesheet href="http://127.0.0.1:{port}/x.css"><p>x</p>', '<img src="file:///etc/passwd" alt="x">',
+     '<img src="http://127.0.0.1:{port}/i.png" alt="x">', '<style>@import url("http://127.0.0.1:{port}/y.css");</style>'],
+)  # fmt: skip
+def test_a_refused_fetch_stops_the_render(recording_server, markup):
+    """Markup that reaches WeasyPrint cannot fetch: the refusal is an error, not a log line to miss."""
+    port, hits = recording_server
+    with pytest.raises(handbook.HandbookError, match="refuses"):
+        handbook.render_pdf(f"<!DOCTYPE html><html lang=en><title>t</title>{markup.format(port=port)}")
+    assert hits == []
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ((config.TEMPLATES_DIR / "handbook.css").as_uri(), True),
+        (config.TEMPLATES_DIR.as_uri() + "/../handbook.py", False),
+        (config.TEMPLATES_DIR.as_uri() + "/missing.css", False),
+        ("file:///etc/passwd", False),
+        ("http://127.0.0.1:9/x.css", False),
+        ("data:text/css,body{}", False),
+        ("file://example.org" + str(config.TEMPLATES_DIR / "handbook.css"), False),
+    ],
+)
+def test_fetcher_serves_only_template_files(url, allowed):
+    if allowed:
+        assert handbook.template_asset(url) == config.TEMPLATES_DIR / "handbook.css"
+    else:
+        with pytest.raises(ValueError, match="refused"):
+            handbook.template_asset(url)
+
+
+def test_long_date():
+    assert handbook.long_date(dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc)) == "4 March 2026"
+    assert handbook.long_date("2026-02-20T03:00:00Z") == "20 February 2026"
+    assert handbook.long_date("not a date") is None
+    assert handbook.long_date(None) is None
+
+
+def test_link_status_reader(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="mentor_guide")
+    assert read_link_status(tmp_path / "none.json") is None
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    assert read_link_status(bad) is None
+    assert "link-check results unreadable" in caplog.text
+    assert read_link_status(FIXTURE_LINK_STATUS) == json.loads(FIXTURE_LINK_STATUS.read_text(encoding="utf-8"))

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from pipeline import config
-from pipeline.build import Paths, build, format_quality, prepare
 from pipeline.errors import PipelineError
 
 EXIT_OK, EXIT_LINKS_BROKEN, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
@@ -51,12 +50,18 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def paths_from(args: argparse.Namespace) -> Paths:
+def paths_from(args: argparse.Namespace):
+    # The build's modules (pandas, pandera, WeasyPrint) are imported only by the commands that use them,
+    # so check-links starts fast and lean.
+    from pipeline.build import Paths
+
     return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
                  processed=args.processed)  # fmt: skip
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from pipeline.build import build, format_quality
+
     prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links)
     if not args.quiet:
         print(format_quality(prepared.quality))
@@ -65,6 +70,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from pipeline.build import format_quality, prepare
+
     prepared = prepare(paths_from(args), strict=args.strict)
     if not args.quiet:
         print(format_quality(prepared.quality))

@@ -126,6 +126,17 @@ def format_quality(quality: dict) -> str:
     return "\n".join(lines)
 
 
+def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
+    """The library's files: CSV, JSON, the data package describing both, and the data-quality report."""
+    resources = prepared.resources
+    files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files[export.PACKAGE_NAME] = export.datapackage(
+        prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
+    )
+    files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
 def render_outputs(
     prepared: Prepared,
     created: dt.datetime,
@@ -134,14 +145,9 @@ def render_outputs(
     link_status: dict | None = None,
     omit_broken: bool = False,
 ) -> dict[str, bytes]:
-    resources = prepared.resources
-    files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
-    files[export.PACKAGE_NAME] = export.datapackage(
-        prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
-    )
-    files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files = dataset_files(prepared, created)
     files[handbook.PDF_NAME] = handbook.render_handbook(
-        resources, prepared.curation.dataset, prepared.guide.title, created,
+        prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
         paper=paper, link_status=link_status, omit_broken=omit_broken,
     )  # fmt: skip
     return files

@@ -17,7 +17,8 @@ from schemas.vocabulary import SECTION_TYPES
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title
 PROVISIONAL_TITLE_WORDS = 10
 # A sentence holding lost-link debris: "…key topic of the ." or a paragraph ending "Transcripts available at".
-DEBRIS_SENTENCE = re.compile(r"[^.!?]*\b(?:the|a|an|at|of|to)(?:\s+\.|$)", re.I | re.M)
+# Anchored at a sentence's start so the search stays linear in the text's length.
+DEBRIS_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))[^.!?]*\b(?:the|a|an|at|of|to)(?:\s+\.|$)", re.I | re.M)
 EMPTY_PARENS = re.compile(r"\s*\(\s*\)")
 
 TAG_RULES = {

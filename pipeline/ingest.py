@@ -97,6 +97,13 @@ def parse_guide(text: str, source: Path | str = "<guide>") -> Guide:
         section = heading_name(lines[start])
         body_line = next(i for i in range(start + 1, end) if not is_blank(lines[i]))
         rows += entries_of_section(section, lines, body_line + 1, end)
+    if not rows:
+        raise GuideStructureError(
+            "the guide has section headings but no entries under them",
+            path=source,
+            line=headings[0] + 1,
+            hint="each entry is a paragraph under a heading's 'Body' line; entries are separated by two blank lines",
+        )
     check_duplicates(rows, source)
     entries = pd.DataFrame(rows, columns=list(RawEntry.to_schema().columns))
     return Guide(

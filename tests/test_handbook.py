@@ -127,11 +127,11 @@ def start_pages(real) -> dict[str, int]:
     return found
 
 
-LEADER_LINE = re.compile(r"^(?P<title>.*?)\s*(?:\.\s*)+(?P<page>\d+)$")
+LEADER_LINE = re.compile(r"^(?P<title>.*?)(?:\s*\.)*\s+(?P<page>\d+)$")  # index lines have no dots
 
 
 def leader_entries(text: str, headings: set[str], running_title: str) -> list[tuple[str, int]]:
-    """(title, page) of each 'title . . . . N' line of a contents or index page; titles may wrap.
+    """(title, page) of each 'title . . . . N' (contents) or 'title N' (index) line; titles may wrap.
 
     Headings, the running header (which holds the guide's title) and the footer are skipped.
     """

@@ -84,6 +84,7 @@ def test_windows_1252_is_refused_with_its_line():
         ("UVM\n\nMR\n\nT\n\nArticles\n\nBody\n\nSame text.\n\n\nSame  text.\n", GuideStructureError, 14, "duplicate entry"),
         ("UVM\n\nMR\n\nT\n\nStray\n\nArticles\n\nBody\n\nOne.\n", GuideStructureError, 7, "text before the first section"),
         ("A\n\nArticles\n\nBody\n\nOne.\n\n\nArticles\n\nBody\n\nTwo.\n", GuideStructureError, 10, "appears twice"),
+        ("Articles\nBody", GuideStructureError, 1, "no entries"),
     ],
 )
 def test_bad_guides_stop_with_a_clear_message(text, error_type, line, words):

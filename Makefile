@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help setup build test bench clean
+.PHONY: help setup system-libs build test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,7 +14,15 @@ $(BIN)/mentor-guide: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-setup: $(BIN)/mentor-guide  ## make .venv and install the project with its test tools
+setup: system-libs $(BIN)/mentor-guide  ## make .venv and install the project with its test tools
+
+# WeasyPrint subsets fonts with HarfBuzz's subset library when it is there (faster, and no warning);
+# Debian's image ships Pango and fonts but not that library. Installed only as root with apt; else a note.
+system-libs:
+	@ldconfig -p | grep -q libharfbuzz-subset.so.0 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }; } || \
+	  echo "note: libharfbuzz-subset0 is missing; WeasyPrint will subset fonts more slowly and say so"
 
 build: setup  ## build output/ from data/raw/ (no network)
 	$(BIN)/mentor-guide build

@@ -154,7 +154,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
     server.state.slow = 0.3
     write_dataset(place.dataset, [(f"r{n}", "Websites", f"R{n}", server.url(f"/slowish?{n}")) for n in range(40)])
     command = [sys.executable, "-m", "pipeline", *map(str, place.args("--concurrency", "2"))]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A child of a background job inherits SIGINT ignored, and Python then installs no Ctrl-C handler: reset it.
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and sum(server.state.requests.values()) < 4:
         time.sleep(0.05)

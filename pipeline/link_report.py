@@ -6,6 +6,7 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pipeline.link_history import UrlState, Verdict, verdict
 from pipeline.links import LinkResult, LinkStatus
@@ -20,7 +21,9 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
     ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
 )
-ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
+ALL_LINKS = ("All links", lambda row: True)
+NETWORK_ERRORS = frozenset({"dns-failure", "connection-refused", "connection-error"})
+NETWORK_DOWN_MIN_HOSTS = 3  # the HTML report lists every result, like the JSON
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,16 @@ class LinkStats:
         return sum(row.verdict is which for row in self.rows)
 
     @property
+    def network_down(self) -> bool:
+        """Every URL, on several hosts, failed before any server answered: the checker is offline, not the links."""
+        hosts = {urlsplit(row.result.url).hostname for row in self.rows}
+        return len(hosts) >= NETWORK_DOWN_MIN_HOSTS and all(row.result.error in NETWORK_ERRORS for row in self.rows)
+
+    @property
     def alarm(self) -> bool:
-        """Whether the run should exit 1, as --fail-on says."""
+        """Whether the run should exit 1, as --fail-on says (never when the checker's own network is down)."""
+        if self.network_down:
+            return False
         if self.fail_on == "new":
             return self.count(Verdict.NEW) > 0
         if self.fail_on == "any":
@@ -108,6 +119,9 @@ def summary_line(stats: LinkStats) -> str:
 
 
 def alarm_line(stats: LinkStats) -> str:
+    if stats.network_down:
+        return ("no alarm: every URL failed before any server answered (no DNS or no connection), so this "
+                "machine's network is down, not the links; check the network and run again.")  # fmt: skip
     new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
     verdict_text = "ALARM" if stats.alarm else "no alarm"
     return (f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
@@ -160,7 +174,8 @@ def to_json(stats: LinkStats) -> str:
     """Every result, machine-readable, with stable slugs."""
     report = {
         "checked_at": stats.checked_at, "elapsed": stats.elapsed, "fail_on": stats.fail_on,
-        "confirm_after": stats.confirm_after, "alarm": stats.alarm, "counts": stats.counts,
+        "confirm_after": stats.confirm_after, "alarm": stats.alarm, "network_down": stats.network_down,
+        "counts": stats.counts,
         "verdicts": {str(v): stats.count(v) for v in Verdict}, "urls": len(stats.rows),
         "resources": stats.resource_count, "results": [row_record(row) for row in stats.rows],
     }  # fmt: skip

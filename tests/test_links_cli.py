@@ -109,6 +109,24 @@ def test_one_failing_night_then_recovery_raises_no_alarm(run_cli, server, place)
     assert "## Recovered (1)" in (place.out / "link-report.md").read_text(encoding="utf-8")
 
 
+def test_an_offline_checker_cries_no_wolf(run_cli, server, place):
+    """Every URL on several hosts failing before any server answers means the network is down, not the links."""
+    offline = [(f"o{n}", "Websites", f"Offline {n}", f"https://host{n}.example.invalid/") for n in range(3)]
+    write_dataset(place.dataset, offline)
+    for _ in range(2):
+        assert run_cli(*place.args()).status == 0
+    assert "network is down" in (place.out / "link-report.md").read_text(encoding="utf-8")
+    report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
+    assert report["network_down"] and not report["alarm"]
+    assert {r["error"] for r in report["results"]} == {"dns-failure"}
+
+    write_dataset(place.dataset, [*offline, ("ok", "Websites", "Fine", server.url("/ok"))])
+    place.history.unlink()
+    assert run_cli(*place.args()).status == 0
+    assert run_cli(*place.args()).status == 1  # one server answered: the dead hosts are really dead
+    assert json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))["verdicts"]["newly-broken"] == 3
+
+
 def test_two_failing_nights_raise_the_alarm_once(run_cli, server, place):
     write_dataset(place.dataset, [("t", "Websites", "Dead", server.url("/toggle"))])
     server.state.toggles["/toggle"] = 410

@@ -105,8 +105,9 @@ def test_retries_happen_and_are_counted(checked):
     results, state, _ = checked
     assert state.requests[("GET", "/flaky500")] == 2 and results["/flaky500"].attempts == 2
     assert state.requests[("GET", "/always503")] == 3 and results["/always503"].attempts == 3
-    assert results["/slow"].attempts == 3
-    assert results["/close"].attempts == 3
+    # Timeouts are retried too, as far as the per-URL deadline allows (on a loaded machine it may cut the last).
+    assert 2 <= results["/slow"].attempts <= 3
+    assert 2 <= results["/close"].attempts <= 3
 
 
 def test_retry_after_is_honoured(checked):

@@ -7,31 +7,16 @@ steady time per entry and memory per entry from 1,000 to 4,000 entries.
 """
 
 import json
-import random
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import machine_line, write_section  # noqa: E402
+from synthetic import synthetic_guide  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["Articles", "Blog Posts", "Books & E-Books", "Medical Journals & Journal Articles",
-            "Videos", "Podcasts", "Websites", "\u033d\u033d and Larner Resources"]  # fmt: skip
-WORDS = ("mentor mentee student resident faculty career research wellness leadership identity peer "
-         "medicine program support guidance inclusion diversity training academic clinical").split()  # fmt: skip
-DATASET = textwrap.dedent("""\
-    [dataset]
-    name = "synthetic"
-    title = "Synthetic guide"
-    version = "0.0.0"
-    updated = 2026-01-01
-    license = "CC-BY-4.0"
-    institution = "Benchmark"
-    corrections = "nobody"
-    """)
 
 CHILD = r"""
 import json, resource, sys, time
@@ -49,25 +34,6 @@ print(json.dumps({"import_s": imported - started, "build_s": done - imported,
 """
 
 
-def synthetic_guide(entries: int, seed: int = 1) -> tuple[str, str]:
-    """A guide of `entries` unique descriptions over the 8 sections, and a curation record for half of them."""
-    rng = random.Random(seed)
-    lines = ["\u033d\u033d", "", "Mentoring Resources", "", "Synthetic guide", ""]
-    records = [DATASET]
-    per_section = entries // len(SECTIONS)
-    number = 0
-    for section in SECTIONS:
-        lines += [section, "", "Body", ""]
-        for _ in range(per_section):
-            number += 1
-            words = " ".join(rng.choice(WORDS) for _ in range(60))
-            lines += [f"Entry {number} marker{number}x is about {words}.", "", ""]
-            if number % 2:
-                records.append(f'[[resource]]\nid = "r-{number}"\nmatch = "Entry {number} marker{number}x is"\n'
-                               f'title = "Resource {number}"\ncreators = ["Doe, Jane"]\ntags = ["research"]\n'
-                               f'audience = ["students"]\nsources = ["synthetic"]\n')  # fmt: skip
-    return "\n".join(lines) + "\n", "\n".join(records)
-
 
 def measure(raw: Path, curation: Path, work: Path) -> dict:
     out = work / "out"
@@ -83,7 +49,7 @@ def main() -> None:
         real = measure(ROOT / "data/raw/mentoring-resources.txt", ROOT / "data/raw/curation.toml", work)
         rows.append(("real guide", 45, real))
         for entries in (1000, 2000, 4000):
-            guide, curation = synthetic_guide(entries)
+            guide, curation = synthetic_guide(entries, curated_every=2)
             (work / "guide.txt").write_text(guide, encoding="utf-8")
             (work / "curation.toml").write_text(curation, encoding="utf-8")
             rows.append((f"synthetic {entries}", entries, measure(work / "guide.txt", work / "curation.toml", work)))

@@ -10,35 +10,18 @@ real guide's whole `mentor-guide build` (a fresh process: imports, every output,
 """
 
 import json
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import machine_line, write_section  # noqa: E402
+from synthetic import synthetic_guide  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = ["Articles", "Blog Posts", "Books & E-Books", "Medical Journals & Journal Articles",
-            "Videos", "Podcasts", "Websites", "\u033d\u033d and Larner Resources"]  # fmt: skip
-TAGS = ["mentoring-relationships", "mentee-skills", "mentor-development", "career-planning", "wellness",
-        "leadership", "research", "writing", "medical-education", "peer-mentoring"]  # fmt: skip
-WORDS = ("mentor mentee student resident faculty career research wellness leadership identity peer "
-         "medicine program support guidance inclusion diversity training academic clinical").split()  # fmt: skip
-DATASET = textwrap.dedent("""\
-    [dataset]
-    name = "synthetic"
-    title = "Synthetic guide"
-    version = "0.0.0"
-    updated = 2026-01-01
-    license = "CC-BY-4.0"
-    institution = "Benchmark College"
-    corrections = "nobody"
-    """)
 
 CHILD = r"""
 import json, sys, time
@@ -67,30 +50,6 @@ print(json.dumps({"entries": len(prepared.resources), "pages": len(document.page
                   "load": t1 - t0, "qr": t2 - t1, "html": t3 - t2, "layout": t4 - t3, "draw": t5 - t4}))
 """
 
-
-def synthetic_guide(entries: int, seed: int = 1) -> tuple[str, str]:
-    """A guide of `entries` unique descriptions over the 8 sections, each with a curation record and address."""
-    rng = random.Random(seed)
-    lines = ["\u033d\u033d", "", "Mentoring Resources", "", "Synthetic guide", ""]
-    records = [DATASET]
-    per_section = entries // len(SECTIONS)
-    number = 0
-    for section in SECTIONS:
-        lines += [section, "", "Body", ""]
-        for _ in range(per_section):
-            number += 1
-            text = " ".join(rng.choice(WORDS) for _ in range(70))
-            lines += [f"Entry {number} marker{number}x is about {text}.", "", ""]
-            title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 12))).capitalize()
-            tags = json.dumps(rng.sample(TAGS, 3))
-            url = f"https://resources.example.org/{section.split()[0].lower()}/entry-{number}/{'-'.join(title.split()[:6])}"
-            records.append(
-                f'[[resource]]\nid = "r-{number}"\nmatch = "Entry {number} marker{number}x is"\n'
-                f'title = "{title} {number}"\ncreators = ["Doe, Jane", "Roe, Richard"]\nyear = 2020\n'
-                f'publisher = "Journal of Examples"\nurl = "{url}"\ntags = {tags}\naudience = ["students"]\n'
-                f'sources = ["synthetic"]\n'
-            )
-    return "\n".join(lines) + "\n", "\n".join(records)
 
 
 def measure_handbook(raw: Path, curation: Path, work: Path) -> dict:

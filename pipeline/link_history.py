@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.links import FAILING, LinkResult
+from pipeline.links import LinkResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

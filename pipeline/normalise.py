@@ -11,7 +11,7 @@ from pipeline.curation import Curation, CurationRecord, match_records
 from pipeline.errors import CurationError
 from pipeline.ingest import UVM_MARK, fold
 from schemas.raw_entry import RawEntry
-from schemas.resource import DANGLING_FRAGMENT, Resource
+from schemas.resource import Resource
 from schemas.vocabulary import SECTION_TYPES
 
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title

@@ -269,7 +269,7 @@ def test_qr_codes_are_at_least_2cm(real):
 def test_fonts_are_embedded(real):
     fonts = {}
     for page in real["reader"].pages:
-        for name, font in page["/Resources"].get("/Font", {}).items():
+        for font in page["/Resources"].get("/Font", {}).values():
             font = font.get_object()
             for descendant in font.get("/DescendantFonts", [font]):
                 descriptor = descendant.get_object()["/FontDescriptor"].get_object()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import CurationError, InputUnreadable
-from pipeline.ingest import fold
+from pipeline.ingest import decode_text, fold
 from schemas.vocabulary import AUDIENCES, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 
 MIN_PHRASE_WORDS = 3
@@ -80,14 +80,14 @@ DATASET_KEYS = {
 def read_curation(path: Path) -> Curation:
     """Read and check the curation file; every problem is reported at once."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InputUnreadable(
             "the curation file does not exist", path=path, hint="pass its path with --curation"
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputUnreadable(f"cannot read the curation file: {error}", path=path) from None
-    return parse_curation(text, path)
+    except OSError as error:
+        raise InputUnreadable(f"cannot read the curation file: {error.strerror}", path=path) from None
+    return parse_curation(decode_text(data, path), path)
 
 
 def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:

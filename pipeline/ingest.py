@@ -32,18 +32,18 @@ def read_guide(path: Path) -> Guide:
         raise InputUnreadable(
             f"cannot read the raw guide: {error.strerror}", path=path, hint="pass the guide's path with --raw"
         ) from None
-    return parse_guide(decode_guide(data, path), path)
+    return parse_guide(decode_text(data, path), path)
 
 
-def decode_guide(data: bytes, source: Path | str = "<guide>") -> str:
-    """Bytes → text with LF line endings; refuses binary and non-UTF-8 input."""
+def decode_text(data: bytes, source: Path | str = "<guide>") -> str:
+    """Bytes → text with LF line endings; refuses binary and non-UTF-8 input, naming the line."""
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputUnreadable(
-            "the file is binary (it holds NUL bytes), not the guide's text",
+            "the file is binary (it holds NUL bytes), not text",
             path=source,
             line=line,
-            hint="pass the plain-text capture of the guide (mentoring-resources.txt)",
+            hint="pass the plain-text file (the guide's capture, or the curation TOML)",
         )
     try:
         text = data.decode("utf-8-sig")

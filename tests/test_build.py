@@ -177,6 +177,21 @@ def test_broken_curation_exits_3_and_leaves_output_untouched(change, words, prev
     assert snapshot(out) == before
 
 
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("[dataset]\nname = \"caf\u00e9\"\n".encode("cp1252"), "not UTF-8"),
+        (b"[dataset]\x00", "binary"),
+    ],
+)
+def test_unreadable_curation_exits_3_with_its_line(data, words, tmp_path, run_cli):
+    curation = tmp_path / "curation.toml"
+    curation.write_bytes(data)
+    result = run_cli("validate", "--curation", curation, "--processed", tmp_path)
+    assert result.status == 3
+    assert result.err.startswith(f"error: {curation}:") and words in result.err
+
+
 def test_schema_failure_reports_every_problem_as_a_table(tmp_path, run_cli, monkeypatch):
     """Break two rows after normalising, so the schema (not the curation parser) catches them."""
     import pipeline.build as build_module

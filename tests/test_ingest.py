@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import GuideStructureError, InputUnreadable, PipelineError
-from pipeline.ingest import decode_guide, parse_guide, read_guide
+from pipeline.ingest import decode_text, parse_guide, read_guide
 from tests.conftest import REAL_GUIDE
 
 SECTION_COUNTS = {
@@ -60,7 +60,7 @@ def test_no_break_space_line_counts_as_blank(guide):
 def test_bom_and_crlf_give_the_same_entries(guide):
     data = REAL_GUIDE.read_bytes()
     variant = b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")
-    other = parse_guide(decode_guide(variant))
+    other = parse_guide(decode_text(variant))
     assert other.entries.equals(guide.entries)
     assert other.title == guide.title
 
@@ -68,7 +68,7 @@ def test_bom_and_crlf_give_the_same_entries(guide):
 def test_windows_1252_is_refused_with_its_line():
     data = "UVM\n\nMentoring Resources\n\nT\n\nArticles\n\nBody\n\nA caf\u00e9 \u201cquote\u201d\n".encode("cp1252")
     with pytest.raises(InputUnreadable) as error:
-        decode_guide(data, "guide.txt")
+        decode_text(data, "guide.txt")
     assert error.value.line == 11
     assert "not UTF-8" in error.value.problem and "Windows-1252" in error.value.problem
     assert "iconv" in error.value.hint
@@ -121,6 +121,6 @@ def test_ingest_fails_only_with_its_own_error_on_arbitrary_structure(text):
 @given(st.binary(max_size=200))
 def test_ingest_fails_only_with_its_own_error_on_arbitrary_bytes(data):
     try:
-        parse_guide(decode_guide(data))
+        parse_guide(decode_text(data))
     except PipelineError:
         pass

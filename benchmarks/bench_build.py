@@ -23,7 +23,7 @@ import json, resource, sys, time
 from pathlib import Path
 started = time.perf_counter()
 from pipeline.build import Paths, build_date, dataset_files, prepare
-from pipeline.export import publish
+from pipeline.publish import publish
 imported = time.perf_counter()
 raw, curation, out = map(Path, sys.argv[1:4])
 prepared = prepare(Paths(raw=raw, curation=curation, out=out, processed=out / "processed"))

@@ -15,6 +15,7 @@ from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
 from pipeline.normalise import Finding, normalise
+from pipeline.publish import publish
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
@@ -175,5 +176,5 @@ def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_bro
     files = render_outputs(
         prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
     )
-    export.publish(files, paths.out)
+    publish(files, paths.out)
     return prepared

@@ -1,19 +1,14 @@
-"""Stage 4: the validated table → CSV, JSON and a Frictionless data package; atomic publishing."""
+"""Stage 4: the validated table → CSV, JSON and a Frictionless data package (written by pipeline.publish)."""
 
 import csv
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline.curation import DatasetInfo
-from pipeline.errors import PublishError
 from schemas.resource import Resource
 
 LIST_SEPARATOR = "; "
@@ -141,23 +136,3 @@ def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_
         ],
     }
     return (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def publish(files: dict[str, bytes], out_dir: Path) -> None:
-    """Write every file aside, then move each into place: a failure leaves the previous outputs untouched."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
-    except OSError as error:
-        raise PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
-                           hint="check that the folder is writable or pass another with --out") from None  # fmt: skip
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        for name in files:
-            os.replace(staging / name, out_dir / name)
-    except OSError as error:
-        raise PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
-                           hint="free some space or pass another folder with --out") from None  # fmt: skip
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)

@@ -14,6 +14,7 @@ from pipeline.errors import PipelineError
 from pipeline.link_history import LinkHistory
 from pipeline.link_report import LinkStats, ResourceRef, report_files, status_json, summarise
 from pipeline.links import LinkResult, Options, check_links
+from pipeline.publish import publish
 
 REQUIRED_COLUMNS = ("id", "section", "title", "url")
 
@@ -93,8 +94,6 @@ class Progress:
 
 
 def write_status(history: LinkHistory, urls: list[str], path: Path, checked_at: str) -> None:
-    from pipeline.export import publish  # here, not on import: it brings pandas, which the checking never needs
-
     publish({path.name: status_json(history.states(urls), checked_at).encode("utf-8")}, path.parent)
 
 
@@ -134,7 +133,5 @@ def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 
         stats = summarise(results, history.states(urls), resources, checked_at=checked_at,
                           elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on)  # fmt: skip
         write_status(history, urls, paths.status, checked_at)
-    from pipeline.export import publish
-
     publish(report_files(stats), paths.out)
     return stats

@@ -236,7 +236,7 @@ def to_html(stats: LinkStats) -> str:
 
 
 def report_files(stats: LinkStats) -> dict[str, bytes]:
-    """The three reports by file name, ready for `export.publish`."""
+    """The three reports by file name, ready for `pipeline.publish.publish`."""
     return {MD_NAME: to_markdown(stats).encode("utf-8"), JSON_NAME: to_json(stats).encode("utf-8"),
             HTML_NAME: to_html(stats).encode("utf-8")}  # fmt: skip
 

@@ -262,12 +262,12 @@ def test_raw_guide_is_committed_byte_for_byte():
 def test_previous_output_survives_a_failure_midway(previous_output, tmp_path, run_cli, monkeypatch):
     """A crash while moving files into place must not leave a mix: the staging step fails before any move."""
     out, before = previous_output
-    import pipeline.export as export
+    import pipeline.publish as publish
 
     def fail(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.Path, "write_bytes", fail)
+    monkeypatch.setattr(publish.Path, "write_bytes", fail)
     result = run_cli("build", "--out", out, "--processed", tmp_path / "p")
     assert result.status == 3 and "No space left on device" in result.err
     assert snapshot(out) == before

@@ -189,11 +189,11 @@ Peak RSS is the subprocess's own maximum resident set.
 
 Target (N = {max(SIZES):,}, whole process, at least {TARGET} of ideal at concurrency 16 and 32): **{verdict}**.
 
-Where the gap to the bare loop goes: a fresh interpreter takes {imports[0]:.2f} s to `import pipeline.cli`,
-but only {imports[1]:.2f} s to import the check-links modules and `requests`; the difference, and most
-of the peak RSS above the bare loop's, is pandas and pandera, which `pipeline/cli.py` imports at
-module level for `build`. The checking itself imports neither. The rest is the history (one
-SQLite commit per result, in the main thread) and the reports, written after the last check.
+Where the gap to the bare loop goes: a fresh interpreter takes {imports[0]:.2f} s to `import pipeline.cli`
+and {imports[1]:.2f} s to import the check-links modules and `requests` (`check-links` never loads
+pandas, pandera or WeasyPrint: the CLI imports the build's modules only in `build` and `validate`).
+The rest is the history (one SQLite commit per result, in the main thread) and the reports,
+written after the last check.
 
 The real guide's URLs are not measured here: this machine has no network access, and the
 benchmark never leaves loopback. On a machine with network, `time mentor-guide check-links`

@@ -56,6 +56,8 @@ TAG_LABELS = {
     "community-resources": "Community resources",
 }
 # Clean break points in a printed address: after "//", before "/", ".", "?", "#", "&", "=", "-", "_", "~", "%".
+# Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
+URL_ONE_LINE = 64
 URL_BREAK = re.compile(r"(?<=//)|(?<=[^/:])(?=/)|(?=[.?#&=_~%-])")
 
 
@@ -233,7 +235,12 @@ def make_link(url: str) -> Link:
 
 
 def breakable(url: str) -> Markup:
-    """The address escaped, with <wbr> at the places a long address may break without confusion."""
+    """The address escaped, with <wbr> at the places a long address may break without confusion.
+
+    An address short enough to fit on one line gets none: every <wbr> costs WeasyPrint layout time.
+    """
+    if len(url) <= URL_ONE_LINE:
+        return escape(url)
     return Markup("<wbr>").join(escape(part) for part in URL_BREAK.split(url) if part)
 
 

@@ -380,7 +380,10 @@ def test_link_note(result, omit, expected):
 def test_printed_address_only_gains_break_points(url):
     printed = str(handbook.breakable(url))
     assert printed.replace("<wbr>", "").replace("&amp;", "&") == url
-    assert "//<wbr>" in printed and "<wbr>/" not in printed.split("//", 1)[0]
+    if len(url) > handbook.URL_ONE_LINE:
+        assert "//<wbr>" in printed and "<wbr>/" not in printed.split("//", 1)[0]
+    else:
+        assert "<wbr>" not in printed  # it fits on one line: no break points to lay out
 
 
 def test_build_option_omit_broken_links(tmp_path, capsys):

@@ -192,6 +192,12 @@ def test_outline_holds_every_section_and_resource(real):
     assert [pages[t] for t in real["resources"]["title"]] == [starts[i] for i in real["resources"]["id"]]
 
 
+def test_a_byline_ending_in_an_initial_gets_no_second_full_stop(real):
+    anderson = next(text for text in real["pages"] if "Anderson, Chase T. M." in text)
+    assert "Anderson, Chase T. M. in-House" in words(anderson)
+    assert not any(re.search(r"\w\.\. ", text) for text in real["pages"])
+
+
 def test_every_page_but_the_cover_says_page_n_of_m(real):
     total = len(real["pages"])
     assert "page 1 of" not in real["pages"][0]

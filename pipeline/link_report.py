@@ -22,7 +22,7 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
 )
 ALL_LINKS = ("All links", lambda row: True)
-NETWORK_ERRORS = frozenset({"dns-failure", "connection-refused", "connection-error"})
+NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error"})
 NETWORK_DOWN_MIN_HOSTS = 3  # the HTML report lists every result, like the JSON
 
 

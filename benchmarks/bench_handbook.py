@@ -104,7 +104,7 @@ def main() -> None:
         machine_line(), "",
         *table, "",
         "Data loading = ingest, normalise, validate (`prepare`, shared with the dataset outputs). Templating = "
-        "`render_html`, QR codes included (segno, timed on their own in the next column). WeasyPrint layout = "
+        "`render_html`, QR codes included (zxing-cpp, timed on their own in the next column). WeasyPrint layout = "
         "`HTML(...).render()`; drawing + PDF = `Document.write_pdf()` (PDF/UA-1, tagged). Our share = (data "
         "loading + templating) / total, target ≤ 10 %; the handbook code's share leaves data loading out. "
         "One-off start-ups (WeasyPrint's fonts and stylesheets, pandera's backend registration) are warmed "

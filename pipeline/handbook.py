@@ -114,20 +114,10 @@ class Topic:
 
 
 def render_handbook(
-    resources: DataFrame[Resource],
-    info: DatasetInfo,
-    guide_title: str,
-    created: dt.datetime,
-    *,
-    paper: str = "letter",
-    link_status: dict | None = None,
-    omit_broken: bool = False,
+    resources: DataFrame[Resource], info: DatasetInfo, guide_title: str, created: dt.datetime, **options
 ) -> bytes:
-    """The handbook PDF: `render_html`, then `render_pdf`."""
-    html = render_html(
-        resources, info, guide_title, created, paper=paper, link_status=link_status, omit_broken=omit_broken
-    )
-    return render_pdf(html)
+    """The handbook PDF: `render_html` (which takes the same options), then `render_pdf`."""
+    return render_pdf(render_html(resources, info, guide_title, created, **options))
 
 
 def render_html(

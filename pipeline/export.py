@@ -17,10 +17,6 @@ CSV_NAME, JSON_NAME, PACKAGE_NAME = "resources.csv", "resources.json", "datapack
 FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "int64": "integer", "bool": "boolean"}
 
 
-def list_columns() -> list[str]:
-    return [name for name, column in Resource.to_schema().columns.items() if (column.metadata or {}).get("list")]
-
-
 def plain_value(value):
     """A cell as a JSON value: missing → None, numpy scalars → Python."""
     if isinstance(value, list):

@@ -33,5 +33,5 @@ test: setup  ## run the test suite
 bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
-clean:  ## remove build products
+clean:  ## remove build products (never data/state/, where the link history lives)
 	rm -rf output/*.* data/processed/*.* $(VENV)

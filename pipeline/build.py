@@ -30,6 +30,7 @@ class Paths:
     curation: Path = config.CURATION
     out: Path = config.OUTPUT_DIR
     processed: Path = config.PROCESSED_DIR
+    link_status: Path = config.LINK_STATUS
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def read_link_status(path: Path) -> dict | None:
 def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False) -> Prepared:
     """The main job: raw guide + curation → every output, published together or not at all."""
     prepared = prepare(paths, strict=strict)
-    link_status = read_link_status(paths.processed / config.LINK_STATUS.name)
+    link_status = read_link_status(paths.link_status)
     files = render_outputs(
         prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
     )

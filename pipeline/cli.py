@@ -6,10 +6,15 @@ import sys
 from pathlib import Path
 
 from pipeline import config
-from pipeline.errors import PipelineError
+from pipeline.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_LINKS_BROKEN,
+    EXIT_OK,
+    REPORT_BUGS,
+    PipelineError,
+)
 
-EXIT_OK, EXIT_LINKS_BROKEN, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130
 log = logging.getLogger("mentor_guide")
 
 
@@ -38,6 +43,8 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser = commands.add_parser("build", parents=[common], help="raw guide + curation → CSV, JSON, data package, handbook PDF")
     add_input_options(build_parser)
     build_parser.add_argument("--out", type=Path, default=config.OUTPUT_DIR, help="output folder (default: %(default)s)")
+    build_parser.add_argument("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE",
+                              help="latest link-check status, written by check-links (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
                               help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
@@ -56,7 +63,7 @@ def paths_from(args: argparse.Namespace):
     from pipeline.build import Paths
 
     return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
-                 processed=args.processed)  # fmt: skip
+                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS))
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -94,7 +101,7 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("check-links", parents=[common], help="the nightly job: check every URL of the dataset, "
                                  "record history, write output/link-report.{md,json,html}")  # fmt: skip
     add = parser.add_argument
-    add("--dataset", type=Path, default=config.OUTPUT_DIR / "resources.csv", help="dataset to check (default: %(default)s)")
+    add("--dataset", type=Path, default=config.DATASET_CSV, help="dataset to check (default: %(default)s)")
     add("--out", type=Path, default=config.OUTPUT_DIR, help="folder of the reports (default: %(default)s)")
     add("--history", type=Path, default=config.LINK_HISTORY, help="SQLite history of checks (default: %(default)s)")
     add("--status", type=Path, default=config.LINK_STATUS, help="latest status of each URL, read by build "
@@ -151,3 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: say so plainly, with a status no scheduler mistakes for "broken links"
+        log.debug("internal error", exc_info=True)
+        print(f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL

@@ -1,14 +1,19 @@
-"""Default paths of the project, derived from this file's location (no I/O on import)."""
+"""Default paths of the project, relative to the current directory (never to where the package is installed).
+
+Build products (`output/`, `data/processed/`) are rebuilt at will; state (`data/state/`: the link
+history and the latest link status) lasts between runs, and nothing that cleans build products touches it.
+"""
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RAW_DIR = PROJECT_ROOT / "data" / "raw"
-PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
-OUTPUT_DIR = PROJECT_ROOT / "output"
+RAW_DIR = Path("data/raw")
+PROCESSED_DIR = Path("data/processed")
+STATE_DIR = Path("data/state")
+OUTPUT_DIR = Path("output")
 
 RAW_GUIDE = RAW_DIR / "mentoring-resources.txt"
 CURATION = RAW_DIR / "curation.toml"
-LINK_HISTORY = PROCESSED_DIR / "link-history.sqlite"
-LINK_STATUS = PROCESSED_DIR / "link-status.json"
+LINK_HISTORY = STATE_DIR / "link-history.sqlite"
+LINK_STATUS = STATE_DIR / "link-status.json"
+DATASET_CSV = OUTPUT_DIR / "resources.csv"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

@@ -1,12 +1,27 @@
-"""Stops: failures after which the run cannot go on. Findings (bad rows, dead links) are records, not these."""
+"""Stops: failures after which the run cannot go on, and the exit status each one gives.
+
+Findings (bad rows, dead links) are records, not these.
+"""
 
 from pathlib import Path
+
+# Exit statuses, defined once; the README lists them.
+EXIT_OK = 0
+EXIT_LINKS_BROKEN = 1  # check-links: broken links, as --fail-on says
+EXIT_USAGE = 2
+EXIT_INVALID = 3  # invalid input; nothing was published
+EXIT_OFFLINE = 4  # check-links: the checker could not reach the network; no status changed
+EXIT_INTERNAL = 70  # an unexpected internal error (a bug): never 1, which schedulers read as "broken links"
+EXIT_BUSY = 75  # another run holds the lock on the same outputs or history; try again later
+EXIT_INTERRUPTED = 130
+
+REPORT_BUGS = "please report it to the guide's keepers with the command you ran and this message"
 
 
 class PipelineError(Exception):
     """The run cannot go on; the message says what, where and how to fix it."""
 
-    exit_status = 3
+    exit_status = EXIT_INVALID
 
     def __init__(self, problem: str, *, path: Path | str | None = None, line: int | None = None, hint: str = ""):
         self.problem = problem
@@ -45,3 +60,9 @@ class ValidationFailed(PipelineError):
 
 class PublishError(PipelineError):
     "The outputs could not be written"
+
+
+class Busy(PipelineError):
+    "Another run holds the lock on the same outputs or history"
+
+    exit_status = EXIT_BUSY

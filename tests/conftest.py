@@ -8,8 +8,9 @@ import pytest
 from pipeline import config
 from pipeline.cli import main
 
-REAL_GUIDE = config.RAW_GUIDE
-REAL_CURATION = config.CURATION
+REPO = Path(__file__).resolve().parent.parent
+REAL_GUIDE = REPO / config.RAW_GUIDE
+REAL_CURATION = REPO / config.CURATION
 FIXTURES = Path(__file__).parent / "fixtures"
 DATASET_ONLY = """\
 [dataset]

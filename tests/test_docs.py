@@ -3,11 +3,14 @@
 import argparse
 import re
 
+from pathlib import Path
+
 import pytest
 
-from pipeline import cli, config
+from pipeline import cli, errors
 
-README = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def subcommands() -> dict[str, argparse.ArgumentParser]:
@@ -28,7 +31,8 @@ def test_every_command_is_in_the_readme_with_help(name):
 
 
 def test_every_exit_status_is_documented():
-    for status in (cli.EXIT_OK, cli.EXIT_LINKS_BROKEN, cli.EXIT_USAGE, cli.EXIT_INVALID, cli.EXIT_INTERRUPTED):
+    statuses = [value for name, value in vars(errors).items() if name.startswith("EXIT_")]
+    for status in statuses:
         assert re.search(rf"^\| {status} \|", README, re.M), f"exit status {status} missing from README"
 
 
@@ -36,5 +40,5 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_one():
     block = README.split("## Quick start", 1)[1].split("```", 2)[1]
     commands = [line for line in block.splitlines() if line.strip()]
     assert commands == ["make build", "make test"]
-    ci = (config.PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci

@@ -395,9 +395,8 @@ def test_printed_address_only_gains_break_points(url):
 def test_build_option_omit_broken_links(tmp_path, capsys):
     """`build --omit-broken-links` through the CLI, with link-check results in the processed folder."""
     processed = tmp_path / "processed"
-    processed.mkdir()
-    shutil.copy(FIXTURE_LINK_STATUS, processed / config.LINK_STATUS.name)
-    common = ["build", "-q", "--raw", FIXTURE_GUIDE, "--curation", FIXTURE_CURATION, "--processed", processed]
+    common = ["build", "-q", "--raw", FIXTURE_GUIDE, "--curation", FIXTURE_CURATION, "--processed", processed,
+              "--link-status", FIXTURE_LINK_STATUS]
     assert main([str(a) for a in [*common, "--out", tmp_path / "marked"]]) == 0
     assert main([str(a) for a in [*common, "--out", tmp_path / "omitted", "--omit-broken-links"]]) == 0
     broken = "https://podcasts.example.org/night-shift?season=2&episode=1"

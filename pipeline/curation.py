@@ -41,7 +41,8 @@ class CurationRecord:
     doi: str | None = None
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
-    notes: str | None = None
+    note: str | None = None  # short and plain, published for readers ("link not confirmed; ...")
+    research: str | None = None  # the librarian's research notes: kept in this file, never published
     fixes: tuple[Fix, ...] = ()
 
 
@@ -57,6 +58,11 @@ class DatasetInfo:
     institution: str
     corrections: str
     description: str = ""
+    homepage: str | None = None  # the guide's or dataset's public page
+    contact_email: str | None = None  # where readers send corrections
+    contact_url: str | None = None
+    keywords: tuple[str, ...] = ()
+    contributors: tuple[dict, ...] = ()  # Frictionless contributors: {title, role, email?, path?}
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,16 @@ class Curation:
 
 RECORD_KEYS = {
     "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
-    "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "notes": str, "fix": list,
+    "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "note": str, "research": str,
+    "notes": str, "fix": list,
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "match")
 DATASET_KEYS = {
     "name": str, "title": str, "version": str, "updated": dt.date, "license": str, "institution": str,
-    "corrections": str, "description": str,
+    "corrections": str, "description": str, "homepage": str, "contact_email": str, "contact_url": str,
+    "keywords": list, "contributors": list,
 }  # fmt: skip
+OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
 
 
 def read_curation(path: Path) -> Curation:
@@ -125,8 +134,16 @@ def parse_dataset(raw, text: str, problems: list[tuple[int, str]]) -> DatasetInf
     if not isinstance(raw, dict):
         problems.append((1, "a [dataset] table is required (name, title, version, updated, license, ...)"))
         return None
-    checked = check_keys(raw, DATASET_KEYS, tuple(k for k in DATASET_KEYS if k != "description"), line, problems)
-    return DatasetInfo(**checked) if checked is not None else None
+    required = tuple(k for k in DATASET_KEYS if k not in OPTIONAL_DATASET_KEYS)
+    checked = check_keys(raw, DATASET_KEYS, required, line, problems)
+    if checked is None:
+        return None
+    contributors = checked.pop("contributors", [])
+    if not all(isinstance(item, dict) and isinstance(item.get("title"), str) for item in contributors):
+        problems.append((line, "each of [[dataset.contributors]] needs a title (and a role)"))
+        return None
+    keywords = tuple(checked.pop("keywords", ()))
+    return DatasetInfo(**checked, keywords=keywords, contributors=tuple(contributors))
 
 
 def parse_record(raw: dict, line: int, problems: list[tuple[int, str]]) -> CurationRecord | None:
@@ -157,6 +174,8 @@ def parse_record(raw: dict, line: int, problems: list[tuple[int, str]]) -> Curat
         fixes.append(Fix(find=fix["find"], replace=str(fix.get("replace", "")), reason=str(fix.get("reason", ""))))
     if len(problems) > before:
         return None
+    if "notes" in checked:  # the old name of `research`, until every record is rewritten
+        checked["research"] = checked.pop("notes")
     lists = {key: tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")}
     return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked)
 
@@ -173,7 +192,7 @@ def check_keys(raw: dict, types: dict, required: tuple[str, ...], line: int, pro
         expected = types.get(key)
         if expected and not isinstance(value, expected):
             problems.append((line, f"{key!r} should be a {expected.__name__}, not {type(value).__name__}"))
-        elif expected is list and key != "fix" and not all(isinstance(item, str) for item in value):
+        elif expected is list and key not in ("fix", "contributors") and not all(isinstance(item, str) for item in value):
             problems.append((line, f"{key!r} should be a list of strings"))
     return None if len(problems) > before else dict(raw)
 

@@ -180,6 +180,6 @@ def resource_row(entry, record: CurationRecord | None, identifier: str, title_li
             tags=list(record.tags) or row["tags"],
             audience=list(record.audience) or row["audience"],
             sources=list(record.sources),
-            notes=record.notes,
+            notes=record.note,
         )
     return row

@@ -26,3 +26,22 @@ def publish(files: dict[str, bytes], out_dir: Path) -> None:
                            hint="free some space or pass another folder with --out") from None  # fmt: skip
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace one file (state, not a release) in one step: a reader sees the old bytes or the new, never half."""
+    path = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise PublishError(f"cannot write the file: {error.strerror}", path=path,
+                           hint="check that the folder exists and is writable, and that the disk has room") from None  # fmt: skip

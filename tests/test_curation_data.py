@@ -69,7 +69,7 @@ def test_every_fact_carries_a_source(curation):
         if has_facts:
             assert record.sources, f"{record.id} states facts without a source"
         if not record.url:
-            assert record.notes, f"{record.id} has no URL and no note of what was tried"
+            assert record.research, f"{record.id} has no URL and no research note of what was looked at"
 
 
 def test_most_resources_have_a_known_title_and_creators(curation, entries):

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help setup system-libs build test bench clean
+.PHONY: help setup system-libs browser build test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -14,7 +14,7 @@ $(BIN)/mentor-guide: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-setup: system-libs $(BIN)/mentor-guide  ## make .venv and install the project with its test tools
+setup: system-libs browser $(BIN)/mentor-guide node_modules/axe-core/axe.min.js  ## make .venv and install the project with its test tools
 
 # WeasyPrint subsets fonts with HarfBuzz's subset library when it is there (faster, and no warning);
 # Debian's image ships Pango and fonts but not that library. Installed only as root with apt; else a note.
@@ -23,6 +23,17 @@ system-libs:
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    { apt-get update -qq >/dev/null && apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }; } || \
 	  echo "note: libharfbuzz-subset0 is missing; WeasyPrint will subset fonts more slowly and say so"
+
+# The web edition's tests drive Debian's Chromium through Playwright (which cannot download a browser of
+# its own here) and check it with axe-core from npm. Chromium is installed only as root with apt; else a note.
+browser:
+	@command -v chromium >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } || \
+	  echo "note: chromium is missing; tests/test_site.py fails until it is installed (apt-get install chromium)"
+
+node_modules/axe-core/axe.min.js:
+	npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@4
 
 build: setup  ## build output/ from data/raw/ (no network)
 	$(BIN)/mentor-guide build
@@ -34,4 +45,4 @@ bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:  ## remove build products (never data/state/, where the link history lives)
-	rm -rf output/*.* data/processed/*.* $(VENV)
+	rm -rf output/*.* output/site output/test-artefacts data/processed/*.* $(VENV) node_modules

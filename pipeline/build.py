@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import config, export, handbook
+from pipeline import config, export, handbook, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -152,7 +152,11 @@ def render_outputs(
         prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
         paper=paper, link_status=link_status, omit_broken=omit_broken,
     )  # fmt: skip
-    return files
+    # Last, because the landing page lists, sizes and hashes every other output.
+    web_edition = site.render_site(
+        prepared.resources, prepared.curation.dataset, prepared.guide.title, created, files, link_status=link_status
+    )
+    return files | web_edition
 
 
 def read_link_status(path: Path) -> dict | None:

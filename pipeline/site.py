@@ -1,0 +1,410 @@
+"""The validated resources → the static web edition: the guide page, the dataset's landing page and their assets.
+
+`render_site` is pure: the same resources, dataset facts, date, link-check results and output files
+give the same bytes. Every page is self-contained: relative links only, styles and script in files
+of the site, a Content-Security-Policy that allows nothing from another origin. The downloads the
+landing page offers are copied into the site, so the folder can be published on its own.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from markupsafe import Markup, escape
+from pandera.typing import DataFrame
+
+from pipeline import config
+from pipeline.curation import DatasetInfo
+from pipeline.handbook import BROKEN, UNCONFIRMED, byline, environment, label_tag, label_type, long_date, slug
+from schemas.resource import Resource
+
+SITE_DIR = "site"
+DOWNLOADS_DIR = "downloads"
+GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
+ASSETS = ("site.css", "site.js", "favicon.svg")
+JSONLD_NAME, CHANGELOG_NAME = "dataset.jsonld", "CHANGELOG.md"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "base-uri 'none'; form-action 'none'"
+)
+AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": "Fellows", "faculty": "Faculty"}
+
+# What each known download is; any other file of the build is listed by its name alone.
+DOWNLOAD_LABELS = {
+    "resources.csv": "The resources as CSV (UTF-8; opens in Excel)",
+    "resources.json": "The resources as JSON",
+    "datapackage.json": "Frictionless data package: the schema of every column, sizes and hashes",
+    "handbook.pdf": "The printed handbook (PDF, accessible PDF/UA)",
+    "dataset.jsonld": "The dataset's description in schema.org JSON-LD",
+    "CHANGELOG.md": "What changed in each release (Markdown)",
+    "data-quality.json": "How complete the curated facts are (JSON)",
+}
+CITATION_FORMATS = {
+    ".bib": "BibTeX",
+    ".ris": "RIS (EndNote, Zotero, Mendeley)",
+    ".cff": "Citation File Format",
+    ".csl.json": "CSL-JSON (Zotero, Pandoc)",
+}
+MEDIA_TYPES = {
+    ".csv": "text/csv", ".json": "application/json", ".jsonld": "application/ld+json", ".pdf": "application/pdf",
+    ".md": "text/markdown", ".bib": "application/x-bibtex", ".ris": "application/x-research-info-systems",
+    ".cff": "application/x-yaml",
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------- link health
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """The nightly check's last word on one address."""
+
+    status: str
+    checked_at: str | None
+    confirmed_broken: bool
+    broken_since: str | None
+
+
+def link_check(link_status, url: str) -> LinkCheck | None:
+    """The check of `url`: from today's `read_link_status` dict ({checked_at, urls: {url: {...}}}) or from a
+    mapping of url → a record with `status`, `checked_at`, `confirmed_broken`, `broken_since` (attributes or keys).
+    """
+    if not link_status or not url:
+        return None
+    urls = link_status.get("urls", link_status) if isinstance(link_status, dict) else link_status
+    result = urls.get(url) if hasattr(urls, "get") else None
+    if result is None:
+        return None
+
+    def field(name):
+        value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+    status = field("status")
+    if not status:
+        return None
+    status = str(getattr(status, "value", status))
+    confirmed = field("confirmed_broken")
+    return LinkCheck(
+        status=status,
+        checked_at=field("checked_at"),
+        confirmed_broken=status in BROKEN if confirmed is None else bool(confirmed),
+        broken_since=field("broken_since"),
+    )
+
+
+@dataclass(frozen=True)
+class LinkNote:
+    """What the page says under an address: a state for styling, a label and when."""
+
+    state: str  # checked | unconfirmed | broken
+    label: str
+    detail: str
+
+
+def link_note(check: LinkCheck | None) -> LinkNote | None:
+    """The one place a check becomes words on the page; a confirmed broken link is marked as in the handbook."""
+    if check is None:
+        return None
+    checked = long_date(check.checked_at)
+    on = f"checked on {checked}" if checked else "checked"
+    if check.confirmed_broken:
+        since = long_date(check.broken_since)
+        return LinkNote("broken", "Broken link", f"reported broken{f' since {since}' if since else ''} ({on}).")
+    if check.status in UNCONFIRMED or check.status in BROKEN:
+        reason = UNCONFIRMED.get(check.status, "the site did not answer as expected")
+        return LinkNote("unconfirmed", "Link not confirmed", f"{reason} ({on}).")
+    return LinkNote("checked", "Link checked", f"on {checked}." if checked else "by the last check.")
+
+
+# ---------------------------------------------------------------- the guide page
+
+
+@dataclass(frozen=True)
+class Term:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class WebEntry:
+    """One resource as the web edition shows it."""
+
+    anchor: str
+    title: str
+    title_known: bool
+    kind: Term
+    byline: str
+    publisher: str | None
+    paragraphs: list[str]
+    url: str | None
+    doi: str | None
+    note: LinkNote | None
+    reader_note: str | None
+    tags: list[Term]
+    audience: list[Term]
+
+
+@dataclass(frozen=True)
+class WebSection:
+    anchor: str
+    name: str
+    entries: list[WebEntry]
+
+
+@dataclass(frozen=True)
+class WebTopic:
+    anchor: str
+    label: str
+    entries: list[WebEntry]
+
+
+def label_audience(value: str) -> str:
+    return AUDIENCE_LABELS.get(value) or value.replace("-", " ").capitalize()
+
+
+def make_entry(row, link_status) -> WebEntry:
+    doi = row.doi if isinstance(row.doi, str) else None
+    url = row.url if isinstance(row.url, str) else None
+    if url is None and doi is not None:
+        url = f"https://doi.org/{doi}"
+    notes = getattr(row, "notes", None)
+    return WebEntry(
+        anchor=f"resource-{row.id}",
+        title=row.title,
+        title_known=bool(getattr(row, "title_known", True)),
+        kind=Term(row.type, label_type(row.type)),
+        byline=byline(row.creators, row.year),
+        publisher=row.publisher if isinstance(row.publisher, str) else None,
+        paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
+        url=url,
+        doi=doi,
+        note=link_note(link_check(link_status, url)),
+        reader_note=notes if isinstance(notes, str) and notes.strip() else None,
+        tags=[Term(tag, label_tag(tag)) for tag in row.tags],
+        audience=[Term(who, label_audience(who)) for who in row.audience],
+    )
+
+
+def guide_context(resources: DataFrame[Resource], link_status) -> dict:
+    sections: dict[str, WebSection] = {}
+    for row in resources.itertuples(index=False):
+        section = sections.setdefault(row.section, WebSection(f"section-{slug(row.section)}", row.section, []))
+        section.entries.append(make_entry(row, link_status))
+    entries = [entry for section in sections.values() for entry in section.entries]
+    by_tag: dict[str, list[WebEntry]] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            by_tag.setdefault(tag.value, []).append(entry)
+    topics = [WebTopic(f"topic-{tag}", label_tag(tag), by_tag[tag]) for tag in sorted(by_tag, key=label_tag)]
+
+    def choices(terms) -> list[Term]:
+        unique = {term.value: term for term in terms}
+        return sorted(unique.values(), key=lambda term: term.label)
+
+    return {
+        "sections": list(sections.values()),
+        "topics": topics,
+        "audiences": choices(term for entry in entries for term in entry.audience),
+        "kinds": choices(entry.kind for entry in entries),
+        "checked_on": long_date(link_status.get("checked_at")) if isinstance(link_status, dict) else None,
+    }
+
+
+# ---------------------------------------------------------------- the landing page
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    href: str
+    label: str
+    size: str
+    sha256: str
+    media_type: str
+
+
+def downloads(files: dict[str, bytes]) -> list[Download]:
+    """Every top-level file of the build, known ones first in a fixed order, then the rest by name."""
+    names = [name for name in files if "/" not in name]
+    order = list(DOWNLOAD_LABELS)
+    names.sort(key=lambda name: (order.index(name) if name in order else len(order), name))
+    return [
+        Download(
+            name=name,
+            href=f"{DOWNLOADS_DIR}/{name}",
+            label=DOWNLOAD_LABELS.get(name) or citation_format(name) or name,
+            size=human_size(len(files[name])),
+            sha256=hashlib.sha256(files[name]).hexdigest(),
+            media_type=media_type(name),
+        )
+        for name in names
+    ]
+
+
+def citation_format(name: str) -> str | None:
+    lowered = name.lower()
+    for suffix, label in CITATION_FORMATS.items():
+        if lowered.endswith(suffix):
+            return f"Citation: {label}"
+    if "citation" in lowered:
+        return "Citation"
+    return None
+
+
+def media_type(name: str) -> str:
+    return MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def citation_text(info: DatasetInfo, created: dt.datetime) -> str:
+    where = f" {info.homepage}" if info.homepage else ""
+    return f"{info.institution} ({created.year}). {info.title} (version {info.version}) [Data set].{where}"
+
+
+def changelog_html(text: str) -> Markup:
+    """A Markdown changelog as simple, fully escaped HTML: headings, list items and paragraphs; the rest as text."""
+    blocks: list[str] = []
+    items: list[str] = []
+    paragraph: list[str] = []
+    lines = text.splitlines()
+    levels = [len(m.group(1)) for line in lines if (m := re.match(r"(#{1,6})\s", line))]
+    top = min(levels, default=1)
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(f"<p>{escape(' '.join(paragraph))}</p>")
+            paragraph.clear()
+        if items:
+            blocks.append("<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>")
+            items.clear()
+
+    for line in lines:
+        heading = re.match(r"(#{1,6})\s+(.*)", line)
+        item = re.match(r"\s*[-*+]\s+(.*)", line)
+        if heading:
+            flush()
+            level = min(len(heading.group(1)) - top + 3, 6)  # the page's "Changelog" is an h2
+            blocks.append(f"<h{level}>{escape(heading.group(2).strip())}</h{level}>")
+        elif item:
+            if paragraph:
+                flush()
+            items.append(item.group(1).strip())
+        elif not line.strip():
+            flush()
+        elif items:
+            items[-1] += " " + line.strip()
+        else:
+            paragraph.append(line.strip())
+    flush()
+    return Markup("\n".join(blocks))
+
+
+def minimal_jsonld(info: DatasetInfo, created: dt.datetime, items: list[Download]) -> dict:
+    """A schema.org Dataset from the dataset facts, when the build made no dataset.jsonld."""
+    document = {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": info.title,
+        "description": info.description or info.title,
+        "version": info.version,
+        "dateModified": created.date().isoformat(),
+        "license": license_url(info.license),
+        "creator": {"@type": "Organization", "name": info.institution},
+        "keywords": list(info.keywords) or ["mentoring", "academic medicine"],
+        "distribution": [
+            {"@type": "DataDownload", "name": item.name, "contentUrl": item.href, "encodingFormat": item.media_type}
+            for item in items
+        ],
+    }
+    if info.homepage:
+        document["url"] = info.homepage
+    return document
+
+
+def license_url(license_id: str) -> str:
+    match = re.fullmatch(r"CC-(BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?)-(\d\.\d)", license_id)
+    if match:
+        return f"https://creativecommons.org/licenses/{match.group(1).lower()}/{match.group(2)}/"
+    if license_id == "CC0-1.0":
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    return license_id
+
+
+def script_json(document) -> Markup:
+    """JSON for a <script> data block: `<`, `>` and `&` as \\u escapes, so no text can close the block."""
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    for character in "<>&\u2028\u2029":
+        text = text.replace(character, f"\\u{ord(character):04x}")
+    return Markup(text)
+
+
+def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime, items: list[Download]):
+    data = files.get(JSONLD_NAME)
+    if data is not None:
+        try:
+            return json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            pass  # a build product we cannot read: describe the dataset ourselves rather than embed garbage
+    return minimal_jsonld(info, created, items)
+
+
+def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
+    items = downloads(files)
+    citations = [item for item in items if citation_format(item.name)]
+    changelog = files.get(CHANGELOG_NAME)
+    return {
+        "downloads": items,
+        "citations": citations,
+        "citation": citation_text(info, created),
+        "changelog": changelog_html(changelog.decode("utf-8", errors="replace")) if changelog is not None else None,
+        "jsonld": script_json(jsonld_document(files, info, created, items)),
+    }
+
+
+# ---------------------------------------------------------------- the site
+
+
+def render_site(
+    resources: DataFrame[Resource],
+    info: DatasetInfo,
+    guide_title: str,
+    created: dt.datetime,
+    files: dict[str, bytes],
+    *,
+    link_status=None,
+) -> dict[str, bytes]:
+    """The web edition as `site/...` file names → bytes; `files` are the build's other outputs, offered as downloads."""
+    common = {
+        "title": guide_title,
+        "info": info,
+        "edition_date": long_date(created),
+        "stamp": created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "csp": CONTENT_SECURITY_POLICY,
+        "count": len(resources),
+        "contact_url": info.contact_url if info.contact_url and re.match(r"https?://", info.contact_url) else None,
+    }
+    pages = {
+        GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status)),
+        LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created)),
+    }
+    site: dict[str, bytes] = {}
+    for page, (template, context) in pages.items():
+        html = environment().get_template(template).render(page=page, **common, **context)
+        site[f"{SITE_DIR}/{page}"] = html.encode("utf-8")
+    for asset in ASSETS:
+        site[f"{SITE_DIR}/{asset}"] = (config.TEMPLATES_DIR / asset).read_bytes()
+    for name in files:
+        if "/" not in name:
+            site[f"{SITE_DIR}/{DOWNLOADS_DIR}/{name}"] = files[name]
+    return site

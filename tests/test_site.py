@@ -1,0 +1,492 @@
+"""The web edition: the real guide's site opened in Debian's Chromium (Playwright), checked with axe-core.
+
+The site is built once per module by `mentor-guide build`, served from 127.0.0.1 by a thread of
+http.server and also opened from file://. Every page load records console errors, failed requests and
+any request that leaves the site; such a request is aborted, so no test reaches the internet.
+Screenshots go to output/test-artefacts/ (ignored by git). Chromium and axe-core come from `make setup`:
+when either is missing these tests fail with a message saying so; they never skip.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import html
+import html.parser
+import http.server
+import json
+import re
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from pipeline import site
+from pipeline.build import Paths, build_date, prepare, render_outputs
+from pipeline.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+ARTEFACTS = REPO / "output" / "test-artefacts"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+PAGES = ("index.html", "dataset.html")
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+def build_site(out: Path, *extra: str) -> Path:
+    status = main(["build", "-q", "--out", str(out), "--processed", str(out / "processed"), *map(str, extra)])
+    assert status == 0, f"mentor-guide build exited {status}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """output/ of the real guide, with a link status that marks one real address broken and one checked."""
+    out = tmp_path_factory.mktemp("site-out")
+    resources = json.loads((build_site(out) / "resources.json").read_text(encoding="utf-8"))
+    linked = [row["url"] for row in resources if row["url"]]
+    status = {
+        "checked_at": "2026-11-20T03:00:00Z",
+        "urls": {
+            linked[0]: {"status": "broken", "code": 404, "checked_at": "2026-11-20T03:00:01Z",
+                        "broken_since": "2026-11-10T03:00:00Z"},
+            linked[1]: {"status": "ok", "code": 200, "checked_at": "2026-11-20T03:00:02Z", "broken_since": None},
+        },
+    }  # fmt: skip
+    status_path = out / "link-status-input.json"
+    status_path.write_text(json.dumps(status), encoding="utf-8")
+    return build_site(out, "--link-status", status_path)
+
+
+@pytest.fixture(scope="module")
+def resources(built) -> list[dict]:
+    return json.loads((built / "resources.json").read_text(encoding="utf-8"))
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(built):
+    """The site folder on http://127.0.0.1:PORT/ (a thread of http.server)."""
+    handler = functools.partial(QuietHandler, directory=str(built / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright package is missing: run `make setup` (it is in the test extras)")
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (`apt-get install chromium`, "
+                    "done by `make setup` as root)")  # fmt: skip
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """What happened while a page was open."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    requested: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+def visit(browser, url: str, *, width: int = 1280, javascript: bool = True, bypass_csp: bool = False) -> Visit:
+    """Open `url` in a fresh context; requests outside the site's folder are recorded and aborted."""
+    base = url.rsplit("/", 1)[0] + "/"
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, java_script_enabled=javascript, bypass_csp=bypass_csp
+    )
+    page = context.new_page()
+    record = Visit(page)
+
+    def route(request_route):
+        if request_route.request.url.startswith(base):
+            request_route.continue_()
+        else:
+            record.outside.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda message: message.type in ("error", "warning") and record.errors.append(message.text))
+    page.on("pageerror", lambda error: record.errors.append(str(error)))
+    page.on("request", lambda request: record.requested.append(request.url))
+    page.on("dialog", lambda dialog: (record.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("requestfailed", lambda request: record.failed.append(f"{request.url}: {request.failure}"))
+    page.on("response", lambda response: response.status >= 400 and record.failed.append(f"{response.url}: {response.status}"))  # noqa: E501
+    page.goto(url, wait_until="load")
+    return record
+
+
+def visible_ids(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "article.resource", "nodes => nodes.filter(n => n.offsetParent !== null).map(n => n.id.slice(9))"
+    )
+
+
+# ---------------------------------------------------------------- the build and the pure core
+
+
+def test_build_writes_the_site_and_copies_every_download(built):
+    site_dir = built / "site"
+    assert {p.name for p in site_dir.iterdir()} >= {"index.html", "dataset.html", "site.css", "site.js", "downloads"}
+    top_level = sorted(p.name for p in built.iterdir() if p.is_file() and not p.name.startswith((".", "link-status")))
+    copies = sorted(p.name for p in (site_dir / "downloads").iterdir())
+    assert copies == top_level
+    for name in copies:
+        assert (site_dir / "downloads" / name).read_bytes() == (built / name).read_bytes()
+
+
+def test_landing_page_lists_every_download_with_size_and_sha256(built):
+    page = (built / "site" / "dataset.html").read_text(encoding="utf-8")
+    for path in sorted((built / "site" / "downloads").iterdir()):
+        assert f'href="downloads/{path.name}"' in page
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+    assert "resources.csv" in page and "handbook.pdf" in page and "datapackage.json" in page
+
+
+def test_site_is_byte_identical_across_builds(tmp_path):
+    prepared = prepare(Paths(processed=tmp_path))
+    created = build_date(prepared.curation)
+    first = render_outputs(prepared, created)
+    second = render_outputs(prepared, created)
+    site_names = [name for name in first if name.startswith("site/")]
+    assert site_names and [first[name] for name in site_names] == [second[name] for name in site_names]
+
+
+def test_pages_load_nothing_from_elsewhere(built):
+    """Every src and stylesheet is a relative address inside the site; a CSP allows only the site itself."""
+    for name in PAGES:
+        markup = html.unescape((built / "site" / name).read_text(encoding="utf-8"))
+        loads = re.findall(r'<(?:script|img|iframe|link)\b[^>]*?(?:src|href)="([^"]*)"', markup)
+        assert loads and all(not re.match(r"[a-z]+:|//|/", address) for address in loads), loads
+        assert f'<meta http-equiv="Content-Security-Policy" content="{site.CONTENT_SECURITY_POLICY}">' in markup
+        scripts = re.findall(r"<script\b[^>]*>", markup)
+        assert all('src="' in tag or 'type="application/ld+json"' in tag for tag in scripts), scripts
+
+
+class HeadingCollector(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.levels: list[int] = []
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_headings_are_in_order(built, name):
+    collector = HeadingCollector()
+    collector.feed((built / "site" / name).read_text(encoding="utf-8"))
+    levels = collector.levels
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), levels
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"status": "broken", "checked_at": "2026-11-20T03:00:00Z", "broken_since": "2026-11-10T03:00:00Z"},
+        SimpleNamespace(status="broken", checked_at=dt.datetime(2026, 11, 20, 3, tzinfo=dt.timezone.utc),
+                        confirmed_broken=True, broken_since=dt.datetime(2026, 11, 10, 3, tzinfo=dt.timezone.utc)),
+    ],
+    ids=["today's status file", "typed link health"],
+)  # fmt: skip
+def test_a_confirmed_broken_link_is_marked_from_either_link_status_shape(result):
+    url = "https://example.org/a"
+    status = {"urls": {url: result}} if isinstance(result, dict) else {url: result}
+    note = site.link_note(site.link_check(status, url))
+    assert (note.state, note.label, note.detail) == (
+        "broken", "Broken link", "reported broken since 10 November 2026 (checked on 20 November 2026)."
+    )  # fmt: skip
+
+
+def test_a_failure_not_yet_confirmed_is_not_marked_broken():
+    url = "https://example.org/a"
+    health = {url: SimpleNamespace(status="broken", checked_at="2026-11-20", confirmed_broken=False, broken_since=None)}
+    note = site.link_note(site.link_check(health, url))
+    assert note.state == "unconfirmed"
+    assert site.link_check(health, "https://example.org/never-checked") is None
+
+
+def test_the_guide_page_marks_the_broken_link_and_the_checked_one(built, resources):
+    markup = (built / "site" / "index.html").read_text(encoding="utf-8")
+    broken, checked = [row for row in resources if row["url"]][:2]
+    broken_article = markup[markup.index(f'id="resource-{broken["id"]}"') :].split("</article>", 1)[0]
+    checked_article = markup[markup.index(f'id="resource-{checked["id"]}"') :].split("</article>", 1)[0]
+    assert "<strong>Broken link:</strong> reported broken since 10 November 2026 (checked on 20 November 2026)." in (
+        broken_article
+    )
+    assert "Link checked on 20 November 2026." in checked_article and "Broken link" not in checked_article
+
+
+def test_an_unknown_title_gets_an_honest_heading(tmp_path):
+    prepared = prepare(Paths(processed=tmp_path))
+    frame = prepared.resources.copy()
+    frame["title_known"] = [index != 0 for index in range(len(frame))]
+    pages = site.render_site(frame, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation), {})
+    markup = pages["site/index.html"].decode("utf-8")
+    assert markup.count('<span class="untitled">Title not known:</span>') == 1
+    first = frame.iloc[0]
+    assert f'<span class="untitled">Title not known:</span> {first.title}' in markup.replace("&#39;", "'")
+
+
+def test_jsonld_comes_from_the_build_when_present_and_cannot_close_its_script():
+    info = SimpleNamespace(title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I",
+                           keywords=(), homepage=None)  # fmt: skip
+    created = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    given = {"@context": "https://schema.org", "@type": "Dataset", "name": "A </script><script>alert(1)</script> & b"}
+    files = {"dataset.jsonld": json.dumps(given).encode(), "resources.csv": b"id\r\n"}
+    embedded = site.landing_context(files, info, created)["jsonld"]
+    assert "</" not in embedded and "<" not in embedded
+    assert json.loads(embedded) == given
+    minimal = json.loads(site.landing_context({"resources.csv": b"id\r\n"}, info, created)["jsonld"])
+    assert minimal["@type"] == "Dataset" and minimal["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert minimal["distribution"] == [
+        {"@type": "DataDownload", "name": "resources.csv", "contentUrl": "downloads/resources.csv",
+         "encodingFormat": "text/csv"}
+    ]  # fmt: skip
+
+
+def test_changelog_and_citation_files_are_shown():
+    changelog = "# Changelog\n\n## 1.1.0 (2026-12-01)\n\n- Fixed <b>titles</b>\n- New links\n\nSee the notes.\n"
+    files = {"CHANGELOG.md": changelog.encode(), "dataset.bib": b"@dataset{x}", "dataset.ris": b"TY  - DATA"}
+    info = SimpleNamespace(title="T", description="", version="1.1.0", license="CC0-1.0", institution="I",
+                           keywords=(), homepage=None)  # fmt: skip
+    context = site.landing_context(files, info, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    assert str(context["changelog"]) == (
+        "<h3>Changelog</h3>\n<h4>1.1.0 (2026-12-01)</h4>\n"
+        "<ul><li>Fixed &lt;b&gt;titles&lt;/b&gt;</li><li>New links</li></ul>\n<p>See the notes.</p>"
+    )
+    assert [(item.name, item.label) for item in context["citations"]] == [
+        ("dataset.bib", "Citation: BibTeX"), ("dataset.ris", "Citation: RIS (EndNote, Zotero, Mendeley)"),
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+def page_urls(built, served) -> list[tuple[str, str]]:
+    return [(served + name, served) for name in PAGES] + [
+        ((built / "site" / name).as_uri(), (built / "site").as_uri() + "/") for name in PAGES
+    ]
+
+
+@pytest.mark.parametrize("origin", ["http", "file"])
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_cleanly_and_stays_on_the_site(browser, built, served, origin, name):
+    base = served if origin == "http" else (built / "site").as_uri() + "/"
+    visit_ = visit(browser, base + name)
+    try:
+        assert visit_.errors == []
+        assert visit_.failed == []
+        assert visit_.outside == []
+        assert all(url.startswith(base) for url in visit_.requested)
+        assert visit_.requested[:2] == [base + name, base + "site.css"]  # the recording works
+        if name == "index.html":
+            assert visit_.page.is_visible("#filters")  # the script ran under the page's CSP
+        else:
+            embedded = visit_.page.eval_on_selector("script[type='application/ld+json']", "n => JSON.parse(n.textContent)")
+            assert embedded["@type"] == "Dataset"
+    finally:
+        visit_.page.context.close()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_reports_no_violations(browser, served, name):
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make setup` (npm install axe-core)")
+    visit_ = visit(browser, served + name, bypass_csp=True)  # the CSP would refuse axe's own script
+    try:
+        visit_.page.add_script_tag(path=str(AXE))
+        violations = visit_.page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".map(v => ({id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        assert violations == []
+    finally:
+        visit_.page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("name", PAGES)
+def test_no_sideways_scroll(browser, served, name, width):
+    visit_ = visit(browser, served + name, width=width)
+    try:
+        page = visit_.page
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / f"site-{name.removesuffix('.html')}-{width}.png"))
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert (scroll, client) == (width, width)
+        too_wide = page.eval_on_selector_all(
+            "body *", f"nodes => nodes.filter(n => n.getBoundingClientRect().right > {width} + 0.5).map(n => n.outerHTML.slice(0, 80))"
+        )  # fmt: skip
+        assert too_wide == []
+    finally:
+        visit_.page.context.close()
+
+
+def test_choosing_a_topic_shows_exactly_its_resources(browser, served, resources):
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        topics = page.eval_on_selector_all("#filter-topic option", "nodes => nodes.map(n => n.value)")
+        assert topics[0] == "" and sorted(topics[1:]) == sorted({tag for row in resources for tag in row["tags"]})
+        for topic in topics[1:]:
+            page.select_option("#filter-topic", topic)
+            expected = [row["id"] for row in resources if topic in row["tags"]]
+            assert visible_ids(page) == expected, topic
+            assert page.text_content("#result-count") == f"Showing {len(expected)} of {len(resources)} resources."
+        page.select_option("#filter-topic", "")
+        assert visible_ids(page) == [row["id"] for row in resources]
+    finally:
+        visit_.page.context.close()
+
+
+def test_audience_and_type_filters_combine(browser, served, resources):
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        page.select_option("#filter-audience", "faculty")
+        page.select_option("#filter-type", "podcast")
+        expected = [row["id"] for row in resources if "faculty" in row["audience"] and row["type"] == "podcast"]
+        assert expected and visible_ids(page) == expected
+        page.click("button[type=reset]")
+        page.wait_for_selector("article.resource[hidden]", state="detached")
+        assert len(visible_ids(page)) == len(resources)
+    finally:
+        visit_.page.context.close()
+
+
+def distinctive_word(resources: list[dict]) -> tuple[str, str]:
+    """A word of one resource's description that no other resource's text contains, and that resource's id."""
+    texts = {row["id"]: json.dumps(row, ensure_ascii=False).casefold() for row in resources}
+    for row in resources:
+        for word in re.findall(r"[A-Za-z]{9,}", row["description"]):
+            if sum(word.casefold() in text for text in texts.values()) == 1:
+                return word, row["id"]
+    raise AssertionError("no distinctive word in the descriptions")
+
+
+def test_search_finds_a_resource_by_a_word_of_its_description(browser, served, resources):
+    word, identifier = distinctive_word(resources)
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        page.fill("#filter-search", word.upper())
+        assert visible_ids(page) == [identifier]
+        page.fill("#filter-search", "zzxqvnotaword")
+        assert visible_ids(page) == [] and page.is_visible("#no-results")
+    finally:
+        visit_.page.context.close()
+
+
+def test_every_control_is_reachable_with_the_keyboard(browser, served, resources):
+    word, identifier = distinctive_word(resources)
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+        reached = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("document.activeElement.id || document.activeElement.tagName")
+            reached.append(focused)
+            if focused == "filter-search":
+                page.keyboard.type(word)
+            if focused == "BUTTON":
+                break
+        assert [c for c in reached if c.startswith("filter-")] == [
+            "filter-search", "filter-topic", "filter-audience", "filter-type"
+        ]  # fmt: skip
+        assert reached[-1] == "BUTTON"
+        assert visible_ids(page) == [identifier]  # typed through the keyboard
+        page.keyboard.press("Enter")  # "Show all"
+        page.wait_for_selector("article.resource[hidden]", state="detached")
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    finally:
+        visit_.page.context.close()
+
+
+def test_without_javascript_every_resource_is_listed_and_the_topic_index_works(browser, served, resources):
+    visit_ = visit(browser, served + "index.html", javascript=False)
+    try:
+        page = visit_.page
+        assert len(resources) == 45
+        assert visible_ids(page) == [row["id"] for row in resources]
+        assert not page.is_visible("#filters")
+        topic = resources[0]["tags"][0]
+        page.click(f".topic-list a[href='#topic-{topic}']")
+        assert page.evaluate("location.hash") == f"#topic-{topic}"
+        assert page.is_visible(f"#topic-{topic}")
+        listed = page.eval_on_selector_all(f"#topic-{topic} a", "nodes => nodes.map(n => n.getAttribute('href'))")
+        assert listed == [f"#resource-{row['id']}" for row in resources if topic in row["tags"]]
+        page.click(f"#topic-{topic} a[href='#resource-{resources[0]['id']}']")
+        top = page.eval_on_selector(f"#resource-{resources[0]['id']}", "n => n.getBoundingClientRect().top")
+        assert abs(top) < 2  # scrolled to the resource
+    finally:
+        visit_.page.context.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("hostile")
+    build_site(out, "--raw", FIXTURES / "site-hostile-guide.txt", "--curation", FIXTURES / "site-hostile-curation.toml")
+    return out / "site"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_site, name):
+    visit_ = visit(browser, (hostile_site / name).as_uri())
+    try:
+        page = visit_.page
+        assert page.evaluate("typeof window.pwned") == "undefined"
+        assert visit_.outside == [] and visit_.failed == [] and visit_.errors == [] and visit_.dialogs == []
+        assert page.eval_on_selector_all("iframe, img, svg, b, em, style:not(head style)", "n => n.length") == 0
+        assert page.eval_on_selector_all("body script", "n => n.map(s => s.getAttribute('src'))") == (
+            ["site.js"] if name == "index.html" else []
+        )
+        assert page.eval_on_selector_all("a[href^='javascript:']", "n => n.length") == 0
+        text = page.inner_text("body")
+        assert "Test <iframe src=\"pwned.html\"></iframe> College" in text
+        if name == "index.html":
+            assert "<img src=\"pwned.png\" onerror=\"window.pwned = 'guide image'\">" in text
+            assert "Title <svg onload=\"window.pwned = 'title'\"></svg> & more" in text
+            assert "Publisher\"><script>window.pwned = 'publisher'</script>" in text
+            assert page.eval_on_selector_all("h1", "n => n.length") == 1
+        else:
+            embedded = page.eval_on_selector("script[type='application/ld+json']", "n => JSON.parse(n.textContent)")
+            assert embedded["name"] == "Hostile </script><script>window.pwned = 'dataset title'</script> guide"
+            assert "write to us" not in page.eval_on_selector_all("a", "n => n.map(a => a.textContent).join(' ')")
+    finally:
+        visit_.page.context.close()

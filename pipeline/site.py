@@ -27,8 +27,7 @@ GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
 ASSETS = ("site.css", "site.js", "favicon.svg")
 JSONLD_NAME, CHANGELOG_NAME = "dataset.jsonld", "CHANGELOG.md"
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " "base-uri 'none'; form-action 'none'"
 )
 AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": "Fellows", "faculty": "Faculty"}
 
@@ -49,10 +48,15 @@ CITATION_FORMATS = {
     ".csl.json": "CSL-JSON (Zotero, Pandoc)",
 }
 MEDIA_TYPES = {
-    ".csv": "text/csv", ".json": "application/json", ".jsonld": "application/ld+json", ".pdf": "application/pdf",
-    ".md": "text/markdown", ".bib": "application/x-bibtex", ".ris": "application/x-research-info-systems",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".jsonld": "application/ld+json",
+    ".pdf": "application/pdf",
+    ".md": "text/markdown",
+    ".bib": "application/x-bibtex",
+    ".ris": "application/x-research-info-systems",
     ".cff": "application/x-yaml",
-}  # fmt: skip
+}
 
 
 # ---------------------------------------------------------------- link health
@@ -236,7 +240,7 @@ def downloads(files: dict[str, bytes]) -> list[Download]:
         Download(
             name=name,
             href=f"{DOWNLOADS_DIR}/{name}",
-            label=DOWNLOAD_LABELS.get(name) or citation_format(name) or name,
+            label=describe(name),
             size=human_size(len(files[name])),
             sha256=hashlib.sha256(files[name]).hexdigest(),
             media_type=media_type(name),
@@ -245,13 +249,20 @@ def downloads(files: dict[str, bytes]) -> list[Download]:
     ]
 
 
+def describe(name: str) -> str:
+    if name in DOWNLOAD_LABELS:
+        return DOWNLOAD_LABELS[name]
+    citation = citation_format(name)
+    return f"Citation: {citation}" if citation else name
+
+
 def citation_format(name: str) -> str | None:
     lowered = name.lower()
     for suffix, label in CITATION_FORMATS.items():
         if lowered.endswith(suffix):
-            return f"Citation: {label}"
+            return label
     if "citation" in lowered:
-        return "Citation"
+        return "citation file"
     return None
 
 
@@ -361,7 +372,7 @@ def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.date
 
 def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
     items = downloads(files)
-    citations = [item for item in items if citation_format(item.name)]
+    citations = [(item, citation_format(item.name)) for item in items if citation_format(item.name)]
     changelog = files.get(CHANGELOG_NAME)
     return {
         "downloads": items,
@@ -384,7 +395,7 @@ def render_site(
     *,
     link_status=None,
 ) -> dict[str, bytes]:
-    """The web edition as `site/...` file names → bytes; `files` are the build's other outputs, offered as downloads."""
+    """The web edition as `site/...` file names → bytes; `files`, the build's other outputs, become its downloads."""
     common = {
         "title": guide_title,
         "info": info,

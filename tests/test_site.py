@@ -33,10 +33,16 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTEFACTS = REPO / "output" / "test-artefacts"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = ("index.html", "dataset.html")
+JSONLD_SCRIPT = "script[type='application/ld+json']"
 
 
 # ---------------------------------------------------------------- fixtures
@@ -57,11 +63,15 @@ def built(tmp_path_factory) -> Path:
     status = {
         "checked_at": "2026-11-20T03:00:00Z",
         "urls": {
-            linked[0]: {"status": "broken", "code": 404, "checked_at": "2026-11-20T03:00:01Z",
-                        "broken_since": "2026-11-10T03:00:00Z"},
+            linked[0]: {
+                "status": "broken",
+                "code": 404,
+                "checked_at": "2026-11-20T03:00:01Z",
+                "broken_since": "2026-11-10T03:00:00Z",
+            },
             linked[1]: {"status": "ok", "code": 200, "checked_at": "2026-11-20T03:00:02Z", "broken_since": None},
         },
-    }  # fmt: skip
+    }
     status_path = out / "link-status-input.json"
     status_path.write_text(json.dumps(status), encoding="utf-8")
     return build_site(out, "--link-status", status_path)
@@ -96,8 +106,10 @@ def browser():
     except ImportError:
         pytest.fail("the playwright package is missing: run `make setup` (it is in the test extras)")
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (`apt-get install chromium`, "
-                    "done by `make setup` as root)")  # fmt: skip
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (`apt-get install chromium`, "
+            "done by `make setup` as root)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -138,7 +150,7 @@ def visit(browser, url: str, *, width: int = 1280, javascript: bool = True, bypa
     page.on("request", lambda request: record.requested.append(request.url))
     page.on("dialog", lambda dialog: (record.dialogs.append(dialog.message), dialog.dismiss()))
     page.on("requestfailed", lambda request: record.failed.append(f"{request.url}: {request.failure}"))
-    page.on("response", lambda response: response.status >= 400 and record.failed.append(f"{response.url}: {response.status}"))  # noqa: E501
+    page.on("response", lambda reply: reply.status >= 400 and record.failed.append(f"{reply.url}: {reply.status}"))
     page.goto(url, wait_until="load")
     return record
 
@@ -213,18 +225,24 @@ def test_headings_are_in_order(built, name):
     "result",
     [
         {"status": "broken", "checked_at": "2026-11-20T03:00:00Z", "broken_since": "2026-11-10T03:00:00Z"},
-        SimpleNamespace(status="broken", checked_at=dt.datetime(2026, 11, 20, 3, tzinfo=dt.timezone.utc),
-                        confirmed_broken=True, broken_since=dt.datetime(2026, 11, 10, 3, tzinfo=dt.timezone.utc)),
+        SimpleNamespace(
+            status="broken",
+            checked_at=dt.datetime(2026, 11, 20, 3, tzinfo=dt.timezone.utc),
+            confirmed_broken=True,
+            broken_since=dt.datetime(2026, 11, 10, 3, tzinfo=dt.timezone.utc),
+        ),
     ],
     ids=["today's status file", "typed link health"],
-)  # fmt: skip
+)
 def test_a_confirmed_broken_link_is_marked_from_either_link_status_shape(result):
     url = "https://example.org/a"
     status = {"urls": {url: result}} if isinstance(result, dict) else {url: result}
     note = site.link_note(site.link_check(status, url))
     assert (note.state, note.label, note.detail) == (
-        "broken", "Broken link", "reported broken since 10 November 2026 (checked on 20 November 2026)."
-    )  # fmt: skip
+        "broken",
+        "Broken link",
+        "reported broken since 10 November 2026 (checked on 20 November 2026).",
+    )
 
 
 def test_a_failure_not_yet_confirmed_is_not_marked_broken():
@@ -258,8 +276,9 @@ def test_an_unknown_title_gets_an_honest_heading(tmp_path):
 
 
 def test_jsonld_comes_from_the_build_when_present_and_cannot_close_its_script():
-    info = SimpleNamespace(title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I",
-                           keywords=(), homepage=None)  # fmt: skip
+    info = SimpleNamespace(
+        title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I", keywords=(), homepage=None
+    )
     created = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
     given = {"@context": "https://schema.org", "@type": "Dataset", "name": "A </script><script>alert(1)</script> & b"}
     files = {"dataset.jsonld": json.dumps(given).encode(), "resources.csv": b"id\r\n"}
@@ -269,24 +288,32 @@ def test_jsonld_comes_from_the_build_when_present_and_cannot_close_its_script():
     minimal = json.loads(site.landing_context({"resources.csv": b"id\r\n"}, info, created)["jsonld"])
     assert minimal["@type"] == "Dataset" and minimal["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert minimal["distribution"] == [
-        {"@type": "DataDownload", "name": "resources.csv", "contentUrl": "downloads/resources.csv",
-         "encodingFormat": "text/csv"}
-    ]  # fmt: skip
+        {
+            "@type": "DataDownload",
+            "name": "resources.csv",
+            "contentUrl": "downloads/resources.csv",
+            "encodingFormat": "text/csv",
+        }
+    ]
 
 
 def test_changelog_and_citation_files_are_shown():
     changelog = "# Changelog\n\n## 1.1.0 (2026-12-01)\n\n- Fixed <b>titles</b>\n- New links\n\nSee the notes.\n"
     files = {"CHANGELOG.md": changelog.encode(), "dataset.bib": b"@dataset{x}", "dataset.ris": b"TY  - DATA"}
-    info = SimpleNamespace(title="T", description="", version="1.1.0", license="CC0-1.0", institution="I",
-                           keywords=(), homepage=None)  # fmt: skip
+    info = SimpleNamespace(
+        title="T", description="", version="1.1.0", license="CC0-1.0", institution="I", keywords=(), homepage=None
+    )
     context = site.landing_context(files, info, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     assert str(context["changelog"]) == (
         "<h3>Changelog</h3>\n<h4>1.1.0 (2026-12-01)</h4>\n"
         "<ul><li>Fixed &lt;b&gt;titles&lt;/b&gt;</li><li>New links</li></ul>\n<p>See the notes.</p>"
     )
-    assert [(item.name, item.label) for item in context["citations"]] == [
-        ("dataset.bib", "Citation: BibTeX"), ("dataset.ris", "Citation: RIS (EndNote, Zotero, Mendeley)"),
-    ]  # fmt: skip
+    assert [(item.name, label) for item, label in context["citations"]] == [
+        ("dataset.bib", "BibTeX"),
+        ("dataset.ris", "RIS (EndNote, Zotero, Mendeley)"),
+    ]
+    labels = [item.label for item in context["downloads"]]
+    assert labels[1:] == ["Citation: BibTeX", "Citation: RIS (EndNote, Zotero, Mendeley)"]
 
 
 # ---------------------------------------------------------------- in the browser
@@ -312,7 +339,7 @@ def test_page_loads_cleanly_and_stays_on_the_site(browser, built, served, origin
         if name == "index.html":
             assert visit_.page.is_visible("#filters")  # the script ran under the page's CSP
         else:
-            embedded = visit_.page.eval_on_selector("script[type='application/ld+json']", "n => JSON.parse(n.textContent)")
+            embedded = visit_.page.eval_on_selector(JSONLD_SCRIPT, "n => JSON.parse(n.textContent)")
             assert embedded["@type"] == "Dataset"
     finally:
         visit_.page.context.close()
@@ -344,10 +371,22 @@ def test_no_sideways_scroll(browser, served, name, width):
         page.screenshot(path=str(ARTEFACTS / f"site-{name.removesuffix('.html')}-{width}.png"))
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert (scroll, client) == (width, width)
-        too_wide = page.eval_on_selector_all(
-            "body *", f"nodes => nodes.filter(n => n.getBoundingClientRect().right > {width} + 0.5).map(n => n.outerHTML.slice(0, 80))"
-        )  # fmt: skip
+        overflowing = f"nodes => nodes.filter(n => n.getBoundingClientRect().right > {width} + 0.5)"
+        too_wide = page.eval_on_selector_all("body *", overflowing + ".map(n => n.outerHTML.slice(0, 80))")
         assert too_wide == []
+    finally:
+        visit_.page.context.close()
+
+
+def test_print_shows_the_resources_without_the_controls(browser, served, resources):
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        page.emulate_media(media="print")
+        for hidden in (".skip-link", ".site-nav", "#filters", ".contents"):
+            assert page.eval_on_selector(hidden, "n => getComputedStyle(n).display") == "none", hidden
+        assert visible_ids(page) == [row["id"] for row in resources]
+        assert page.eval_on_selector("body", "n => getComputedStyle(n).fontSize") == "14px"  # 10.5 pt
     finally:
         visit_.page.context.close()
 
@@ -427,8 +466,11 @@ def test_every_control_is_reachable_with_the_keyboard(browser, served, resources
             if focused == "BUTTON":
                 break
         assert [c for c in reached if c.startswith("filter-")] == [
-            "filter-search", "filter-topic", "filter-audience", "filter-type"
-        ]  # fmt: skip
+            "filter-search",
+            "filter-topic",
+            "filter-audience",
+            "filter-type",
+        ]
         assert reached[-1] == "BUTTON"
         assert visible_ids(page) == [identifier]  # typed through the keyboard
         page.keyboard.press("Enter")  # "Show all"
@@ -478,14 +520,14 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_site, name
         )
         assert page.eval_on_selector_all("a[href^='javascript:']", "n => n.length") == 0
         text = page.inner_text("body")
-        assert "Test <iframe src=\"pwned.html\"></iframe> College" in text
+        assert 'Test <iframe src="pwned.html"></iframe> College' in text
         if name == "index.html":
-            assert "<img src=\"pwned.png\" onerror=\"window.pwned = 'guide image'\">" in text
+            assert '<img src="pwned.png" onerror="window.pwned = \'guide image\'">' in text
             assert "Title <svg onload=\"window.pwned = 'title'\"></svg> & more" in text
             assert "Publisher\"><script>window.pwned = 'publisher'</script>" in text
             assert page.eval_on_selector_all("h1", "n => n.length") == 1
         else:
-            embedded = page.eval_on_selector("script[type='application/ld+json']", "n => JSON.parse(n.textContent)")
+            embedded = page.eval_on_selector(JSONLD_SCRIPT, "n => JSON.parse(n.textContent)")
             assert embedded["name"] == "Hostile </script><script>window.pwned = 'dataset title'</script> guide"
             assert "write to us" not in page.eval_on_selector_all("a", "n => n.map(a => a.textContent).join(' ')")
     finally:

@@ -26,8 +26,15 @@ DOWNLOADS_DIR = "downloads"
 GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
 ASSETS = ("site.css", "site.js", "favicon.svg")
 JSONLD_NAME, CHANGELOG_NAME = "dataset.jsonld", "CHANGELOG.md"
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " "base-uri 'none'; form-action 'none'"
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    )
 )
 AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": "Fellows", "faculty": "Faculty"}
 
@@ -73,12 +80,16 @@ class LinkCheck:
 
 
 def link_check(link_status, url: str) -> LinkCheck | None:
-    """The check of `url`: from today's `read_link_status` dict ({checked_at, urls: {url: {...}}}) or from a
-    mapping of url → a record with `status`, `checked_at`, `confirmed_broken`, `broken_since` (attributes or keys).
+    """The check of `url`, from today's `read_link_status` dict ({checked_at, urls: {url: {...}}}) or from the
+    typed link health (a mapping, or a record with `urls`, of url → a record with `status`, `checked_at`,
+    `confirmed_broken`, `broken_since`). Where no `confirmed_broken` is given, a broken status is confirmed.
     """
     if not link_status or not url:
         return None
-    urls = link_status.get("urls", link_status) if isinstance(link_status, dict) else link_status
+    if isinstance(link_status, dict):
+        urls = link_status.get("urls", link_status)
+    else:
+        urls = getattr(link_status, "urls", link_status)
     result = urls.get(url) if hasattr(urls, "get") else None
     if result is None:
         return None
@@ -175,7 +186,7 @@ def make_entry(row, link_status) -> WebEntry:
     url = row.url if isinstance(row.url, str) else None
     if url is None and doi is not None:
         url = f"https://doi.org/{doi}"
-    notes = getattr(row, "notes", None)
+    notes = getattr(row, "note", None) or getattr(row, "notes", None)  # the reader's note, by either name
     return WebEntry(
         anchor=f"resource-{row.id}",
         title=row.title,
@@ -288,7 +299,9 @@ def changelog_html(text: str) -> Markup:
     blocks: list[str] = []
     items: list[str] = []
     paragraph: list[str] = []
-    lines = text.splitlines()
+    lines = text.strip().splitlines()
+    if lines and re.fullmatch(r"#\s+(changelog|change log|changes)\s*", lines[0], re.I):
+        lines = lines[1:]  # the page's own heading says so already
     levels = [len(m.group(1)) for line in lines if (m := re.match(r"(#{1,6})\s", line))]
     top = min(levels, default=1)
 

@@ -305,7 +305,7 @@ def test_changelog_and_citation_files_are_shown():
     )
     context = site.landing_context(files, info, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
     assert str(context["changelog"]) == (
-        "<h3>Changelog</h3>\n<h4>1.1.0 (2026-12-01)</h4>\n"
+        "<h3>1.1.0 (2026-12-01)</h3>\n"
         "<ul><li>Fixed &lt;b&gt;titles&lt;/b&gt;</li><li>New links</li></ul>\n<p>See the notes.</p>"
     )
     assert [(item.name, label) for item, label in context["citations"]] == [

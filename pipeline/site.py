@@ -391,6 +391,7 @@ def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.date
         "downloads": items,
         "citations": citations,
         "citation": citation_text(info, created),
+        "license_url": license_url(info.license),
         "changelog": changelog_html(changelog.decode("utf-8", errors="replace")) if changelog is not None else None,
         "jsonld": script_json(jsonld_document(files, info, created, items)),
     }

@@ -15,7 +15,6 @@ import html.parser
 import http.server
 import json
 import re
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path

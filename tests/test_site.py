@@ -400,6 +400,10 @@ def test_choosing_a_topic_shows_exactly_its_resources(browser, served, resources
             page.select_option("#filter-topic", topic)
             expected = [row["id"] for row in resources if topic in row["tags"]]
             assert visible_ids(page) == expected, topic
+            sections = page.eval_on_selector_all(
+                ".contents li:not([hidden]) a", "nodes => nodes.map(n => n.textContent)"
+            )
+            assert sections[:-1] == list(dict.fromkeys(row["section"] for row in resources if topic in row["tags"]))
             assert page.text_content("#result-count") == f"Showing {len(expected)} of {len(resources)} resources."
         page.select_option("#filter-topic", "")
         assert visible_ids(page) == [row["id"] for row in resources]

@@ -37,6 +37,8 @@
     });
     sections.forEach(function (section) {
       section.hidden = !section.querySelector("article.resource:not([hidden])");
+      var entry = document.querySelector(".contents a[href='#" + section.id + "']");
+      if (entry) entry.parentNode.hidden = section.hidden;
     });
     none.hidden = shown !== 0;
     count.textContent = shown === resources.length

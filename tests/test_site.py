@@ -98,18 +98,28 @@ def served(built):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_browser_tools(chromium: Path = CHROMIUM):
+    """The sync Playwright entry point, or a test failure (never a skip) saying what `make setup` installs."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail("the playwright package is missing: run `make setup` (it is in the test extras)")
-    if not CHROMIUM.exists():
+    if not chromium.exists():
         pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (`apt-get install chromium`, "
-            "done by `make setup` as root)"
+            f"{chromium} is missing: the browser tests need Debian's Chromium "
+            "(`apt-get install chromium`, done by `make setup` as root)"
         )
-    with sync_playwright() as playwright:
+    return sync_playwright
+
+
+def test_a_missing_chromium_fails_the_tests_rather_than_skipping_them(tmp_path):
+    with pytest.raises(pytest.fail.Exception, match="chromium is missing"):
+        require_browser_tools(tmp_path / "chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with require_browser_tools()() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -34,4 +34,4 @@ bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:  ## remove build products (never data/state/, where the link history lives)
-	rm -rf output/*.* data/processed/*.* $(VENV)
+	rm -rf output .output.releases .output.lock data/processed/*.* $(VENV)

@@ -15,7 +15,8 @@ from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
 from pipeline.normalise import Finding, normalise
-from pipeline.publish import publish
+from pipeline.locking import exclusive
+from pipeline.publish import LOCK_WAIT, publish, write_atomic
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
@@ -81,9 +82,9 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
 def write_validation_report(processed: Path, text: str) -> None:
     try:
         processed.mkdir(parents=True, exist_ok=True)
-        (processed / VALIDATION_REPORT).write_text(text, encoding="utf-8")
-    except OSError as error:
-        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, error.strerror)
+        write_atomic(processed / VALIDATION_REPORT, text.encode("utf-8"))
+    except (OSError, PipelineError) as error:
+        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, getattr(error, "problem", error))
 
 
 def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
@@ -170,12 +171,18 @@ def read_link_status(path: Path) -> dict | None:
     return status
 
 
-def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False) -> Prepared:
-    """The main job: raw guide + curation → every output, published together or not at all."""
-    prepared = prepare(paths, strict=strict)
-    link_status = read_link_status(paths.link_status)
-    files = render_outputs(
-        prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
-    )
-    publish(files, paths.out)
+def build(
+    paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False, wait: float = LOCK_WAIT
+) -> Prepared:
+    """The main job: raw guide + curation → every output, published together as one release or not at all.
+
+    One build at a time per output folder: a second one waits up to `wait` seconds, then stops (Busy).
+    """
+    with exclusive(paths.out, "the build", wait=wait):
+        prepared = prepare(paths, strict=strict)
+        link_status = read_link_status(paths.link_status)
+        files = render_outputs(
+            prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
+        )
+        publish(files, paths.out, keep=config.is_link_report)
     return prepared

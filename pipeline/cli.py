@@ -1,6 +1,7 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
+import math
 import logging
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
                               help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
+    build_parser.add_argument("--wait", type=wait_seconds, default=60.0, metavar="SECONDS",
+                              help="how long to wait for another build into the same --out (default: %(default)s)")
     build_parser.set_defaults(run=run_build)
 
     validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
@@ -69,7 +72,8 @@ def paths_from(args: argparse.Namespace):
 def run_build(args: argparse.Namespace) -> int:
     from pipeline.build import build, format_quality
 
-    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links)
+    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links,
+                     wait=args.wait)
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
@@ -84,6 +88,13 @@ def run_validate(args: argparse.Namespace) -> int:
         print(format_quality(prepared.quality))
         print("valid")
     return EXIT_OK
+
+
+def wait_seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return value
 
 
 def positive(kind):

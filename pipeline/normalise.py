@@ -12,7 +12,7 @@ from pipeline.errors import CurationError
 from pipeline.ingest import UVM_MARK, fold
 from schemas.raw_entry import RawEntry
 from schemas.resource import Resource
-from schemas.vocabulary import SECTION_TYPES
+from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES
 
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title
 PROVISIONAL_TITLE_WORDS = 10
@@ -20,6 +20,9 @@ PROVISIONAL_TITLE_WORDS = 10
 # Anchored at a sentence's start so the search stays linear in the text's length.
 DEBRIS_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))[^.!?]*\b(?:the|a|an|at|of|to)(?:\s+\.|$)", re.I | re.M)
 EMPTY_PARENS = re.compile(r"\s*\(\s*\)")
+# Bidi overrides, zero-width and other invisible characters (and stray controls) copied in with the page:
+# they can reorder or hide what a reader sees, so the guide's text loses them, and the build says so.
+INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 
 TAG_RULES = {
     "mentoring-relationships": r"\bmentor",
@@ -52,8 +55,8 @@ class Finding:
 
 
 def repair_text(text: str) -> str:
-    """UVM for the capture's mark, spaces for no-break spaces, runs of white space folded."""
-    text = text.replace(UVM_MARK, "UVM").replace("\u00a0", " ")
+    """UVM for the capture's mark, spaces for no-break spaces, invisible characters out, white space folded."""
+    text = INVISIBLE.sub("", text.replace(UVM_MARK, "UVM").replace("\u00a0", " "))
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -126,6 +129,9 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
         description, fixed = apply_fixes("\n\n".join(paragraphs), record, identifier, entry.line_start, curation.path)
         description, removed = remove_debris(description, identifier, entry.line_start)
         findings += fixed + removed
+        if invisible := len(INVISIBLE.findall(entry.text)):
+            findings.append(Finding("invisible-characters-removed", identifier, entry.line_start,
+                                    f"removed {invisible} invisible character(s): bidi controls, zero-width or controls"))
         if record is None:
             findings.append(Finding("uncurated-entry", identifier, entry.line_start,
                                     f"no curation record ({entry.section} #{entry.position})"))  # fmt: skip

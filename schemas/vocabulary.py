@@ -63,3 +63,17 @@ AUDIENCES = ("students", "residents", "fellows", "faculty", "mentors", "staff", 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+
+# Limits of what can be published: a QR code (version 40, level M) holds 2,331 bytes, and check-links
+# reads the CSV with Python's default field limit of 131,072 characters.
+MAX_URL_LENGTH = 2000
+MAX_CELL_LENGTH = 100_000
+# Characters that must not be published: controls, bidi overrides and isolates, zero-width and other
+# invisible format characters (as character-class ranges; tabs and newlines are white space, and
+# single-line fields refuse them too).
+INVISIBLE_CHARACTERS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f",  # C0 and C1 controls but the tab and the newline
+    "\u00ad\u061c\u180e",  # soft hyphen, Arabic letter mark, Mongolian vowel separator
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f",  # zero-width, marks, bidi embeddings and isolates
+    "\ufeff\ufff9-\ufffb",  # zero-width no-break space, interlinear annotation
+)

@@ -2,6 +2,7 @@
 README's scheduled-CI steps run as written: `build`, then `check-links` against a server on 127.0.0.1."""
 
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -40,12 +41,22 @@ def run(command: list, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+def copy_tracked_files(repo: Path, clean: Path) -> None:
+    """The files git tracks, as they are in the work tree: a clean checkout of the code under test."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        source = repo / name
+        if source.is_file():
+            (clean / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clean / name)
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
-    """A fresh virtual environment with the project installed from a wheel of a clean clone; its bin folder."""
+    """A fresh virtual environment with the project installed from a wheel of a clean checkout; its bin folder."""
     root = tmp_path_factory.mktemp("installed")
     clone, wheels, venv = root / "clone", root / "wheels", root / "venv"
-    assert run(["git", "clone", "-q", "--no-hardlinks", REPO, clone], root).returncode == 0
+    copy_tracked_files(REPO, clone)
     built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
                  "-w", wheels, clone], root)  # fmt: skip
     assert built.returncode == 0, built.stderr

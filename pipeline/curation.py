@@ -11,15 +11,7 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
 from pipeline.ingest import decode_text, fold
-from schemas.vocabulary import (
-    AUDIENCES,
-    DENYLISTED_SOURCE_HOSTS,
-    DOI_PATTERN,
-    ID_PATTERN,
-    TAGS,
-    TYPES,
-    URL_PATTERN,
-)
+from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")

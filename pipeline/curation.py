@@ -1,15 +1,17 @@
 """The librarian's curation file (TOML): dataset facts and one record per resource, matched by a phrase."""
 
 import datetime as dt
+import ipaddress
 import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
 from pipeline.ingest import decode_text, fold
-from schemas.vocabulary import AUDIENCES, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
+from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")
@@ -75,7 +77,7 @@ class Curation:
 RECORD_KEYS = {
     "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
     "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "note": str, "research": str,
-    "notes": str, "fix": list,
+    "fix": list,
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "match")
 DATASET_KEYS = {
@@ -162,6 +164,9 @@ def parse_record(raw: dict, line: int, problems: list[tuple[int, str]]) -> Curat
         problems.append((line, f"{name}: url {checked['url']!r} is not an http(s) address"))
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
         problems.append((line, f"{name}: doi {checked['doi']!r} is not a DOI (10.NNNN/...)"))
+    for source in checked.get("sources", []):
+        if problem := source_problem(source):
+            problems.append((line, f"{name}: source {source!r} {problem}"))
     for key, vocabulary in (("tags", TAGS), ("audience", AUDIENCES)):
         unknown = [term for term in checked.get(key, []) if term not in vocabulary]
         if unknown:
@@ -174,10 +179,28 @@ def parse_record(raw: dict, line: int, problems: list[tuple[int, str]]) -> Curat
         fixes.append(Fix(find=fix["find"], replace=str(fix.get("replace", "")), reason=str(fix.get("reason", ""))))
     if len(problems) > before:
         return None
-    if "notes" in checked:  # the old name of `research`, until every record is rewritten
-        checked["research"] = checked.pop("notes")
     lists = {key: tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")}
     return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked)
+
+
+def source_problem(source: str) -> str | None:
+    """Why a source cannot be cited, or None: a source is the bare address of a public page."""
+    if not re.match(URL_PATTERN, source):
+        return "is not a bare http(s) address; put what the page showed in `research`"
+    try:
+        host = (urlsplit(source).hostname or "").lower().rstrip(".")
+    except ValueError:  # e.g. an unclosed [IPv6] bracket
+        return "is not a well-formed address"
+    try:
+        ipaddress.ip_address(host)
+        return "is on a bare IP address; cite the page by its site's name"
+    except ValueError:
+        pass
+    denied = next((d for d in DENYLISTED_SOURCE_HOSTS if host == d or host.endswith("." + d)), None)
+    if denied:
+        return (f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
+                "cite the publisher's, PubMed's, a library's or the organisation's page instead")
+    return None
 
 
 def check_keys(raw: dict, types: dict, required: tuple[str, ...], line: int, problems) -> dict | None:

@@ -77,3 +77,48 @@ INVISIBLE_CHARACTERS = (
     "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f",  # zero-width, marks, bidi embeddings and isolates
     "\ufeff\ufff9-\ufffb",  # zero-width no-break space, interlinear annotation
 )
+
+# Sources are the public pages that show a fact: the publisher's, doi.org, PubMed or PubMed Central,
+# a library catalogue, an organisation's or the author's own page. These hosts (and every subdomain
+# of them) are refused as sources: they are document-sharing, mirror or download sites that
+# republish copyrighted books and articles, or copy other sites' pages, without the owner's
+# leave. A library catalogue cannot show them. Add a host here when such a site turns up.
+DENYLISTED_SOURCE_HOSTS = (
+    "1lib.sk",
+    "abcdocz.com",
+    "annas-archive.org",
+    "coek.info",
+    "datapdf.com",
+    "docksci.com",
+    "docplayer.net",
+    "docslib.org",
+    "doczz.net",
+    "dokumen.pub",
+    "dokumen.tips",
+    "epdf.pub",
+    "fdocuments.in",
+    "fdocuments.net",
+    "fliphtml5.com",
+    "libgen.is",
+    "libgen.rs",
+    "moam.info",
+    "paperzz.com",
+    "pdfcoffee.com",
+    "pdfdrive.com",
+    "pdfslide.net",
+    "pdfslide.us",
+    "readkong.com",
+    "sci-hub.se",
+    "scribd.com",
+    "slidelegend.com",
+    "slideshare.net",
+    "studocu.com",
+    "studylib.net",
+    "vdoc.pub",
+    "vdocument.in",
+    "vdocuments.net",
+    "vdocuments.us",
+    "z-lib.org",
+)
+# A source on a bare IP address (http://192.0.2.7/…, http://[2001:db8::1]/…) is refused as well:
+# public pages are cited by their site's name, and bare addresses are typically unofficial copies.

@@ -100,7 +100,7 @@ url = "https://example.org/peer"
 doi = "10.1234/abc.5"
 tags = ["peer-mentoring"]
 audience = ["residents"]
-sources = ["https://example.org/peer (title, author)"]
+sources = ["https://example.org/peer"]
 
 [[resource.fix]]
 find = "Transcripts available at"

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -59,11 +60,18 @@ def build_date(curation: Curation) -> dt.datetime:
     return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.timezone.utc)
 
 
-def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
+def quiet(stage: str) -> None:
+    """Progress that goes nowhere: the default when nobody is watching."""
+
+
+def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], None] = quiet) -> Prepared:
     """Ingest, normalise and validate; raises ValidationFailed with every schema problem."""
+    progress("reading the guide and the curation file")
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
+    progress(f"normalising {len(guide.entries):,} entries")
     frame, findings = normalise(guide.entries, curation, strict=strict)
+    progress(f"validating {len(frame):,} resources")
     validated, problems = validate_resources(frame)
     write_validation_report(paths.processed, findings_json(problems))
     if problems:
@@ -147,8 +155,11 @@ def render_outputs(
     paper: str = "letter",
     link_status: dict | None = None,
     omit_broken: bool = False,
+    progress: Callable[[str], None] = quiet,
 ) -> dict[str, bytes]:
+    progress("writing the dataset files")
     files = dataset_files(prepared, created)
+    progress(f"laying out the handbook of {len(prepared.resources):,} resources")
     files[handbook.PDF_NAME] = handbook.render_handbook(
         prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
         paper=paper, link_status=link_status, omit_broken=omit_broken,
@@ -172,17 +183,23 @@ def read_link_status(path: Path) -> dict | None:
 
 
 def build(
-    paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False, wait: float = LOCK_WAIT
+    paths: Paths,
+    *,
+    strict: bool = False,
+    paper: str = "letter",
+    omit_broken: bool = False,
+    wait: float = LOCK_WAIT,
+    progress: Callable[[str], None] = quiet,
 ) -> Prepared:
     """The main job: raw guide + curation → every output, published together as one release or not at all.
 
     One build at a time per output folder: a second one waits up to `wait` seconds, then stops (Busy).
     """
     with exclusive(paths.out, "the build", wait=wait):
-        prepared = prepare(paths, strict=strict)
+        prepared = prepare(paths, strict=strict, progress=progress)
         link_status = read_link_status(paths.link_status)
-        files = render_outputs(
-            prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
-        )
+        files = render_outputs(prepared, build_date(prepared.curation), paper=paper, link_status=link_status,
+                               omit_broken=omit_broken, progress=progress)  # fmt: skip
+        progress(f"publishing {len(files)} files to {paths.out}")
         publish(files, paths.out, keep=config.is_link_report)
     return prepared

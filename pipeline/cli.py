@@ -1,9 +1,10 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
-import math
 import logging
+import math
 import sys
+import time
 from pathlib import Path
 
 from pipeline import config
@@ -69,11 +70,25 @@ def paths_from(args: argparse.Namespace):
                  processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS))
 
 
+def stage_printer(args: argparse.Namespace):
+    """On a terminal, one line per stage with the time so far; silent in cron, CI and pipes."""
+    from pipeline.build import quiet
+
+    if args.quiet or not sys.stderr.isatty():
+        return quiet
+    started = time.monotonic()
+
+    def show(stage: str) -> None:
+        print(f"{args.command}: {stage}… ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+
+    return show
+
+
 def run_build(args: argparse.Namespace) -> int:
     from pipeline.build import build, format_quality
 
     prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links,
-                     wait=args.wait)
+                     wait=args.wait, progress=stage_printer(args))
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
@@ -83,7 +98,7 @@ def run_build(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from pipeline.build import format_quality, prepare
 
-    prepared = prepare(paths_from(args), strict=args.strict)
+    prepared = prepare(paths_from(args), strict=args.strict, progress=stage_printer(args))
     if not args.quiet:
         print(format_quality(prepared.quality))
         print("valid")

@@ -276,3 +276,48 @@ def test_previous_output_survives_a_failure_midway(previous_output, tmp_path, ru
     assert snapshot(out) == before
     assert [p.name for p in publish.releases_dir(out).iterdir()] == [out.resolve().name]
     shutil.rmtree(tmp_path / "p", ignore_errors=True)
+
+
+def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
+    import os
+    import pty
+
+    from tests.conftest import FIXTURES
+
+    command = [sys.executable, "-m", "pipeline", "build", "--raw", str(FIXTURES / "handbook-guide.txt"),
+               "--curation", str(FIXTURES / "handbook-curation.toml"), "--processed", str(tmp_path / "p")]  # fmt: skip
+    piped = subprocess.run([*command, "--out", str(tmp_path / "piped")], capture_output=True, text=True)
+    assert piped.returncode == 0 and "build: " not in piped.stderr
+    primary, secondary = pty.openpty()
+    build = subprocess.Popen([*command, "--out", str(tmp_path / "tty")], stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert build.wait() == 0
+    stages = [line.split("…")[0] for line in shown.decode().splitlines() if line.startswith("build: ")]
+    assert stages == [
+        "build: reading the guide and the curation file",
+        "build: normalising 5 entries",
+        "build: validating 5 resources",
+        "build: writing the dataset files",
+        "build: laying out the handbook of 5 resources",
+        f"build: publishing 5 files to {tmp_path / 'tty'}",
+    ]
+
+
+def test_a_guide_larger_than_the_tool_is_made_for_is_refused_at_once(tmp_path, run_cli):
+    from pipeline.ingest import MAX_GUIDE_BYTES
+
+    guide = tmp_path / "huge.txt"
+    guide.write_text(REAL_GUIDE.read_text(encoding="utf-8") * (MAX_GUIDE_BYTES // REAL_GUIDE.stat().st_size + 1))
+    result = run_cli("build", "--raw", guide, "--out", tmp_path / "out", "--processed", tmp_path / "p")
+    assert result.status == 3
+    assert result.err.startswith(f"error: {guide}: the guide is ") and "MB; this tool is made for guides" in result.err
+    assert not (tmp_path / "out").exists()

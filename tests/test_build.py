@@ -321,3 +321,24 @@ def test_a_guide_larger_than_the_tool_is_made_for_is_refused_at_once(tmp_path, r
     assert result.status == 3
     assert result.err.startswith(f"error: {guide}: the guide is ") and "MB; this tool is made for guides" in result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_internal_error_has_its_own_status_never_1(tmp_path, run_cli, monkeypatch):
+    import pipeline.build as build_module
+    from pipeline.errors import EXIT_INTERNAL
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(build_module, "quality_report", bug)
+    result = run_cli("build", "--out", tmp_path / "out", "--processed", tmp_path / "p")
+    assert result.status == EXIT_INTERNAL != 1
+    assert result.err.startswith("internal error: ZeroDivisionError: division by zero")
+    assert "please report it" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_a_bad_wait_is_a_usage_error(value, run_cli):
+    result = run_cli("build", "--wait", value)
+    assert result.status == 2 and "--wait" in result.err

@@ -14,7 +14,7 @@ from pipeline import config, export, handbook
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
-from pipeline.normalise import Finding, normalise
+from pipeline.normalise import WARNINGS, Finding, normalise
 from pipeline.publish import publish
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
@@ -73,8 +73,9 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
             hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
         )
     for finding in findings:
-        if finding.slug == "uncurated-entry":
-            log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
+        if finding.slug in WARNINGS:
+            where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
+            log.warning("%s:%d: %s: %s", where, finding.line, finding.entry, finding.message)
     return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
 
 

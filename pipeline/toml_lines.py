@@ -8,6 +8,9 @@ import re
 import tomllib
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+VALUE_STOP = re.compile(r"[\n#\"'\[\]{}]")  # what may end or extend a value
+BASIC_STOP = re.compile(r'\\[\s\S]|"')  # an escape, or a quote that may end a basic string
+LITERAL_STOP = re.compile("'")
 KeyPath = tuple[str | int, ...]
 
 
@@ -119,8 +122,9 @@ class Scanner:
         """Skip a value to the end of its last line: arrays and multi-line strings span lines."""
         text = self.text
         depth = 0
-        while self.pos < len(text):
-            char = text[self.pos]
+        while found := VALUE_STOP.search(text, self.pos):
+            self.pos = found.start()
+            char = found.group()
             if char == "\n":
                 if depth <= 0:
                     return
@@ -131,34 +135,30 @@ class Scanner:
             elif char in "\"'":
                 self.skip_string()
                 continue
-            elif char in "[{":
-                depth += 1
-            elif char in "]}":
-                depth -= 1
+            else:
+                depth += 1 if char in "[{" else -1
             self.pos += 1
+        self.pos = len(text)
 
     def skip_string(self) -> None:
         """Skip a basic or literal string, single- or multi-line, counting the lines it spans."""
         text = self.text
-        quote = text[self.pos]
+        start = self.pos
+        quote = text[start]
         delimiter = quote * 3 if self.at(quote * 3) else quote
+        stop = BASIC_STOP if quote == '"' else LITERAL_STOP
         self.pos += len(delimiter)
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char == "\\" and quote == '"':
-                self.line += text[self.pos + 1 : self.pos + 2] == "\n"
-                self.pos += 2
-                continue
-            if char == "\n":
-                self.line += 1
-            if self.at(delimiter):
-                self.pos += len(delimiter)
+        while found := stop.search(text, self.pos):
+            self.pos = found.end()
+            if found.group() == quote and text.startswith(delimiter, found.start()):
+                self.pos = found.start() + len(delimiter)
                 if len(delimiter) == 3:  # up to two quotes may end the content: `"a"""""`
-                    for _ in range(2):
-                        if self.at(quote):
-                            self.pos += 1
-                return
-            self.pos += 1
+                    while self.pos < len(text) and text[self.pos] == quote and self.pos - found.start() < 5:
+                        self.pos += 1
+                break
+        else:
+            self.pos = len(text)
+        self.line += text.count("\n", start, self.pos)
 
 
 def decode_quoted(raw: str) -> str:

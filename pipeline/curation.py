@@ -177,21 +177,21 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     checked = check_keys(raw, DATASET_KEYS, required, partial(line_of, lines, "dataset"), problems, "[dataset]")
     if checked is None:
         return None
-    for number, contributor in enumerate(checked.get("contributors", [])):
+    contributors = tuple(checked.pop("contributors", ()))
+    for number, contributor in enumerate(contributors):
         at = partial(line_of, lines, "dataset", "contributors", number)
-        if check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]") is None:
-            return None
+        check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
     keywords = tuple(checked.pop("keywords", ()))
-    return DatasetInfo(**checked, keywords=keywords, contributors=tuple(checked.pop("contributors", ())))
+    return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 
 
 def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
     at = key_line or (lambda *key: line)  # the line of one key of the record
     label = f"record {raw['id']!r}" if isinstance(raw.get("id"), str) else "[[resource]]"
+    before = len(problems)
     checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label)
     if checked is None:
         return None
-    before = len(problems)
     name = f"record {checked['id']!r}"
     if not re.match(ID_PATTERN, checked["id"]):
         problems.append((at("id"), f"{name}: id should be lowercase words joined by hyphens, like 'peer-mentoring'"))
@@ -229,8 +229,8 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
 
 
 def check_keys(raw: dict, types: dict, required: tuple[str, ...], at, problems: Problems, table: str) -> dict | None:
-    """Unknown, missing and mistyped keys of one table; the table's keys when all are right, else None."""
-    before = len(problems)
+    """Report unknown, missing and mistyped keys of one table; return its well-formed keys, so that their
+    values can be checked too, or None when a required key is missing or mistyped."""
     for key in raw:
         if key not in types:
             known = did_you_mean(key, types) or f"; known keys: {', '.join(types)}"
@@ -244,7 +244,8 @@ def check_keys(raw: dict, types: dict, required: tuple[str, ...], at, problems: 
             continue
         wanted = expected if isinstance(expected, str) else EXPECTED[expected]
         problems.append((at(key), f"{table}: {key} should be {wanted}, not {describe(value)}"))
-    return None if len(problems) > before else dict(raw)
+    checked = {key: value for key, value in raw.items() if key in types and is_expected(value, types[key])}
+    return checked if all(key in checked for key in required) else None
 
 
 def is_expected(value, expected) -> bool:

@@ -239,3 +239,14 @@ def test_unknown_keys_and_terms_suggest_the_nearest(line, words):
 def test_unknown_dataset_key_suggests_the_nearest():
     with pytest.raises(CurationError, match=r"curation.toml:9: \[dataset\]: unknown key 'licence'; did you mean 'license'\?"):
         parse_curation(DATASET_ONLY + 'licence = "x"\n', "curation.toml")
+
+
+def test_every_problem_of_a_record_is_reported_at_once():
+    text = DATASET_ONLY + RECORD + 'publsher = "x"\ntags = ["mentee-skill"]\nyear = "2009"\n'
+    assert lines_of_problems(text) == [13, 14, 15]
+
+
+def test_dataset_with_contributors_and_keywords_is_read():
+    text = DATASET_ONLY + 'keywords = ["mentoring"]\n\n[[dataset.contributors]]\ntitle = "The library"\nrole = "publisher"\n'
+    dataset = parse_curation(text).dataset
+    assert (dataset.keywords, dataset.contributors) == (("mentoring",), ({"title": "The library", "role": "publisher"},))

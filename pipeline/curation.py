@@ -24,7 +24,7 @@ class Fix:
     find: str
     replace: str
     reason: str
-    line: int = 0  # of its [[resource.fix]] header in the curation file
+    line: int = 0  # of its `find` key in the curation file
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         if not fix["find"]:
             problems.append((fix_line("find"), f"{name}: a fix's find text should not be empty"))
             continue
-        fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line()))
+        fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:
         return None
     if "notes" in checked:  # the old name of `research`, until every record is rewritten

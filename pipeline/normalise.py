@@ -126,7 +126,7 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
     lines = entries["line_start"].tolist()
     matching = match_guide(curation.records, texts, lines, curation.path)
     matched = matching.matched
-    rows, findings = [], matching_findings(matching, lines, curation.path)
+    rows, findings = [], matching_findings(matching, lines)
     taken_ids = {record.id for record in curation.records}
     for number, entry in enumerate(entries.itertuples(index=False)):
         record = matched.get(number)
@@ -151,7 +151,7 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
     return frame, findings
 
 
-def matching_findings(matching: Matching, lines: list[int], path) -> list[Finding]:
+def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
     """A reworded phrase names its new wording and the line to update; a vanished entry names its record."""
     findings = []
     for change in matching.reworded:
@@ -159,8 +159,8 @@ def matching_findings(matching: Matching, lines: list[int], path) -> list[Findin
         findings.append(Finding(
             "match-phrase-reworded", record.id, record.match_line,
             f"match phrase {record.match!r} is no longer in the guide; attached to the entry at guide line "
-            f"{lines[change.entry]}, which now reads {change.wording!r}: update line {record.match_line} of "
-            f"{path} to\nmatch = {toml_text(change.wording)}",
+            f"{lines[change.entry]}, which now reads {change.wording!r}: update line {record.match_line} to\n"
+            f"match = {toml_text(change.wording)}",
         ))
     for gone in matching.vanished:
         record = gone.record

@@ -197,7 +197,7 @@ def test_two_records_for_one_entry_is_an_error():
         (('title = "Peer Mentoring"', 'titel = "Peer Mentoring"'), "unknown key 'titel'; did you mean 'title'?", "titel ="),
         (('match = "article on PEER mentoring"', ''), "missing key 'match'", "[[resource]]"),
         (('find = "Transcripts available at"', 'find = "Podcast transcripts at"'),
-         "fix text 'Podcast transcripts at' is not in its entry", "[[resource.fix]]"),
+         "fix text 'Podcast transcripts at' is not in its entry", "find ="),
     ],
 )
 def test_broken_curation_records_are_named_with_the_line_of_their_key(change, words, key):

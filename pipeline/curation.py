@@ -187,12 +187,12 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
 
 def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
     at = key_line or (lambda *key: line)  # the line of one key of the record
-    label = f"record {raw['id']!r}" if isinstance(raw.get("id"), str) else "[[resource]]"
+    label = f"record {short(raw['id'])}" if isinstance(raw.get("id"), str) else "[[resource]]"
     before = len(problems)
     checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label)
     if checked is None:
         return None
-    name = f"record {checked['id']!r}"
+    name = f"record {short(checked['id'])}"
     if not re.match(ID_PATTERN, checked["id"]):
         problems.append((at("id"), f"{name}: id should be lowercase words joined by hyphens, like 'peer-mentoring'"))
     if len(WORD.findall(checked["match"])) < MIN_PHRASE_WORDS:

@@ -132,15 +132,24 @@ class GuideIndex:
         dropped or changed (two for long phrases)."""
         words = WORD.findall(fold(phrase))
         allowed = 1 if len(words) < LONG_PHRASE_WORDS else 2
+        variants = []
+        for number in sorted(self.variant_candidates(words, allowed)):
+            distance, start, end = closest_run(words, self.words[number], limit=allowed)
+            if distance <= allowed:
+                variants.append((number, start, end))
+        return variants
+
+    def variant_candidates(self, words: list[str], allowed: int) -> set[int]:
+        """Entries that may hold a close variant: those sharing what the allowed edits cannot all break."""
+        if len(words) >= 6:  # each edit breaks at most three of the phrase's trigrams: one is left whole
+            return set().union(*(self.trigrams.get(trigram, ()) for trigram in zip(words, words[1:], words[2:])))
         distinct = set(words)
         sharing = Counter(number for word in distinct for number in self.by_word.get(word, ()))
-        variants = []
-        for number, shared in sorted(sharing.items()):
-            if shared >= len(distinct) - allowed:
-                distance, start, end = closest_run(words, self.words[number])
-                if distance <= allowed:
-                    variants.append((number, start, end))
-        return variants
+        candidates = {number for number, shared in sharing.items() if shared >= len(distinct) - allowed}
+        if len(words) >= 4:  # one edit breaks at most two of the phrase's pairs of neighbouring words
+            pairs = [f" {first} {second} " for first, second in zip(words, words[1:])]
+            candidates = {n for n in candidates if any(pair in f" {' '.join(self.words[n])} " for pair in pairs)}
+        return candidates
 
     def wording(self, number: int, start: int, end: int) -> str:
         """The entry's own text from word `start` to word `end`, as a `match` phrase."""
@@ -170,10 +179,11 @@ class GuideIndex:
         return [number for number, _ in sorted(sharing.items(), key=lambda item: (-item[1], item[0]))[:count]]
 
 
-def closest_run(phrase: list[str], words: list[str]) -> tuple[int, int, int]:
+def closest_run(phrase: list[str], words: list[str], limit: int | None = None) -> tuple[int, int, int]:
     """Fewest word edits turning the phrase into a run of `words`, and that run (start, end).
 
-    Edit distance where the run may start anywhere at no cost (Sellers' approximate matching).
+    Edit distance where the run may start anywhere at no cost (Sellers' approximate matching); past
+    `limit` edits everywhere, it stops early and says limit + 1.
     """
     previous = [(0, start) for start in range(len(words) + 1)]  # (edits, start of the run) ending at each word
     for row, wanted in enumerate(phrase, 1):
@@ -184,6 +194,8 @@ def closest_run(phrase: list[str], words: list[str]) -> tuple[int, int, int]:
             added = (current[column - 1][0] + 1, current[column - 1][1])
             current.append(min(kept_or_changed, dropped, added))
         previous = current
+        if limit is not None and min(current)[0] > limit:
+            return limit + 1, 0, 0
     edits, length, start, end = min((edits, end - start, start, end) for end, (edits, start) in enumerate(previous))
     return edits, start, end
 

@@ -16,7 +16,7 @@ from pipeline.curation import CurationRecord, parse_curation, read_curation
 from pipeline.ingest import fold, parse_guide, read_guide
 from pipeline.normalise import normalise
 from schemas.vocabulary import ID_PATTERN
-from tests.conftest import REAL_CURATION, REAL_GUIDE
+from tests.conftest import DATASET_ONLY, REAL_CURATION, REAL_GUIDE
 
 NEW_ENTRY = (
     "Residents in Motion is a podcast in which surgical residents talk with their mentors about the first "
@@ -137,3 +137,33 @@ def test_two_close_variants_stay_an_error(recapture, run_cli, tmp_path):
     where = f"{REAL_CURATION}:{record.match_line}: record {record.id!r}"
     assert f"{where}: match phrase {record.match!r} is no longer in the guide, and 2 entries hold a close variant" in result.err
     assert "Traceback" not in result.err
+
+
+PHRASE = "Managing up is a corporate concept that mentees can apply"
+LONG_PHRASE = "Managing up is a corporate concept that mentees can apply to make the most of their mentors"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "page", "wording"),
+    [
+        (PHRASE, "Managing up is a corporate concept that all mentees can apply at once.", "Managing up is a corporate concept that all mentees can apply"),
+        (PHRASE, "In short, managing up is a concept that mentees can apply.", "managing up is a concept that mentees can apply"),
+        (PHRASE, "Managing up is a business concept that mentees can apply.", "Managing up is a business concept that mentees can apply"),
+        (PHRASE, "Managing up is a corporate “concept” that mentees can apply.", "Managing up is a corporate “concept” that mentees can apply"),
+        (PHRASE, "Managing up is a business idea that mentees can apply.", None),
+        (LONG_PHRASE, "Managing up is a business idea that mentees can apply to make the most of their mentors.",
+         "Managing up is a business idea that mentees can apply to make the most of their mentors"),
+        (LONG_PHRASE, "Managing up is a business idea that mentees can use to get the most of their mentors.", None),
+        ("tips for mentees", "Practical tips from mentees.", "tips from mentees"),
+    ],
+)
+def test_a_close_variant_is_one_word_added_dropped_or_changed(phrase, page, wording):
+    records = f'\n[[resource]]\nid = "managing-up"\nmatch = "{phrase}"\n'
+    guide = f"x\n\nMentoring Resources\n\nTitle\n\nArticles\n\nBody\n\n{page}\n\n\nAn unrelated entry about podcasts.\n"
+    resources, findings = normalise(parse_guide(guide).entries, parse_curation(DATASET_ONLY + records))
+    reworded = [f.message for f in findings if f.slug == "match-phrase-reworded"]
+    if wording is None:
+        assert not resources["curated"].any() and [f.slug for f in findings].count("curation-record-unmatched") == 1
+    else:
+        assert resources["id"].tolist()[0] == "managing-up" and len(reworded) == 1
+        assert f"which now reads {wording!r}" in reworded[0]

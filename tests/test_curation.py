@@ -148,6 +148,7 @@ def test_real_curation_file_with_comments_and_spacing_points_at_each_key():
     lines.insert(first + 1, "   year   =   true")
     expected = [first + 2, third + 4]  # 1-based, after the line added above the third record
     assert lines_of_problems("\n".join(lines) + "\n") == expected
+    assert lines_of_problems("\r\n".join(lines) + "\r\n") == expected
 
 
 def test_key_lines_ignore_comments_and_strings():

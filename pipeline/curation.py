@@ -92,7 +92,15 @@ DATASET_KEYS = {
 OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
-EXPECTED = {str: "text", int: "an integer", list: "a list of text", dt.date: "a date (YYYY-MM-DD)"}
+EXPECTED = {
+    str: "text",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list of text",
+    dict: "a table",
+    dt.date: "a date (YYYY-MM-DD)",
+}  # how messages name each kind of value a key expects
 Problems = list[tuple[int, str]]
 
 
@@ -242,7 +250,7 @@ def check_keys(raw: dict, types: dict, required: tuple[str, ...], at, problems: 
         expected = types.get(key)
         if expected is None or is_expected(value, expected):
             continue
-        wanted = expected if isinstance(expected, str) else EXPECTED[expected]
+        wanted = expected if isinstance(expected, str) else EXPECTED.get(expected, expected.__name__)
         problems.append((at(key), f"{table}: {key} should be {wanted}, not {describe(value)}"))
     checked = {key: value for key, value in raw.items() if key in types and is_expected(value, types[key])}
     return checked if all(key in checked for key in required) else None

@@ -8,10 +8,12 @@ BIN    := $(VENV)/bin
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The install is editable; setuptools notes on each one that folders named like the package take precedence
+# (here they are the code), which is silenced so that set-up prints nothing but real problems.
 $(BIN)/mentor-guide: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 setup: system-libs $(BIN)/mentor-guide  ## make .venv and install the project with its test tools

@@ -15,8 +15,8 @@ from pipeline import config, export, handbook
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
-from pipeline.normalise import Finding, normalise
 from pipeline.locking import exclusive
+from pipeline.normalise import WARNINGS, Finding, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
@@ -82,8 +82,9 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
         )
     for finding in findings:
-        if finding.slug == "uncurated-entry":
-            log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
+        if finding.slug in WARNINGS:
+            where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
+            log.warning("%s:%d: %s: %s", where, finding.line, finding.entry, finding.message)
     return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
 
 

@@ -158,8 +158,8 @@ def test_bad_guide_exits_3_and_leaves_output_untouched(case, previous_output, tm
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (('match = "an important mentor, or possibly more than one key mentor"', 'match = "an important teacher, or possibly more"'),
-         "is in no entry; nearest entries: guide line 11"),
+        (('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
+         "unknown key 'publsher'; did you mean 'publisher'?"),
         (('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
          "make it longer"),
         (('url = "https://narath.io/"', 'url = "narath.io"'), "is not an http(s) address"),

@@ -8,10 +8,12 @@ BIN    := $(VENV)/bin
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# The install is editable; setuptools notes on each one that folders named like the package take precedence
+# (here they are the code), which is silenced so that set-up prints nothing but real problems.
 $(BIN)/mentor-guide: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 setup: system-libs browser $(BIN)/mentor-guide node_modules/axe-core/axe.min.js  ## make .venv and install the project with its test tools
@@ -45,4 +47,4 @@ bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:  ## remove build products (never data/state/, where the link history lives)
-	rm -rf output/*.* output/site output/test-artefacts data/processed/*.* $(VENV) node_modules
+	rm -rf output .output.releases .output.lock data/processed/*.* $(VENV) node_modules test-artefacts

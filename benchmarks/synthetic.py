@@ -43,6 +43,6 @@ def synthetic_guide(entries: int, *, curated_every: int = 1, seed: int = 1) -> t
                 f'[[resource]]\nid = "r-{number}"\nmatch = "Entry {number} marker{number}x is"\n'
                 f'title = "{title} {number}"\ncreators = ["Doe, Jane", "Roe, Richard"]\nyear = 2020\n'
                 f'publisher = "Journal of Examples"\nurl = "{url}"\ntags = {json.dumps(rng.sample(TAGS, 3))}\n'
-                f'audience = ["students"]\nsources = ["synthetic"]\n'
+                f'audience = ["students"]\nsources = ["{url}"]\n'
             )
     return "\n".join(lines) + "\n", "\n".join(records)

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from pipeline import config, export, handbook, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
-from pipeline.normalise import Finding, normalise
-from pipeline.publish import publish
+from pipeline.locking import exclusive
+from pipeline.normalise import WARNINGS, Finding, normalise
+from pipeline.publish import LOCK_WAIT, publish, write_atomic
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
@@ -58,11 +60,18 @@ def build_date(curation: Curation) -> dt.datetime:
     return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.timezone.utc)
 
 
-def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
+def quiet(stage: str) -> None:
+    """Progress that goes nowhere: the default when nobody is watching."""
+
+
+def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], None] = quiet) -> Prepared:
     """Ingest, normalise and validate; raises ValidationFailed with every schema problem."""
+    progress("reading the guide and the curation file")
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
+    progress(f"normalising {len(guide.entries):,} entries")
     frame, findings = normalise(guide.entries, curation, strict=strict)
+    progress(f"validating {len(frame):,} resources")
     validated, problems = validate_resources(frame)
     write_validation_report(paths.processed, findings_json(problems))
     if problems:
@@ -73,17 +82,18 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
             hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
         )
     for finding in findings:
-        if finding.slug == "uncurated-entry":
-            log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
+        if finding.slug in WARNINGS:
+            where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
+            log.warning("%s:%d: %s: %s", where, finding.line, finding.entry, finding.message)
     return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
 
 
 def write_validation_report(processed: Path, text: str) -> None:
     try:
         processed.mkdir(parents=True, exist_ok=True)
-        (processed / VALIDATION_REPORT).write_text(text, encoding="utf-8")
-    except OSError as error:
-        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, error.strerror)
+        write_atomic(processed / VALIDATION_REPORT, text.encode("utf-8"))
+    except (OSError, PipelineError) as error:
+        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, getattr(error, "problem", error))
 
 
 def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
@@ -146,13 +156,17 @@ def render_outputs(
     paper: str = "letter",
     link_status: dict | None = None,
     omit_broken: bool = False,
+    progress: Callable[[str], None] = quiet,
 ) -> dict[str, bytes]:
+    progress("writing the dataset files")
     files = dataset_files(prepared, created)
+    progress(f"laying out the handbook of {len(prepared.resources):,} resources")
     files[handbook.PDF_NAME] = handbook.render_handbook(
         prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
         paper=paper, link_status=link_status, omit_broken=omit_broken,
     )  # fmt: skip
     # Last, because the landing page lists, sizes and hashes every other output.
+    progress("writing the web edition")
     web_edition = site.render_site(
         prepared.resources, prepared.curation.dataset, prepared.guide.title, created, files, link_status=link_status
     )
@@ -174,12 +188,24 @@ def read_link_status(path: Path) -> dict | None:
     return status
 
 
-def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False) -> Prepared:
-    """The main job: raw guide + curation → every output, published together or not at all."""
-    prepared = prepare(paths, strict=strict)
-    link_status = read_link_status(paths.link_status)
-    files = render_outputs(
-        prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
-    )
-    publish(files, paths.out)
+def build(
+    paths: Paths,
+    *,
+    strict: bool = False,
+    paper: str = "letter",
+    omit_broken: bool = False,
+    wait: float = LOCK_WAIT,
+    progress: Callable[[str], None] = quiet,
+) -> Prepared:
+    """The main job: raw guide + curation → every output, published together as one release or not at all.
+
+    One build at a time per output folder: a second one waits up to `wait` seconds, then stops (Busy).
+    """
+    with exclusive(paths.out, "the build", wait=wait):
+        prepared = prepare(paths, strict=strict, progress=progress)
+        link_status = read_link_status(paths.link_status)
+        files = render_outputs(prepared, build_date(prepared.curation), paper=paper, link_status=link_status,
+                               omit_broken=omit_broken, progress=progress)  # fmt: skip
+        progress(f"publishing {len(files)} files to {paths.out}")
+        publish(files, paths.out, keep=config.is_link_report)
     return prepared

@@ -1,8 +1,12 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
+import importlib.metadata
 import logging
+import math
 import sys
+import time
+import tomllib
 from pathlib import Path
 
 from pipeline import config
@@ -16,13 +20,27 @@ from pipeline.errors import (
 )
 
 log = logging.getLogger("mentor_guide")
+PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"  # a source checkout's, for --version only
+
+
+def version_text() -> str:
+    """The installed version; in a checkout that was never installed, the one its pyproject.toml declares."""
+    try:
+        return f"mentor-guide {importlib.metadata.version('mentor-guide')}"
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    try:
+        declared = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return "mentor-guide (version unknown: not installed)"
+    return f"mentor-guide {declared} (not installed)"
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--raw", type=Path, default=config.RAW_GUIDE, help="the raw guide (default: %(default)s)")
-    parser.add_argument("--curation", type=Path, default=config.CURATION, help="curation file (default: %(default)s)")
-    parser.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
-                        help="intermediate files (default: %(default)s)")  # fmt: skip
+    add = parser.add_argument
+    add("--raw", type=Path, default=config.RAW_GUIDE, metavar="FILE", help="the raw guide (default: %(default)s)")
+    add("--curation", type=Path, default=config.CURATION, metavar="FILE", help="curation file (default: %(default)s)")
+    add("--processed", type=Path, default=config.PROCESSED_DIR, metavar="DIR", help="intermediate files (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
 
 
@@ -38,16 +56,21 @@ def make_parser() -> argparse.ArgumentParser:
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="say more")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_parser = commands.add_parser("build", parents=[common], help="raw guide + curation → CSV, JSON, data package, handbook PDF")
     add_input_options(build_parser)
-    build_parser.add_argument("--out", type=Path, default=config.OUTPUT_DIR, help="output folder (default: %(default)s)")
+    build_parser.add_argument(
+        "--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="output folder (default: %(default)s)"
+    )
     build_parser.add_argument("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE",
                               help="latest link-check status, written by check-links (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
                               help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
+    build_parser.add_argument("--wait", type=wait_seconds, default=60.0, metavar="SECONDS",
+                              help="how long to wait for another build into the same --out (default: %(default)s)")
     build_parser.set_defaults(run=run_build)
 
     validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
@@ -66,10 +89,25 @@ def paths_from(args: argparse.Namespace):
                  processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS))
 
 
+def stage_printer(args: argparse.Namespace):
+    """On a terminal, one line per stage with the time so far; silent in cron, CI and pipes."""
+    from pipeline.build import quiet
+
+    if args.quiet or not sys.stderr.isatty():
+        return quiet
+    started = time.monotonic()
+
+    def show(stage: str) -> None:
+        print(f"{args.command}: {stage}… ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
+
+    return show
+
+
 def run_build(args: argparse.Namespace) -> int:
     from pipeline.build import build, format_quality
 
-    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links)
+    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links,
+                     wait=args.wait, progress=stage_printer(args))
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
@@ -79,11 +117,18 @@ def run_build(args: argparse.Namespace) -> int:
 def run_validate(args: argparse.Namespace) -> int:
     from pipeline.build import format_quality, prepare
 
-    prepared = prepare(paths_from(args), strict=args.strict)
+    prepared = prepare(paths_from(args), strict=args.strict, progress=stage_printer(args))
     if not args.quiet:
         print(format_quality(prepared.quality))
         print("valid")
     return EXIT_OK
+
+
+def wait_seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, 0 or more, not {text}")
+    return value
 
 
 def positive(kind):
@@ -101,15 +146,15 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("check-links", parents=[common], help="the nightly job: check every URL of the dataset, "
                                  "record history, write output/link-report.{md,json,html}")  # fmt: skip
     add = parser.add_argument
-    add("--dataset", type=Path, default=config.DATASET_CSV, help="dataset to check (default: %(default)s)")
-    add("--out", type=Path, default=config.OUTPUT_DIR, help="folder of the reports (default: %(default)s)")
-    add("--history", type=Path, default=config.LINK_HISTORY, help="SQLite history of checks (default: %(default)s)")
-    add("--status", type=Path, default=config.LINK_STATUS, help="latest status of each URL, read by build "
+    add("--dataset", type=Path, default=config.DATASET_CSV, metavar="FILE", help="dataset to check (default: %(default)s)")
+    add("--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="folder of the reports (default: %(default)s)")
+    add("--history", type=Path, default=config.LINK_HISTORY, metavar="FILE", help="SQLite history of checks (default: %(default)s)")
+    add("--status", type=Path, default=config.LINK_STATUS, metavar="FILE", help="latest status of each URL, read by build "
         "(default: %(default)s)")  # fmt: skip
-    add("--concurrency", type=positive(int), default=16, help="requests in flight at most (default: %(default)s)")
-    add("--per-host", type=positive(int), default=2, help="requests in flight to one host at most (default: %(default)s)")
-    add("--timeout", type=positive(float), default=10.0, help="connect and read timeout, seconds (default: %(default)s)")
-    add("--deadline", type=positive(float), default=None, help="total seconds one URL may take, retries included "
+    add("--concurrency", type=positive(int), default=16, metavar="N", help="requests in flight at most (default: %(default)s)")
+    add("--per-host", type=positive(int), default=2, metavar="N", help="requests in flight to one host at most (default: %(default)s)")
+    add("--timeout", type=positive(float), default=10.0, metavar="SECONDS", help="connect and read timeout, seconds (default: %(default)s)")
+    add("--deadline", type=positive(float), default=None, metavar="SECONDS", help="total seconds one URL may take, retries included "
         "(default: 3 × timeout)")  # fmt: skip
     add("--retries", type=int, choices=range(0, 11), default=2, metavar="N",
         help="retries of timeouts, connection errors, 5xx, 408 and 429 (default: %(default)s)")  # fmt: skip

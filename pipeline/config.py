@@ -16,4 +16,9 @@ CURATION = RAW_DIR / "curation.toml"
 LINK_HISTORY = STATE_DIR / "link-history.sqlite"
 LINK_STATUS = STATE_DIR / "link-status.json"
 DATASET_CSV = OUTPUT_DIR / "resources.csv"
+LINK_REPORT_PREFIX = "link-report."  # check-links' files in the output folder; a build carries them over
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def is_link_report(name: str) -> bool:
+    return name.startswith(LINK_REPORT_PREFIX)

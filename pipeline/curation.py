@@ -1,15 +1,19 @@
 """The librarian's curation file (TOML): dataset facts and one record per resource, matched by a phrase."""
 
 import datetime as dt
+import difflib
+import ipaddress
 import re
 import tomllib
-from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
-from pipeline.ingest import decode_text, fold
-from schemas.vocabulary import AUDIENCES, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
+from pipeline.ingest import decode_text
+from pipeline.toml_lines import key_lines, line_of
+from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")
@@ -22,6 +26,7 @@ class Fix:
     find: str
     replace: str
     reason: str
+    line: int = 0  # of its `find` key in the curation file
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,8 @@ class CurationRecord:
     note: str | None = None  # short and plain, published for readers ("link not confirmed; ...")
     research: str | None = None  # the librarian's research notes: kept in this file, never published
     fixes: tuple[Fix, ...] = ()
+    id_line: int = 0  # lines of the keys that messages point at
+    match_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,15 +82,28 @@ class Curation:
 RECORD_KEYS = {
     "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
     "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "note": str, "research": str,
-    "notes": str, "fix": list,
+    "fix": "[[resource.fix]] tables",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "match")
+FIX_KEYS = {"find": str, "replace": str, "reason": str}
 DATASET_KEYS = {
     "name": str, "title": str, "version": str, "updated": dt.date, "license": str, "institution": str,
     "corrections": str, "description": str, "homepage": str, "contact_email": str, "contact_url": str,
-    "keywords": list, "contributors": list,
+    "keywords": list, "contributors": "[[dataset.contributors]] tables",
 }  # fmt: skip
 OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
+CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
+YEARS = range(1800, 2101)  # as the dataset's schema allows
+EXPECTED = {
+    str: "text",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list of text",
+    dict: "a table",
+    dt.date: "a date (YYYY-MM-DD)",
+}  # how messages name each kind of value a key expects
+Problems = list[tuple[int, str]]
 
 
 def read_curation(path: Path) -> Curation:
@@ -100,104 +120,215 @@ def read_curation(path: Path) -> Curation:
 
 
 def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else None
-        raise CurationError(
-            f"not valid TOML: {error}", path=path, line=line, hint="fix the syntax; see README 'Curating'"
-        ) from None
-    record_lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "[[resource]]"]
-    problems: list[tuple[int, str]] = []
+    document = load_toml(text, path)
+    lines = key_lines(text)
+    problems: Problems = []
     for key in document.keys() - {"dataset", "resource"}:
-        line = next((i + 1 for i, text_line in enumerate(text.splitlines()) if key in text_line), 1)
-        problems.append((line, f"unknown table {key!r}; the file holds [dataset] and [[resource]] tables"))
-    dataset = parse_dataset(document.get("dataset"), text, problems)
+        guess = did_you_mean(key, ("dataset", "resource"))
+        problem = f"unknown table {short(key)}{guess}; the file holds a [dataset] table and [[resource]] tables"
+        problems.append((line_of(lines, key), problem))
+    dataset = parse_dataset(document.get("dataset"), lines, problems)
     raw_records = document.get("resource", [])
+    if not is_tables(raw_records):
+        problem = f"resource is {describe(raw_records)}; each resource should be a table headed [[resource]]"
+        problems.append((line_of(lines, "resource"), problem))
+        raw_records = []
     records = []
     for index, raw in enumerate(raw_records):
-        line = record_lines[index] if index < len(record_lines) else 1
-        record = parse_record(raw, line, problems)
+        key_line = partial(line_of, lines, "resource", index)
+        record = parse_record(raw, key_line(), problems, key_line)
         if record:
             records.append(record)
     seen: dict[str, int] = {}
     for record in records:
         if record.id in seen:
-            problems.append((record.line, f"id {record.id!r} is used again (first at line {seen[record.id]})"))
-        seen.setdefault(record.id, record.line)
+            problems.append((record.id_line, f"id {record.id!r} is used again (first at line {seen[record.id]})"))
+        seen.setdefault(record.id, record.id_line)
     raise_problems(problems, path, "the curation file")
     return Curation(path=path, dataset=dataset, records=tuple(records))
 
 
-def parse_dataset(raw, text: str, problems: list[tuple[int, str]]) -> DatasetInfo | None:
-    line = next((i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "[dataset]"), 1)
-    if not isinstance(raw, dict):
+def load_toml(text: str, path: Path | str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = int(match.group(1)) if (match := re.search(r"line (\d+)", str(error))) else None
+        raise CurationError(
+            f"not valid TOML: {error}", path=path, line=line, hint="fix the syntax; see README 'Curating'"
+        ) from None
+    except RecursionError:
+        raise CurationError(
+            "values are nested too deeply to read (arrays or tables inside one another hundreds of times)",
+            path=path,
+            line=deep_nesting_line(text),
+            hint="a curation value is text, a number, a date or a list of text; remove the nesting",
+        ) from None
+
+
+def deep_nesting_line(text: str, depth: int = 100) -> int | None:
+    """The first line where brackets open `depth` deep (strings are not told apart: this only aims a message)."""
+    level = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        level += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+        if level >= depth or line.count("[") + line.count("{") >= depth:
+            return number
+    return None
+
+
+def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
+    line = line_of(lines, "dataset")
+    if raw is None:
         problems.append((1, "a [dataset] table is required (name, title, version, updated, license, ...)"))
         return None
+    if not isinstance(raw, dict):
+        problems.append((line, f"dataset is {describe(raw)}; it should be a [dataset] table of keys"))
+        return None
     required = tuple(k for k in DATASET_KEYS if k not in OPTIONAL_DATASET_KEYS)
-    checked = check_keys(raw, DATASET_KEYS, required, line, problems)
+    checked = check_keys(raw, DATASET_KEYS, required, partial(line_of, lines, "dataset"), problems, "[dataset]")
     if checked is None:
         return None
-    contributors = checked.pop("contributors", [])
-    if not all(isinstance(item, dict) and isinstance(item.get("title"), str) for item in contributors):
-        problems.append((line, "each of [[dataset.contributors]] needs a title (and a role)"))
-        return None
+    contributors = tuple(checked.pop("contributors", ()))
+    for number, contributor in enumerate(contributors):
+        at = partial(line_of, lines, "dataset", "contributors", number)
+        check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
     keywords = tuple(checked.pop("keywords", ()))
-    return DatasetInfo(**checked, keywords=keywords, contributors=tuple(contributors))
+    return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 
 
-def parse_record(raw: dict, line: int, problems: list[tuple[int, str]]) -> CurationRecord | None:
-    checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, line, problems)
+def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
+    at = key_line or (lambda *key: line)  # the line of one key of the record
+    label = f"record {short(raw['id'])}" if isinstance(raw.get("id"), str) else "[[resource]]"
+    before = len(problems)
+    checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label)
     if checked is None:
         return None
-    before = len(problems)
-    name = f"record {checked['id']!r}"
+    name = f"record {short(checked['id'])}"
     if not re.match(ID_PATTERN, checked["id"]):
-        problems.append((line, f"{name}: id must be lowercase words joined by hyphens"))
+        problems.append((at("id"), f"{name}: id should be lowercase words joined by hyphens, like 'peer-mentoring'"))
     if len(WORD.findall(checked["match"])) < MIN_PHRASE_WORDS:
-        problems.append((line, f"{name}: match phrase needs at least {MIN_PHRASE_WORDS} words"))
+        problems.append((at("match"), f"{name}: match phrase needs at least {MIN_PHRASE_WORDS} words"))
     if checked.get("type") and checked["type"] not in TYPES:
-        problems.append((line, f"{name}: type {checked['type']!r} is not one of {', '.join(TYPES)}"))
+        guess = did_you_mean(checked["type"], TYPES, every=True)
+        problems.append((at("type"), f"{name}: type {short(checked['type'])} is not a known type{guess}"))
+    if "year" in checked and checked["year"] not in YEARS:
+        problems.append((at("year"), f"{name}: year {checked['year']} should be a year from {YEARS[0]} to {YEARS[-1]}"))
     if checked.get("url") and not re.match(URL_PATTERN, checked["url"]):
-        problems.append((line, f"{name}: url {checked['url']!r} is not an http(s) address"))
+        problems.append((at("url"), f"{name}: url {short(checked['url'])} is not an http(s) address"))
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
-        problems.append((line, f"{name}: doi {checked['doi']!r} is not a DOI (10.NNNN/...)"))
+        problems.append((at("doi"), f"{name}: doi {short(checked['doi'])} is not a DOI (10.NNNN/...)"))
+    for source in checked.get("sources", []):
+        if problem := source_problem(source):
+            problems.append((at("sources"), f"{name}: source {short(source)} {problem}"))
     for key, vocabulary in (("tags", TAGS), ("audience", AUDIENCES)):
-        unknown = [term for term in checked.get(key, []) if term not in vocabulary]
-        if unknown:
-            problems.append((line, f"{name}: {key} {unknown} not in the vocabulary ({', '.join(vocabulary)})"))
+        for term in checked.get(key, []):
+            if term not in vocabulary:
+                guess = did_you_mean(term, vocabulary, every=True)
+                problems.append((at(key), f"{name}: {key} {short(term)} is not in the vocabulary{guess}"))
     fixes = []
-    for fix in checked.pop("fix", []):
-        if not isinstance(fix, dict) or not isinstance(fix.get("find"), str) or not fix.get("find"):
-            problems.append((line, f"{name}: each [[resource.fix]] needs find, replace and reason"))
+    for number, fix in enumerate(checked.pop("fix", [])):
+        fix_line = partial(at, "fix", number)
+        if check_keys(fix, FIX_KEYS, ("find",), fix_line, problems, f"{name}: [[resource.fix]]") is None:
             continue
-        fixes.append(Fix(find=fix["find"], replace=str(fix.get("replace", "")), reason=str(fix.get("reason", ""))))
+        if not fix["find"]:
+            problems.append((fix_line("find"), f"{name}: a fix's find text should not be empty"))
+            continue
+        fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:
         return None
-    if "notes" in checked:  # the old name of `research`, until every record is rewritten
-        checked["research"] = checked.pop("notes")
     lists = {key: tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")}
-    return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked)
+    return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked, id_line=at("id"), match_line=at("match"))
 
 
-def check_keys(raw: dict, types: dict, required: tuple[str, ...], line: int, problems) -> dict | None:
-    before = len(problems)
+def source_problem(source: str) -> str | None:
+    """Why a source cannot be cited, or None: a source is the bare address of a public page."""
+    if not re.match(URL_PATTERN, source):
+        return "is not a bare http(s) address; put what the page showed in `research`"
+    try:
+        host = (urlsplit(source).hostname or "").lower().rstrip(".")
+    except ValueError:  # e.g. an unclosed [IPv6] bracket
+        return "is not a well-formed address"
+    try:
+        ipaddress.ip_address(host)
+        return "is on a bare IP address; cite the page by its site's name"
+    except ValueError:
+        pass
+    denied = next((d for d in DENYLISTED_SOURCE_HOSTS if host == d or host.endswith("." + d)), None)
+    if denied:
+        return (f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
+                "cite the publisher's, PubMed's, a library's or the organisation's page instead")
+    return None
+
+
+def check_keys(raw: dict, types: dict, required: tuple[str, ...], at, problems: Problems, table: str) -> dict | None:
+    """Report unknown, missing and mistyped keys of one table; return its well-formed keys, so that their
+    values can be checked too, or None when a required key is missing or mistyped."""
     for key in raw:
         if key not in types:
-            problems.append((line, f"unknown key {key!r}; known keys: {', '.join(types)}"))
+            known = did_you_mean(key, types) or f"; known keys: {', '.join(types)}"
+            problems.append((at(key), f"{table}: unknown key {short(key)}{known}"))
     for key in required:
         if key not in raw:
-            problems.append((line, f"missing key {key!r}"))
+            problems.append((at(), f"{table}: missing key {key!r}"))
     for key, value in raw.items():
         expected = types.get(key)
-        if expected and not isinstance(value, expected):
-            problems.append((line, f"{key!r} should be a {expected.__name__}, not {type(value).__name__}"))
-        elif expected is list and key not in ("fix", "contributors") and not all(isinstance(item, str) for item in value):
-            problems.append((line, f"{key!r} should be a list of strings"))
-    return None if len(problems) > before else dict(raw)
+        if expected is None or is_expected(value, expected):
+            continue
+        wanted = expected if isinstance(expected, str) else EXPECTED.get(expected, expected.__name__)
+        problems.append((at(key), f"{table}: {key} should be {wanted}, not {describe(value)}"))
+    checked = {key: value for key, value in raw.items() if key in types and is_expected(value, types[key])}
+    return checked if all(key in checked for key in required) else None
 
 
-def raise_problems(problems: list[tuple[int, str]], path: Path | str, what: str) -> None:
+def is_expected(value, expected) -> bool:
+    if isinstance(expected, str):  # an array of tables
+        return is_tables(value)
+    if expected is list:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def is_tables(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
+def describe(value) -> str:
+    """A value's kind in plain words, for messages."""
+    kinds = [
+        (bool, "true or false"),
+        (int, "an integer"),
+        (float, "a number"),
+        (str, "text"),
+        (dt.datetime, "a date and time"),
+        (dt.date, "a date"),
+        (dt.time, "a time of day"),
+        (dict, "a table"),
+    ]
+    if isinstance(value, list):
+        if all(isinstance(item, str) for item in value):
+            return "a list of text"
+        if all(isinstance(item, dict) for item in value):
+            return "a list of tables"
+        held = dict.fromkeys("lists" if isinstance(item, list) else describe(item) for item in value)
+        return "a list holding " + " and ".join(held)
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+
+
+def did_you_mean(word: str, choices, *, every: bool = False) -> str:
+    """"; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    return f" (one of {', '.join(choices)})" if every else ""
+
+
+def short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…'"
+
+
+def raise_problems(problems: Problems, path: Path | str, what: str) -> None:
     if not problems:
         return
     problems.sort()
@@ -207,56 +338,14 @@ def raise_problems(problems: list[tuple[int, str]], path: Path | str, what: str)
         f"{count} in {what}:\n{listing}",
         path=path,
         line=problems[0][0],
-        hint="correct the records named above; README 'Curating' describes each key",
+        hint="correct the lines named above; README 'Curating' describes each key",
     )
 
 
 def match_records(
     records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str
 ) -> dict[int, CurationRecord]:
-    """Entry index → its record. Each record must match exactly one entry, each entry at most one record.
+    """Entry index → its record; pipeline.matching says how, and what it reports besides."""
+    from pipeline.matching import match_guide  # it builds on this module's records
 
-    Candidates come from an index of word trigrams, so the work grows with the text, not entries × records.
-    """
-    folded = [fold(text) for text in texts]
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for number, text in enumerate(folded):
-        words = WORD.findall(text)
-        for trigram in set(zip(words, words[1:], words[2:])):
-            index[trigram].append(number)
-    matched: dict[int, CurationRecord] = {}
-    problems: list[tuple[int, str]] = []
-    for record in records:
-        phrase = fold(record.match)
-        words = WORD.findall(phrase)
-        trigrams = list(zip(words, words[1:], words[2:]))
-        candidates = min((index.get(t, []) for t in trigrams), key=len, default=[])
-        hits = [number for number in candidates if phrase in folded[number]]
-        if len(hits) == 1 and hits[0] in matched:
-            other = matched[hits[0]]
-            problems.append((record.line, f"record {record.id!r} matches the same entry as record {other.id!r} "
-                                          f"(line {other.line}): {preview(texts, lines, hits[0])}"))
-        elif len(hits) == 1:
-            matched[hits[0]] = record
-        elif not hits:
-            near = "; ".join(preview(texts, lines, n) for n in nearest(words, folded))
-            problems.append((record.line, f"record {record.id!r}: match phrase {record.match!r} is in no entry; "
-                                          f"nearest entries: {near}"))
-        else:
-            many = "; ".join(preview(texts, lines, n) for n in hits[:5])
-            problems.append((record.line, f"record {record.id!r}: match phrase {record.match!r} is in "
-                                          f"{len(hits)} entries, make it longer: {many}"))
-    raise_problems(problems, path, "matching curation records to the guide")
-    return matched
-
-
-def nearest(words: list[str], folded: list[str], count: int = 3) -> list[int]:
-    """Entries sharing the most words with a phrase (only on the error path)."""
-    wanted = set(words)
-    scores = [(len(wanted & set(WORD.findall(text))), -n) for n, text in enumerate(folded)]
-    return [-n for score, n in sorted(scores, reverse=True)[:count] if score]
-
-
-def preview(texts: list[str], lines: list[int], number: int, words: int = 8) -> str:
-    head = " ".join(texts[number].split()[:words])
-    return f"guide line {lines[number]} “{head}…”"
+    return match_guide(records, texts, lines, path).matched

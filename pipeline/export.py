@@ -82,6 +82,8 @@ def table_schema() -> dict:
                 constraints["minimum"] = stats["min_value"]
             if "max_value" in stats and field["type"] == "integer":
                 constraints["maximum"] = stats["max_value"]
+            if check.name == "str_length" and stats.get("max_value") is not None:
+                constraints["maxLength"] = stats["max_value"]
         if constraints:
             field["constraints"] = constraints
         fields.append(field)

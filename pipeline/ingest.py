@@ -11,6 +11,7 @@ from schemas.raw_entry import RawEntry
 from schemas.vocabulary import SECTIONS
 
 UVM_MARK = "\u033d\u033d"  # the capture's stand-in for the university's short name
+MAX_GUIDE_BYTES = 2_000_000  # a hundred times the real guide; README "Limits" gives the time measured
 FIELD_LABEL = "Body"  # a label of the web page's form, printed after each heading
 
 
@@ -25,8 +26,17 @@ class Guide:
 
 
 def read_guide(path: Path) -> Guide:
-    """Read and parse the raw guide file."""
+    """Read and parse the raw guide file (at most MAX_GUIDE_BYTES)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_GUIDE_BYTES:
+            raise InputUnreadable(
+                f"the guide is {size / 1e6:.1f} MB; this tool is made for guides of up to {MAX_GUIDE_BYTES / 1e6:g} MB "
+                "(about 3,000 entries; the real guide is 0.02 MB)",
+                path=path,
+                hint="check that --raw names the guide's text capture; a printed handbook of a larger guide "
+                "would run to thousands of pages",
+            )
         data = path.read_bytes()
     except OSError as error:
         raise InputUnreadable(

@@ -14,7 +14,7 @@ from pipeline.errors import PipelineError
 from pipeline.link_history import LinkHistory
 from pipeline.link_report import LinkStats, ResourceRef, report_files, status_json, summarise
 from pipeline.links import LinkResult, Options, check_links
-from pipeline.publish import publish
+from pipeline.publish import publish, write_atomic
 
 REQUIRED_COLUMNS = ("id", "section", "title", "url")
 
@@ -94,7 +94,7 @@ class Progress:
 
 
 def write_status(history: LinkHistory, urls: list[str], path: Path, checked_at: str) -> None:
-    publish({path.name: status_json(history.states(urls), checked_at).encode("utf-8")}, path.parent)
+    write_atomic(path, status_json(history.states(urls), checked_at).encode("utf-8"))
 
 
 def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 2, fail_on: str = "new",

@@ -2,11 +2,17 @@
 
 import fcntl
 import os
+import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import Busy, PublishError
+
+POLL = 0.2  # seconds between two tries while waiting for a lock
+_held: Counter[Path] = Counter()  # locks this process holds: taking one again inside is a no-op
 
 
 def lock_path_for(target: Path) -> Path:
@@ -16,28 +22,52 @@ def lock_path_for(target: Path) -> Path:
 
 
 @contextmanager
-def exclusive(target: Path, what: str) -> Iterator[None]:
-    """Hold the lock of `target` for the block, or raise Busy at once if another process holds it.
+def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the lock of `target` for the block; wait up to `wait` seconds for another holder, then raise Busy.
 
     flock is tied to the open file: a killed holder releases it with its last descriptor, so no
     stale lock can outlive a crash, and the lock file itself may safely stay behind.
     """
-    path = lock_path_for(target)
+    path = lock_path_for(target).absolute()
+    if _held[path]:
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise PublishError(f"cannot create the lock file: {error.strerror}", path=path,
-                           hint="check that the folder exists and is writable") from None  # fmt: skip
+        raise PublishError(f"cannot write there: {error.strerror} (making its lock file {path.name})", path=target,
+                           hint="check that the folder exists and is writable, or pass another one") from None
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(handle, 64, 0).decode("ascii", "replace").strip() or "unknown"
-            raise Busy(f"another run is using {target} (process {holder})", path=target,
-                       hint=f"wait for it to end and run {what} again") from None  # fmt: skip
+        acquire(handle, target, what, wait)
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
-        yield
+        _held[path] += 1
+        try:
+            yield
+        finally:
+            _held[path] -= 1
     finally:
         os.close(handle)
+
+
+def acquire(handle: int, target: Path, what: str, wait: float) -> None:
+    give_up = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            holder = os.pread(handle, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            if time.monotonic() >= give_up:
+                raise Busy(f"another run is using {target} (process {holder})", path=target,
+                           hint=f"wait for it to end and run {what} again") from None  # fmt: skip
+            if not told:
+                print(f"waiting for process {holder}, which is using {target}…", file=sys.stderr)
+                told = True
+            time.sleep(POLL)

@@ -2,17 +2,19 @@
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline.curation import Curation, CurationRecord, match_records
+from pipeline.curation import Curation, CurationRecord
 from pipeline.errors import CurationError
 from pipeline.ingest import UVM_MARK, fold
+from pipeline.matching import Matching, match_guide, toml_text
 from schemas.raw_entry import RawEntry
 from schemas.resource import Resource
-from schemas.vocabulary import SECTION_TYPES
+from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES
 
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title
 PROVISIONAL_TITLE_WORDS = 10
@@ -20,6 +22,9 @@ PROVISIONAL_TITLE_WORDS = 10
 # Anchored at a sentence's start so the search stays linear in the text's length.
 DEBRIS_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))[^.!?]*\b(?:the|a|an|at|of|to)(?:\s+\.|$)", re.I | re.M)
 EMPTY_PARENS = re.compile(r"\s*\(\s*\)")
+# Bidi overrides, zero-width and other invisible characters (and stray controls) copied in with the page:
+# they can reorder or hide what a reader sees, so the guide's text loses them, and the build says so.
+INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 
 TAG_RULES = {
     "mentoring-relationships": r"\bmentor",
@@ -38,6 +43,11 @@ TAG_RULES = {
     "writing": r"\bwriting\b",
     "community-resources": r"housing|childcare|community resources",
 }  # only for entries without a curation record
+# Findings a person should act on, printed as warnings, by the file their line is in; --strict makes them errors.
+WARNINGS = {"uncurated-entry": "guide", "match-phrase-reworded": "curation"}
+ID_WORDS = 5
+SMALL_WORDS = {"a", "about", "an", "and", "are", "at", "by", "for", "from", "in", "is", "it", "its", "of", "on", "or",
+               "that", "the", "their", "this", "to", "which", "who", "with"}  # left out of suggested ids
 AUDIENCE_RULES = {"students": r"\bstudent", "residents": r"\bresiden(?:t|cy)", "faculty": r"\bfaculty\b"}
 
 
@@ -52,8 +62,8 @@ class Finding:
 
 
 def repair_text(text: str) -> str:
-    """UVM for the capture's mark, spaces for no-break spaces, runs of white space folded."""
-    text = text.replace(UVM_MARK, "UVM").replace("\u00a0", " ")
+    """UVM for the capture's mark, spaces for no-break spaces, invisible characters out, white space folded."""
+    text = INVISIBLE.sub("", text.replace(UVM_MARK, "UVM").replace("\u00a0", " "))
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -73,7 +83,7 @@ def apply_fixes(
             raise CurationError(
                 f"record {record.id!r}: fix text {fix.find!r} is not in its entry (guide line {line})",
                 path=path,
-                line=record.line,
+                line=fix.line or record.line,
                 hint="copy the fix's find text exactly from the entry, or delete the fix",
             )
         text = text.replace(fix.find, fix.replace)
@@ -117,8 +127,11 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
     """Repair, join and classify every entry; returns the resources table and what a person should know."""
     texts = [repair_text(text) for text in entries["text"]]
     lines = entries["line_start"].tolist()
-    matched = match_records(curation.records, texts, lines, curation.path)
-    rows, findings = [], []
+    matching = match_guide(curation.records, texts, lines, curation.path)
+    matched = matching.matched
+    rows, findings = [], matching_findings(matching, lines)
+    refuse_unmatched(findings, curation.path)
+    taken_ids = {record.id for record in curation.records}
     for number, entry in enumerate(entries.itertuples(index=False)):
         record = matched.get(number)
         identifier = entry_id(record, texts[number])
@@ -126,25 +139,98 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
         description, fixed = apply_fixes("\n\n".join(paragraphs), record, identifier, entry.line_start, curation.path)
         description, removed = remove_debris(description, identifier, entry.line_start)
         findings += fixed + removed
+        if invisible := len(INVISIBLE.findall(entry.text)):
+            findings.append(Finding("invisible-characters-removed", identifier, entry.line_start,
+                                    f"removed {invisible} invisible character(s): bidi controls, zero-width or controls"))
         if record is None:
-            findings.append(Finding("uncurated-entry", identifier, entry.line_start,
-                                    f"no curation record ({entry.section} #{entry.position})"))  # fmt: skip
+            suggested_id = suggest_id(provisional_title(title_line, description), taken_ids)
+            stub = record_stub(suggested_id, matching.stub_phrases.get(number))
+            message = f"no curation record ({entry.section} #{entry.position}); to curate it, add:\n{stub}"
+            findings.append(Finding("uncurated-entry", identifier, entry.line_start, message))
         if not (record and record.title) and not title_line:
             findings.append(Finding("provisional-title", identifier, entry.line_start,
                                     "title unknown: a provisional one is taken from the description"))  # fmt: skip
         rows.append(resource_row(entry, record, identifier, title_line, description))
     if strict:
-        uncurated = [f for f in findings if f.slug == "uncurated-entry"]
-        if uncurated:
-            listing = "\n".join(f"  guide line {f.line}: {f.entry}" for f in uncurated)
-            raise CurationError(
-                f"{len(uncurated)} entries have no curation record (--strict):\n{listing}",
-                path=curation.path,
-                hint="add a [[resource]] record for each, or build without --strict",
-            )
+        refuse_warnings(findings, curation.path)
     frame = pd.DataFrame(rows, columns=list(Resource.to_schema().columns))
     frame["year"] = frame["year"].astype("Int64")
     return frame, findings
+
+
+def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
+    """A reworded phrase names its new wording and the line to update; a vanished entry names its record."""
+    findings = []
+    for change in matching.reworded:
+        record = change.record
+        findings.append(Finding(
+            "match-phrase-reworded", record.id, record.match_line,
+            f"match phrase {record.match!r} is no longer in the guide; attached to the entry at guide line "
+            f"{lines[change.entry]}, which now reads {change.wording!r}: update line {record.match_line} to\n"
+            f"match = {toml_text(change.wording)}",
+        ))
+    for gone in matching.vanished:
+        record = gone.record
+        findings.append(Finding(
+            "curation-record-unmatched", record.id, record.match_line,
+            f"no entry of the guide holds the match phrase {record.match!r} or a close variant, so this record is "
+            f"not used: if its entry left the page, delete the record (from line {record.line}); else correct "
+            f"match (nearest entries: {gone.nearest})",
+        ))
+    return findings
+
+
+def refuse_unmatched(findings: list[Finding], path) -> None:
+    """A record that matches no entry is an error: its curated facts would silently stop being published."""
+    unmatched = [f for f in findings if f.slug == "curation-record-unmatched"]
+    if unmatched:
+        listing = "\n".join(f"  {path}:{f.line}: {f.entry}: {f.message}" for f in unmatched)
+        raise CurationError(
+            f"{len(unmatched)} curation record{'s match' if len(unmatched) > 1 else ' matches'} no entry of the guide:"
+            f"\n{listing}",
+            path=path,
+            line=unmatched[0].line,
+            hint="if the entry left the page, delete its record; else correct its match phrase",
+        )
+
+
+def refuse_warnings(findings: list[Finding], path) -> None:
+    """--strict: an entry without a record, a reworded phrase or an unused record is an error."""
+    warned = [f for f in findings if f.slug in WARNINGS]
+    if not warned:
+        return
+    listing = "\n".join(f"  {WARNINGS[f.slug]} line {f.line}: {f.entry}: {f.slug}" for f in warned)
+    uncurated = sum(f.slug == "uncurated-entry" for f in warned)
+    updates = len(warned) - uncurated
+    counts = [
+        f"{uncurated} {'entry has' if uncurated == 1 else 'entries have'} no curation record" if uncurated else "",
+        f"{updates} {'record needs' if updates == 1 else 'records need'} updating" if updates else "",
+    ]
+    raise CurationError(
+        f"{', '.join(filter(None, counts))} (--strict):\n{listing}",
+        path=path,
+        hint="add or update the records named above (a build without --strict prints each as a warning, "
+        "with the text to paste)",
+    )
+
+
+def suggest_id(title: str, taken: set[str]) -> str:
+    """A readable id from the title's first words, not yet used by another record."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    words = [word for word in re.findall(r"[a-z0-9]+", ascii_title) if word not in SMALL_WORDS][:ID_WORDS]
+    base = "-".join(words) or "resource"
+    suggestion, number = base, 1
+    while suggestion in taken:
+        number += 1
+        suggestion = f"{base}-{number}"
+    taken.add(suggestion)
+    return suggestion
+
+
+def record_stub(identifier: str, phrase: str | None) -> str:
+    """A [[resource]] record to paste into the curation file."""
+    match = toml_text(phrase) if phrase else '"… a phrase of 5 to 12 words that only this entry holds …"'
+    return f"[[resource]]\nid = {toml_text(identifier)}\nmatch = {match}"
 
 
 def resource_row(entry, record: CurationRecord | None, identifier: str, title_line: str | None, description: str) -> dict:

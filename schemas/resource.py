@@ -6,10 +6,25 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.vocabulary import AUDIENCES, DOI_PATTERN, ID_PATTERN, SECTIONS, TAGS, TYPES, URL_PATTERN
+from schemas.vocabulary import (
+    AUDIENCES,
+    DOI_PATTERN,
+    ID_PATTERN,
+    INVISIBLE_CHARACTERS,
+    MAX_CELL_LENGTH,
+    MAX_URL_LENGTH,
+    SECTIONS,
+    TAGS,
+    TYPES,
+    URL_PATTERN,
+)
 
 LIST = {"list": True}  # metadata: the column holds a list (a JSON array; joined with "; " in CSV)
 # Link text lost in capture leaves "()", "of the ." or a sentence ending "available at".
+INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
+LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
+SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "notes")
+LIST_COLUMNS = ("creators", "tags", "audience", "sources")
 DANGLING_FRAGMENT = re.compile(r"\(\s*\)|\b(?:the|a|an|at|of|to)\s+\.|\b(?:the|a|an|at|of|to)$", re.I | re.M)
 
 
@@ -44,10 +59,12 @@ class Resource(pa.DataFrameModel):
         str_length={"min_value": 1}, title="Description", description="The guide's description, repaired."
     )
     url: Series[str] = pa.Field(
-        nullable=True, str_matches=URL_PATTERN, title="URL", description="Canonical address of the resource."
+        nullable=True, str_matches=URL_PATTERN, str_length={"max_value": MAX_URL_LENGTH}, title="URL",
+        description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} characters, so a QR code holds it).",
     )
     doi: Series[str] = pa.Field(
-        nullable=True, str_matches=DOI_PATTERN, title="DOI", description="Digital Object Identifier, without resolver."
+        nullable=True, str_matches=DOI_PATTERN, str_length={"max_value": MAX_URL_LENGTH - len("https://doi.org/")},
+        title="DOI", description="Digital Object Identifier, without resolver.",
     )
     tags: Series[object] = pa.Field(
         title="Tags", description=f"Topics, from: {', '.join(TAGS)}.", metadata=LIST
@@ -71,6 +88,25 @@ class Resource(pa.DataFrameModel):
     @classmethod
     def list_of_text(cls, value) -> bool:
         return isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)
+
+    @pa.check(*SINGLE_LINE_COLUMNS, element_wise=True, name="single_line_visible_text")
+    @classmethod
+    def single_line_visible_text(cls, value: str) -> bool:
+        return not INVISIBLE.search(value) and not LINE_BREAK.search(value) and len(value) <= MAX_CELL_LENGTH
+
+    @pa.check(*LIST_COLUMNS, element_wise=True, name="items_single_line_visible_text")
+    @classmethod
+    def items_single_line_visible_text(cls, value: list) -> bool:
+        items = [item for item in value if isinstance(item, str)]
+        return (
+            not any(INVISIBLE.search(item) or LINE_BREAK.search(item) for item in items)
+            and sum(len(item) + 2 for item in items) <= MAX_CELL_LENGTH
+        )
+
+    @pa.check("description", element_wise=True, name="visible_text_within_limits")
+    @classmethod
+    def visible_text_within_limits(cls, value: str) -> bool:
+        return not INVISIBLE.search(value) and len(value) <= MAX_CELL_LENGTH
 
     @pa.check("tags", element_wise=True, name="tags_in_vocabulary")
     @classmethod

@@ -63,3 +63,62 @@ AUDIENCES = ("students", "residents", "fellows", "faculty", "mentors", "staff", 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+
+# Limits of what can be published: a QR code (version 40, level M) holds 2,331 bytes, and check-links
+# reads the CSV with Python's default field limit of 131,072 characters.
+MAX_URL_LENGTH = 2000
+MAX_CELL_LENGTH = 100_000
+# Characters that must not be published: controls, bidi overrides and isolates, zero-width and other
+# invisible format characters (as character-class ranges; tabs and newlines are white space, and
+# single-line fields refuse them too).
+INVISIBLE_CHARACTERS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f",  # C0 and C1 controls but the tab and the newline
+    "\u00ad\u061c\u180e",  # soft hyphen, Arabic letter mark, Mongolian vowel separator
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f",  # zero-width, marks, bidi embeddings and isolates
+    "\ufeff\ufff9-\ufffb",  # zero-width no-break space, interlinear annotation
+)
+
+# Sources are the public pages that show a fact: the publisher's, doi.org, PubMed or PubMed Central,
+# a library catalogue, an organisation's or the author's own page. These hosts (and every subdomain
+# of them) are refused as sources: they are document-sharing, mirror or download sites that
+# republish copyrighted books and articles, or copy other sites' pages, without the owner's
+# leave. A library catalogue cannot show them. Add a host here when such a site turns up.
+DENYLISTED_SOURCE_HOSTS = (
+    "1lib.sk",
+    "abcdocz.com",
+    "annas-archive.org",
+    "coek.info",
+    "datapdf.com",
+    "docksci.com",
+    "docplayer.net",
+    "docslib.org",
+    "doczz.net",
+    "dokumen.pub",
+    "dokumen.tips",
+    "epdf.pub",
+    "fdocuments.in",
+    "fdocuments.net",
+    "fliphtml5.com",
+    "libgen.is",
+    "libgen.rs",
+    "moam.info",
+    "paperzz.com",
+    "pdfcoffee.com",
+    "pdfdrive.com",
+    "pdfslide.net",
+    "pdfslide.us",
+    "readkong.com",
+    "sci-hub.se",
+    "scribd.com",
+    "slidelegend.com",
+    "slideshare.net",
+    "studocu.com",
+    "studylib.net",
+    "vdoc.pub",
+    "vdocument.in",
+    "vdocuments.net",
+    "vdocuments.us",
+    "z-lib.org",
+)
+# A source on a bare IP address (http://192.0.2.7/…, http://[2001:db8::1]/…) is refused as well:
+# public pages are cited by their site's name, and bare addresses are typically unofficial copies.

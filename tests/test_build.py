@@ -21,7 +21,7 @@ def built(tmp_path_factory):
     from pipeline.cli import main
 
     out = tmp_path_factory.mktemp("out")
-    assert main(["build", "-q", "--out", str(out), "--processed", str(out / "processed")]) == 0
+    assert main(["build", "-q", "--out", str(out), "--processed", str(out.parent / "processed")]) == 0
     return out
 
 
@@ -90,8 +90,8 @@ def test_package_describes_each_file_and_the_schema_comes_from_the_model(built):
 
 
 def test_same_inputs_give_identical_bytes(built, tmp_path, run_cli):
-    assert run_cli("build", "-q", "--out", tmp_path, "--processed", tmp_path / "p").status == 0
-    first, second = snapshot(built), snapshot(tmp_path)
+    assert run_cli("build", "-q", "--out", tmp_path / "out", "--processed", tmp_path / "p").status == 0
+    first, second = snapshot(built), snapshot(tmp_path / "out")
     assert {name: first[name] for name in DATASETS} == {name: second[name] for name in DATASETS}
 
 
@@ -99,8 +99,8 @@ def test_created_date_comes_from_the_data_or_source_date_epoch(built, tmp_path, 
     package = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
     assert package["created"] == "2026-11-25T00:00:00Z"  # the curation file's `updated`
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert run_cli("build", "-q", "--out", tmp_path, "--processed", tmp_path / "p").status == 0
-    assert json.loads((tmp_path / "datapackage.json").read_text())["created"] == "2023-11-14T22:13:20Z"
+    assert run_cli("build", "-q", "--out", tmp_path / "out", "--processed", tmp_path / "p").status == 0
+    assert json.loads((tmp_path / "out" / "datapackage.json").read_text())["created"] == "2023-11-14T22:13:20Z"
 
 
 def test_bom_and_crlf_guide_gives_identical_output(built, tmp_path, run_cli):
@@ -158,8 +158,8 @@ def test_bad_guide_exits_3_and_leaves_output_untouched(case, previous_output, tm
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (('match = "an important mentor, or possibly more than one key mentor"', 'match = "an important teacher, or possibly more"'),
-         "is in no entry; nearest entries: guide line 11"),
+        (('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
+         "unknown key 'publsher'; did you mean 'publisher'?"),
         (('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
          "make it longer"),
         (('url = "https://narath.io/"', 'url = "narath.io"'), "is not an http(s) address"),
@@ -242,7 +242,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path, run_cli):
     blocker.write_text("not a folder")
     result = run_cli("build", "--out", blocker / "out", "--processed", tmp_path / "p")
     assert result.status == 3
-    assert "cannot write the outputs" in result.err
+    assert result.err.startswith(f"error: {blocker / 'out'}: cannot write") and "Traceback" not in result.err
 
 
 def test_python_dash_m_runs_the_same_cli(tmp_path):
@@ -264,12 +264,81 @@ def test_previous_output_survives_a_failure_midway(previous_output, tmp_path, ru
     out, before = previous_output
     import pipeline.publish as publish
 
-    def fail(*args, **kwargs):
+    real_write = publish.write_release
+
+    def fill_the_disk(folder, files):
+        real_write(folder, dict(list(files.items())[:2]))  # two files land, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish.Path, "write_bytes", fail)
+    monkeypatch.setattr(publish, "write_release", fill_the_disk)
     result = run_cli("build", "--out", out, "--processed", tmp_path / "p")
     assert result.status == 3 and "No space left on device" in result.err
     assert snapshot(out) == before
-    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    assert [p.name for p in publish.releases_dir(out).iterdir()] == [out.resolve().name]
     shutil.rmtree(tmp_path / "p", ignore_errors=True)
+
+
+def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
+    import os
+    import pty
+
+    from tests.conftest import FIXTURES
+
+    command = [sys.executable, "-m", "pipeline", "build", "--raw", str(FIXTURES / "handbook-guide.txt"),
+               "--curation", str(FIXTURES / "handbook-curation.toml"), "--processed", str(tmp_path / "p")]  # fmt: skip
+    piped = subprocess.run([*command, "--out", str(tmp_path / "piped")], capture_output=True, text=True)
+    assert piped.returncode == 0 and "build: " not in piped.stderr
+    primary, secondary = pty.openpty()
+    build = subprocess.Popen([*command, "--out", str(tmp_path / "tty")], stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert build.wait() == 0
+    stages = [line.split("…")[0] for line in shown.decode().splitlines() if line.startswith("build: ")]
+    assert stages == [
+        "build: reading the guide and the curation file",
+        "build: normalising 5 entries",
+        "build: validating 5 resources",
+        "build: writing the dataset files",
+        "build: laying out the handbook of 5 resources",
+        f"build: publishing 5 files to {tmp_path / 'tty'}",
+    ]
+
+
+def test_a_guide_larger_than_the_tool_is_made_for_is_refused_at_once(tmp_path, run_cli):
+    from pipeline.ingest import MAX_GUIDE_BYTES
+
+    guide = tmp_path / "huge.txt"
+    guide.write_text(REAL_GUIDE.read_text(encoding="utf-8") * (MAX_GUIDE_BYTES // REAL_GUIDE.stat().st_size + 1))
+    result = run_cli("build", "--raw", guide, "--out", tmp_path / "out", "--processed", tmp_path / "p")
+    assert result.status == 3
+    assert result.err.startswith(f"error: {guide}: the guide is ") and "MB; this tool is made for guides" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_internal_error_has_its_own_status_never_1(tmp_path, run_cli, monkeypatch):
+    import pipeline.build as build_module
+    from pipeline.errors import EXIT_INTERNAL
+
+    def bug(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(build_module, "quality_report", bug)
+    result = run_cli("build", "--out", tmp_path / "out", "--processed", tmp_path / "p")
+    assert result.status == EXIT_INTERNAL != 1
+    assert result.err.startswith("internal error: ZeroDivisionError: division by zero")
+    assert "please report it" in result.err and "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_a_bad_wait_is_a_usage_error(value, run_cli):
+    result = run_cli("build", "--wait", value)
+    assert result.status == 2 and "--wait" in result.err

@@ -85,7 +85,7 @@ def real(tmp_path_factory):
     root = tmp_path_factory.mktemp("handbook")
     result = {}
     for name, paper in (("letter", "letter"), ("again", "letter"), ("a4", "a4")):
-        paths = Paths(out=root / name, processed=root / name / "processed")
+        paths = Paths(out=root / name, processed=root / f"{name}-processed")
         with weasyprint_log() as records:
             prepared = build(paths, paper=paper)
         result[name] = (paths.out / handbook.PDF_NAME).read_bytes()

@@ -100,7 +100,7 @@ url = "https://example.org/peer"
 doi = "10.1234/abc.5"
 tags = ["peer-mentoring"]
 audience = ["residents"]
-sources = ["https://example.org/peer (title, author)"]
+sources = ["https://example.org/peer"]
 
 [[resource.fix]]
 find = "Transcripts available at"
@@ -147,14 +147,25 @@ def test_real_guide_ids_survive_reordering(empty_curation):
     assert sorted(moved["id"]) == sorted(original["id"])
 
 
-def test_record_matching_no_entry_names_it_and_suggests_the_nearest():
+def test_record_whose_phrase_was_reworded_attaches_with_a_warning():
     record = RECORD.replace('match = "article on PEER mentoring"', 'match = "second essay on peer mentoring"')
-    with pytest.raises(CurationError) as error:
+    resources, findings = resources_of(records=record)
+    assert resources["id"].iloc[1] == "peer-article"
+    reworded = [f for f in findings if f.slug == "match-phrase-reworded"]
+    assert [(f.entry, f.line) for f in reworded] == [("peer-article", DATASET_ONLY.count("\n") + 4)]
+    assert "which now reads 'Second article on peer mentoring'" in reworded[0].message
+    assert reworded[0].message.endswith('match = "Second article on peer mentoring"')
+
+
+def test_record_matching_no_entry_is_listed_with_the_nearest_entries():
+    record = RECORD.split("[[resource.fix]]")[0].replace(
+        'match = "article on PEER mentoring"', 'match = "second essay about peer review"'
+    )
+    with pytest.raises(CurationError, match="1 curation record matches no entry") as stop:
         resources_of(records=record)
-    message = error.value.message
-    assert "record 'peer-article'" in message and "is in no entry" in message
-    assert "nearest entries: guide line 14 “Second article on peer mentoring" in message
-    assert "curation.toml:" in message
+    assert stop.value.line == DATASET_ONLY.count("\n") + 4
+    assert "peer-article: no entry of the guide holds the match phrase" in stop.value.problem
+    assert "nearest entries: guide line 14 “Second article on peer mentoring" in stop.value.problem
 
 
 def test_record_matching_two_entries_is_an_error():
@@ -174,23 +185,26 @@ def test_two_records_for_one_entry_is_an_error():
 
 
 @pytest.mark.parametrize(
-    ("change", "words"),
+    ("change", "words", "key"),
     [
-        (('id = "peer-article"', 'id = "Peer Article"'), "id must be lowercase"),
-        (('url = "https://example.org/peer"', 'url = "ftp://example.org/peer"'), "is not an http(s) address"),
-        (('doi = "10.1234/abc.5"', 'doi = "doi:1234"'), "is not a DOI"),
-        (('tags = ["peer-mentoring"]', 'tags = ["cooking"]'), "not in the vocabulary"),
-        (('year = 2020', 'year = "2020"'), "'year' should be a int"),
-        (('title = "Peer Mentoring"', 'titel = "Peer Mentoring"'), "unknown key 'titel'"),
-        (('match = "article on PEER mentoring"', ''), "missing key 'match'"),
-        (('find = "Transcripts available at"', 'find = "Podcast transcripts at"'), "fix text 'Podcast transcripts at' is not in its entry"),
+        (('id = "peer-article"', 'id = "Peer Article"'), "id should be lowercase", "id ="),
+        (('url = "https://example.org/peer"', 'url = "ftp://example.org/peer"'), "is not an http(s) address", "url ="),
+        (('doi = "10.1234/abc.5"', 'doi = "doi:1234"'), "is not a DOI", "doi ="),
+        (('tags = ["peer-mentoring"]', 'tags = ["cooking"]'), "not in the vocabulary", "tags ="),
+        (('year = 2020', 'year = "2020"'), "year should be an integer, not text", "year ="),
+        (('title = "Peer Mentoring"', 'titel = "Peer Mentoring"'), "unknown key 'titel'; did you mean 'title'?", "titel ="),
+        (('match = "article on PEER mentoring"', ''), "missing key 'match'", "[[resource]]"),
+        (('find = "Transcripts available at"', 'find = "Podcast transcripts at"'),
+         "fix text 'Podcast transcripts at' is not in its entry", "find ="),
     ],
 )
-def test_broken_curation_records_are_named_with_their_line(change, words):
+def test_broken_curation_records_are_named_with_the_line_of_their_key(change, words, key):
+    records = RECORD.replace(*change)
     with pytest.raises(CurationError) as error:
-        resources_of(records=RECORD.replace(*change))
+        resources_of(records=records)
     assert words in error.value.message
-    assert error.value.line == DATASET_ONLY.count("\n") + 2  # the record's [[resource]] line
+    text = DATASET_ONLY + records
+    assert error.value.line == 1 + next(n for n, line in enumerate(text.splitlines()) if line.startswith(key))
 
 
 def test_unknown_table_is_an_error():

@@ -3,7 +3,7 @@
 The site is built once per module by `mentor-guide build`, served from 127.0.0.1 by a thread of
 http.server and also opened from file://. Every page load records console errors, failed requests and
 any request that leaves the site; such a request is aborted, so no test reaches the internet.
-Screenshots go to output/test-artefacts/ (ignored by git). Chromium and axe-core come from `make setup`:
+Screenshots go to test-artefacts/ (ignored by git). Chromium and axe-core come from `make setup`:
 when either is missing these tests fail with a message saying so; they never skip.
 """
 
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-ARTEFACTS = REPO / "output" / "test-artefacts"
+ARTEFACTS = REPO / "test-artefacts"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -48,7 +48,8 @@ JSONLD_SCRIPT = "script[type='application/ld+json']"
 
 
 def build_site(out: Path, *extra: str) -> Path:
-    status = main(["build", "-q", "--out", str(out), "--processed", str(out / "processed"), *map(str, extra)])
+    processed = out.with_name(out.name + "-processed")
+    status = main(["build", "-q", "--out", str(out), "--processed", str(processed), *map(str, extra)])
     assert status == 0, f"mentor-guide build exited {status}"
     return out
 
@@ -71,7 +72,7 @@ def built(tmp_path_factory) -> Path:
             linked[1]: {"status": "ok", "code": 200, "checked_at": "2026-11-20T03:00:02Z", "broken_since": None},
         },
     }
-    status_path = out / "link-status-input.json"
+    status_path = tmp_path_factory.mktemp("state") / "link-status.json"
     status_path.write_text(json.dumps(status), encoding="utf-8")
     return build_site(out, "--link-status", status_path)
 
@@ -176,7 +177,7 @@ def visible_ids(page) -> list[str]:
 def test_build_writes_the_site_and_copies_every_download(built):
     site_dir = built / "site"
     assert {p.name for p in site_dir.iterdir()} >= {"index.html", "dataset.html", "site.css", "site.js", "downloads"}
-    top_level = sorted(p.name for p in built.iterdir() if p.is_file() and not p.name.startswith((".", "link-status")))
+    top_level = sorted(p.name for p in built.iterdir() if p.is_file() and not p.name.startswith("."))
     copies = sorted(p.name for p in (site_dir / "downloads").iterdir())
     assert copies == top_level
     for name in copies:

@@ -1,0 +1,70 @@
+"""Validation refuses what cannot be published, so that nothing `validate` accepts makes `build` fail later."""
+
+import json
+
+import pytest
+
+from tests.conftest import REAL_CURATION, REAL_GUIDE
+
+FIRST_URL = 'url = "https://resources.nejmcareercenter.org/article/physician-mentorship-why-its-important-and-how-to-find-and-sustain-relationships"'
+FIRST_TITLE = 'title = "Physician Mentorship: Why It\'s Important, and How to Find and Sustain Relationships"'
+LONG_URL = "https://example.org/" + "a" * 2320
+
+
+def curation_with(tmp_path, old: str, new: str):
+    text = REAL_CURATION.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "curation.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column", "check"),
+    [
+        ('id = "physician-mentorship-nejm-careercenter"', 'id = "physician-mentorship-nejm-careercenter\\n"', "id",
+         "single_line_visible_text"),
+        (FIRST_URL, FIRST_URL[:-1] + '\\n"', "url", "single_line_visible_text"),
+        ('doi = "10.52211/asra080123.008"', 'doi = "10.52211/asra080123.008\\n"', "doi", "single_line_visible_text"),
+        (FIRST_TITLE, 'title = "Physician \\u202eMentorship"', "title", "single_line_visible_text"),
+        (FIRST_TITLE, 'title = "Physician\\u200bMentorship"', "title", "single_line_visible_text"),
+        ('creators = ["Darves, Bonnie"]', 'creators = ["Darves,\\tBonnie"]', "creators",
+         "items_single_line_visible_text"),
+        (FIRST_URL, f'url = "{LONG_URL}"', "url", "str_length"),
+    ],
+)
+def test_what_cannot_be_published_is_refused_by_validate_and_build(old, new, column, check, tmp_path, run_cli):
+    curation = curation_with(tmp_path, old, new)
+    for command in ("validate", "build"):
+        out = ("--out", tmp_path / "out") if command == "build" else ()
+        result = run_cli(command, "--curation", curation, "--processed", tmp_path / "p", *out)
+        assert result.status == 3, result.err
+        assert "Traceback" not in result.err
+        report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
+        assert (column, check) in {(e["column"], e["check"]) for e in report["errors"]}
+    assert not (tmp_path / "out").exists()
+
+
+def test_invisible_characters_in_the_guide_are_removed_and_reported(tmp_path, run_cli):
+    guide = tmp_path / "guide.txt"
+    text = REAL_GUIDE.read_text(encoding="utf-8")
+    guide.write_text(text.replace("Most physicians who", "Most\u200b physicians\u202e who", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("build", "-q", "--raw", guide, "--out", out, "--processed", tmp_path / "p").status == 0
+    records = json.loads((out / "resources.json").read_text(encoding="utf-8"))
+    assert records[0]["description"].startswith("Most physicians who")
+    quality = json.loads((out / "data-quality.json").read_text(encoding="utf-8"))
+    assert ("invisible-characters-removed", "physician-mentorship-nejm-careercenter") in {
+        (f["slug"], f["entry"]) for f in quality["findings"]
+    }
+
+
+def test_a_field_too_long_for_the_csv_reader_is_refused(tmp_path, run_cli):
+    guide = tmp_path / "guide.txt"
+    text = REAL_GUIDE.read_text(encoding="utf-8")
+    padded = text.replace("Most physicians who", "Most " + "very " * 27_000 + "physicians who", 1)
+    guide.write_text(padded, encoding="utf-8")
+    result = run_cli("validate", "--raw", guide, "--processed", tmp_path / "p")
+    assert result.status == 3
+    report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
+    assert ("description", "visible_text_within_limits") in {(e["column"], e["check"]) for e in report["errors"]}

@@ -308,7 +308,8 @@ def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
         "build: validating 5 resources",
         "build: writing the dataset files",
         "build: laying out the handbook of 5 resources",
-        f"build: publishing 5 files to {tmp_path / 'tty'}",
+        "build: writing the web edition",
+        f"build: publishing 15 files to {tmp_path / 'tty'}",
     ]
 
 

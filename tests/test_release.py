@@ -203,14 +203,15 @@ def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_pa
     out = tmp_path / "out"
     command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--processed", str(tmp_path / "p")]
     assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for delay in (0.5, 1.5, 2.5):
         build = subprocess.Popen(command, cwd=REPO)
         time.sleep(delay)
         build.send_signal(signal.SIGKILL)
         build.wait()
-        now = {p.name: p.read_bytes() for p in out.iterdir()}
+        now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert now == before or set(now) == set(before)  # a kill after the switch published the same content
     assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # same inputs, same bytes
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # same inputs, same bytes
     assert leftovers(out) == []

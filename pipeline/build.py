@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import config, export, handbook
+from pipeline import citations, config, export, handbook
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -107,7 +107,7 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
             "creators": ids(~resources["creators"].map(bool)),
             "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
         },
-        "unconfirmed": {row.id: row.notes for row in resources.itertuples() if isinstance(row.notes, str)},
+        "unconfirmed": {row.id: row.note for row in resources.itertuples() if isinstance(row.note, str)},
         "findings": [asdict(f) for f in findings],
     }
 
@@ -129,9 +129,10 @@ def format_quality(quality: dict) -> str:
 
 
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
-    """The library's files: CSV, JSON, the data package describing both, and the data-quality report."""
+    """The library's files: CSV, JSON, the data package describing both, citations and the data-quality report."""
     resources = prepared.resources
     files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files.update(citations.citation_files(resources))
     files[export.PACKAGE_NAME] = export.datapackage(
         prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
     )

@@ -54,3 +54,13 @@ def empty_curation(tmp_path) -> Path:
     path = tmp_path / "curation.toml"
     path.write_text(DATASET_ONLY, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> Path:
+    """One build of the real guide and curation, shared by the tests that only read its outputs."""
+    out = tmp_path_factory.mktemp("real-build")
+    work = tmp_path_factory.mktemp("real-build-work")
+    args = ["build", "-q", "--out", out, "--processed", work / "processed", "--link-status", work / "no-status.json"]
+    assert main([str(arg) for arg in args]) == 0
+    return out

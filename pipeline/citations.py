@@ -44,7 +44,10 @@ ORGANISATION_WORDS = {
     "department", "division", "foundation", "group", "inc", "institute", "library", "llc", "network", "office",
     "press", "program", "programme", "school", "services", "society", "team", "university",
 }  # fmt: skip
-BIBTEX_SPECIALS = re.compile(r"([&%$#_{}])")
+BIBTEX_ESCAPES = {char: "\\" + char for char in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}  # fmt: skip
+BIBTEX_SPECIALS = re.compile("[" + re.escape("".join(BIBTEX_ESCAPES)) + "]")
 
 
 def person_name(creator: str) -> tuple[str, str] | None:
@@ -124,8 +127,7 @@ def to_ris(resources: DataFrame[Resource]) -> bytes:
 
 def bibtex_text(text: str) -> str:
     """A value with LaTeX's special characters escaped (URL and DOI fields are verbatim and left as they are)."""
-    text = one_line(text).replace("\\", r"\textbackslash{}")
-    return BIBTEX_SPECIALS.sub(r"\\\1", text).replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    return BIBTEX_SPECIALS.sub(lambda match: BIBTEX_ESCAPES[match.group()], one_line(text))
 
 
 def bibtex_name(creator: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import citations, config, export, handbook
+from pipeline import citations, config, export, handbook, metadata
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -18,6 +18,7 @@ from pipeline.normalise import Finding, normalise
 from pipeline.publish import publish
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
+from schemas.vocabulary import TAGS
 
 log = logging.getLogger("mentor_guide")
 QUALITY_NAME = "data-quality.json"
@@ -133,11 +134,19 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     resources = prepared.resources
     files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
+    info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, tags_in_use(resources)
     files[export.PACKAGE_NAME] = export.datapackage(
-        prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
+        info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
+    files[metadata.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
     files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
+
+
+def tags_in_use(resources: pd.DataFrame) -> list[str]:
+    """The topic tags the resources carry, in the vocabulary's order."""
+    used = {tag for tags in resources["tags"] for tag in tags}
+    return [tag for tag in TAGS if tag in used]
 
 
 def render_outputs(

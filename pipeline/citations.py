@@ -39,22 +39,25 @@ CITATION_TYPES = {
 
 # A creator written "Family, Given" is a person, unless a word shows it is a body ("Wellness Committee, Larner
 # College of Medicine"); anything else is an organisation, cited by its name as it is.
-ORGANISATION_WORDS = {
-    "academy", "association", "board", "center", "centre", "coalition", "college", "colleges", "committee", "council",
-    "department", "division", "foundation", "group", "inc", "institute", "library", "llc", "network", "office",
-    "press", "program", "programme", "school", "services", "society", "team", "university",
-}  # fmt: skip
-BIBTEX_ESCAPES = {char: "\\" + char for char in "&%$#_{}"} | {
-    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}  # fmt: skip
+ORGANISATION_WORDS = re.compile(
+    r"\b(?:academy|association|board|cent(?:er|re)|coalition|colleges?|committee|council|department|division|"
+    r"foundation|group|inc|institute|library|llc|network|office|press|programme|program|school|services|society|"
+    r"team|university)\b",
+    re.I,
+)
+BIBTEX_ESCAPES = {char: "\\" + char for char in "&%$#_{}"}
+BIBTEX_ESCAPES |= {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 BIBTEX_SPECIALS = re.compile("[" + re.escape("".join(BIBTEX_ESCAPES)) + "]")
+
+
+def is_organisation(name: str) -> bool:
+    return bool(ORGANISATION_WORDS.search(name) or re.search(r"[\d()]", name))
 
 
 def person_name(creator: str) -> tuple[str, str] | None:
     """(family, given) for a person written 'Family, Given'; None for an organisation."""
     parts = [part.strip() for part in creator.split(",")]
-    words = {word.lower() for word in re.findall(r"[A-Za-z]+", creator)}
-    if len(parts) != 2 or not all(parts) or words & ORGANISATION_WORDS or re.search(r"[\d()]", creator):
+    if len(parts) != 2 or not all(parts) or is_organisation(creator):
         return None
     return parts[0], parts[1]
 

@@ -90,8 +90,11 @@ def file_facts(data: bytes) -> dict:
     return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 
-def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_title: str) -> bytes:
-    """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin."""
+def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, described: dict) -> bytes:
+    """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin.
+
+    `described` holds the discovery fields (homepage, keywords, contributors, licences, sources; pipeline.metadata).
+    """
     package = {
         "profile": "data-package",
         "name": info.name,
@@ -99,11 +102,7 @@ def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_
         "description": info.description,
         "version": info.version,
         "created": created,
-        "licenses": [{"name": info.license, "path": f"https://spdx.org/licenses/{info.license}.html"}],
-        "sources": [
-            {"title": f"{guide_title} ({info.institution}), text capture data/raw/mentoring-resources.txt"},
-            {"title": "Curated facts: data/raw/curation.toml, each record citing where its facts were seen"},
-        ],
+        **described,
         "resources": [
             {
                 "name": "resources",

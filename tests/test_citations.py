@@ -48,8 +48,8 @@ def test_people_are_family_and_given_and_organisations_are_names(creator, person
 def test_csl_json_renders_an_apa_bibliography_of_every_resource(real_build, dataset):
     items = json.loads((real_build / "resources.csl.json").read_text(encoding="utf-8"))
     assert [item["id"] for item in items] == list(dataset)
-    bibliography = CitationStylesBibliography(CitationStylesStyle("apa", validate=False), CiteProcJSON(items),
-                                              formatter.plain)  # fmt: skip
+    apa = CitationStylesStyle("apa", validate=False)
+    bibliography = CitationStylesBibliography(apa, CiteProcJSON(items), formatter.plain)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
     rendered = {key: str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
@@ -112,15 +112,16 @@ def test_ris_reads_back_in_rispy(real_build, dataset):
 
 
 def read_bibtex(text: str):
-    return bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts(),
-                                                              LatexDecodingMiddleware()])  # fmt: skip
+    names_then_latex = [SeparateCoAuthors(), SplitNameParts(), LatexDecodingMiddleware()]
+    return bibtexparser.parse_string(text, append_middleware=names_then_latex)
 
 
 def verbatim_fields(text: str) -> dict[str, dict]:
     """url and doi as written: biblatex reads them verbatim, so they are not LaTeX to decode."""
-    library = bibtexparser.parse_string(text)
-    return {entry.key: {name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict}
-            for entry in library.entries}  # fmt: skip
+    verbatim = {}
+    for entry in bibtexparser.parse_string(text).entries:
+        verbatim[entry.key] = {name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict}
+    return verbatim
 
 
 def bibtex_creator(name) -> str:
@@ -150,9 +151,19 @@ def test_bibtex_reads_back_in_bibtexparser(real_build, dataset):
 
 
 def test_bibtex_escapes_latex_specials():
-    record = {"id": "odd", "type": "book", "title": "Costs & 100% {braces} of #1_2 $5 ~ back\\slash", "title_known": True,
-              "creators": ["O'Neil, Ann", "Office of A & B, C"], "year": 2020, "publisher": "A & B", "doi": None,
-              "url": "https://example.org/a_b%20c", "tags": [], "note": None}  # fmt: skip
+    record = {
+        "id": "odd",
+        "type": "book",
+        "title": "Costs & 100% {braces} of #1_2 $5 ~ back\\slash",
+        "title_known": True,
+        "creators": ["O'Neil, Ann", "Office of A & B, C"],
+        "year": 2020,
+        "publisher": "A & B",
+        "doi": None,
+        "url": "https://example.org/a_b%20c",
+        "tags": [],
+        "note": None,
+    }
     text = bibtex_entry(record)
     [entry] = read_bibtex(text).entries
     fields = {name: field.value for name, field in entry.fields_dict.items()}

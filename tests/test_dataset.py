@@ -15,8 +15,16 @@ from schemas.resource import LIST_DELIMITER, Resource
 from tests.conftest import REAL_CURATION, REAL_GUIDE, REPO
 
 LIST_COLUMNS = [name for name, column in Resource.to_schema().columns.items() if (column.metadata or {}).get("list")]
-TEXT_OUTPUTS = ("resources.csv", "resources.json", "datapackage.json", "resources.csl.json", "resources.ris",
-                "resources.bib", "data-quality.json")  # fmt: skip
+TEXT_OUTPUTS = (
+    "resources.csv",
+    "resources.json",
+    "datapackage.json",
+    "resources.csl.json",
+    "resources.ris",
+    "resources.bib",
+    "dataset.jsonld",
+    "data-quality.json",
+)
 
 
 def csv_rows(folder) -> list[dict]:
@@ -116,8 +124,8 @@ def test_note_is_published_and_research_never_is(tmp_path, run_cli):
     anchor = 'id = "physician-mentorship-nejm-careercenter"\n'
     assert anchor in text
     curation = tmp_path / "curation.toml"
-    curation.write_text(text.replace(anchor, anchor + 'note = "Publication year not confirmed."\n'
-                                     'research = "Looked at PRIVATE-RESEARCH-MARK pages."\n'), encoding="utf-8")  # fmt: skip
+    added = 'note = "Publication year not confirmed."\nresearch = "Looked at PRIVATE-RESEARCH-MARK pages."\n'
+    curation.write_text(text.replace(anchor, anchor + added), encoding="utf-8")
     out = tmp_path / "out"
     assert run_cli("build", "-q", "--curation", curation, "--out", out, "--processed", tmp_path / "p").status == 0
     record = json_records(out)[0]

@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import citations, config, export, handbook, metadata
+from pipeline import citations, config, export, handbook, metadata, releases
 from pipeline.curation import Curation, read_curation
-from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.errors import PipelineError, ValidationFailed, VersionReused
 from pipeline.ingest import Guide, read_guide
 from pipeline.normalise import Finding, normalise
-from pipeline.publish import publish
+from pipeline.publish import publish, write_atomic
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 from schemas.vocabulary import TAGS
@@ -32,6 +32,7 @@ class Paths:
     out: Path = config.OUTPUT_DIR
     processed: Path = config.PROCESSED_DIR
     link_status: Path = config.LINK_STATUS
+    releases: Path = config.RELEASES_DIR
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Prepared:
     resources: DataFrame[Resource]
     findings: list[Finding]
     quality: dict = field(default_factory=dict)
+    history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
+    new_release: bool = False  # this version is not recorded yet: build records it
 
 
 def build_date(curation: Curation) -> dt.datetime:
@@ -76,7 +79,28 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
     for finding in findings:
         if finding.slug == "uncurated-entry":
             log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
-    return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
+    history, new_release = plan_release(paths, curation, validated)
+    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), history, new_release)
+
+
+def plan_release(paths: Paths, curation: Curation, resources: pd.DataFrame) -> tuple[list[releases.Snapshot], bool]:
+    """This version's place in the release history; refuses other content under a published version."""
+    content = releases.published_content(export.records(resources))
+    current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
+    try:
+        return releases.plan_release(releases.read_history(paths.releases), current)
+    except VersionReused as error:
+        error.path, error.line = paths.curation, key_line(paths.curation, "version")
+        raise
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of the first `key = ...` in a TOML file, for messages."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.split("=")[0].strip() == key), None)
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -139,6 +163,7 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
         info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
     files[metadata.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
+    files.update(releases.release_files(prepared.history, info.title))
     files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 
@@ -188,4 +213,8 @@ def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_bro
         prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
     )
     publish(files, paths.out)
+    if prepared.new_release:  # recorded once published: the librarian commits the snapshot
+        snapshot = prepared.history[-1]
+        paths.releases.mkdir(parents=True, exist_ok=True)
+        write_atomic(paths.releases / f"{snapshot.version}.json", releases.snapshot_bytes(snapshot))
     return prepared

@@ -24,6 +24,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
                         help="intermediate files (default: %(default)s)")  # fmt: skip
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
+    parser.add_argument(
+        "--releases", type=Path, default=config.RELEASES_DIR, help="release history (default: %(default)s)"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -63,7 +66,8 @@ def paths_from(args: argparse.Namespace):
     from pipeline.build import Paths
 
     return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
-                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS))
+                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS),
+                 releases=args.releases)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -73,6 +77,9 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
+        if prepared.new_release:
+            version = prepared.curation.dataset.version
+            print(f"new release {version} recorded in {args.releases / version}.json: commit it with the curation file")
     return EXIT_OK
 
 

@@ -24,6 +24,20 @@ corrections = "the test suite"
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_release_history(tmp_path_factory):
+    """Builds in tests record releases in a folder of their own, never in the repository's data/releases/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config, "RELEASES_DIR", tmp_path_factory.mktemp("releases"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def release_history(tmp_path_factory, monkeypatch):
+    """Each test starts with an empty release history (shared, module-wide builds use the session's)."""
+    monkeypatch.setattr(config, "RELEASES_DIR", tmp_path_factory.mktemp("releases"))
+
+
 @dataclass
 class Run:
     status: int

@@ -32,7 +32,7 @@ class Paths:
     out: Path = config.OUTPUT_DIR
     processed: Path = config.PROCESSED_DIR
     link_status: Path = config.LINK_STATUS
-    releases: Path = config.RELEASES_DIR
+    releases: Path = field(default_factory=lambda: config.RELEASES_DIR)  # looked up when made: tests redirect it
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ from pandera.typing import DataFrame
 
 from pipeline import citations, config, export, handbook, metadata, releases
 from pipeline.curation import Curation, read_curation
-from pipeline.errors import PipelineError, ValidationFailed, VersionReused
+from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
 from pipeline.normalise import Finding, normalise
-from pipeline.publish import publish, write_atomic
+from pipeline.publish import publish
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
-from schemas.vocabulary import TAGS
 
 log = logging.getLogger("mentor_guide")
 QUALITY_NAME = "data-quality.json"
@@ -79,28 +78,10 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
     for finding in findings:
         if finding.slug == "uncurated-entry":
             log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
-    history, new_release = plan_release(paths, curation, validated)
-    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), history, new_release)
-
-
-def plan_release(paths: Paths, curation: Curation, resources: pd.DataFrame) -> tuple[list[releases.Snapshot], bool]:
-    """This version's place in the release history; refuses other content under a published version."""
-    content = releases.published_content(export.records(resources))
+    content = releases.published_content(export.records(validated))
     current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
-    try:
-        return releases.plan_release(releases.read_history(paths.releases), current)
-    except VersionReused as error:
-        error.path, error.line = paths.curation, key_line(paths.curation, "version")
-        raise
-
-
-def key_line(path: Path, key: str) -> int | None:
-    """The line of the first `key = ...` in a TOML file, for messages."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((n for n, line in enumerate(lines, 1) if line.split("=")[0].strip() == key), None)
+    history, new_release = releases.place_release(paths.releases, current, paths.curation)
+    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), history, new_release)
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -158,7 +139,7 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     resources = prepared.resources
     files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
-    info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, tags_in_use(resources)
+    info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
     files[export.PACKAGE_NAME] = export.datapackage(
         info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
@@ -166,12 +147,6 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     files.update(releases.release_files(prepared.history, info.title))
     files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
-
-
-def tags_in_use(resources: pd.DataFrame) -> list[str]:
-    """The topic tags the resources carry, in the vocabulary's order."""
-    used = {tag for tags in resources["tags"] for tag in tags}
-    return [tag for tag in TAGS if tag in used]
 
 
 def render_outputs(
@@ -214,7 +189,5 @@ def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_bro
     )
     publish(files, paths.out)
     if prepared.new_release:  # recorded once published: the librarian commits the snapshot
-        snapshot = prepared.history[-1]
-        paths.releases.mkdir(parents=True, exist_ok=True)
-        write_atomic(paths.releases / f"{snapshot.version}.json", releases.snapshot_bytes(snapshot))
+        releases.record_release(paths.releases, prepared.history[-1])
     return prepared

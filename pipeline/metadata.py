@@ -5,6 +5,7 @@ import json
 
 from pipeline.citations import is_organisation
 from pipeline.curation import DatasetInfo
+from schemas.vocabulary import TAGS
 
 JSONLD_NAME = "dataset.jsonld"
 RAW_GUIDE_PATH = "data/raw/mentoring-resources.txt"  # paths in the repository
@@ -40,6 +41,12 @@ def contributors(info: DatasetInfo) -> list[dict]:
         return [{"title": info.institution, "role": "publisher"}]
     keys = ("title", "role", "email", "path", "organization")
     return [{key: person[key] for key in keys if person.get(key)} for person in info.contributors]
+
+
+def tags_in_use(resources) -> list[str]:
+    """The topic tags the resources carry, in the vocabulary's order."""
+    used = {tag for tags in resources["tags"] for tag in tags}
+    return [tag for tag in TAGS if tag in used]
 
 
 def keywords(info: DatasetInfo, tags_in_use: list[str]) -> list[str]:

@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import ReleaseHistoryError, VersionReused
+from pipeline.errors import PublishError, ReleaseHistoryError, VersionReused
+from pipeline.publish import write_atomic
 
 CHANGELOG_NAME, CHANGES_NAME = "CHANGELOG.md", "changes.json"
 LINK_HEALTH_PREFIX = "link_"
@@ -101,6 +102,37 @@ def plan_release(history: list[Snapshot], current: Snapshot) -> tuple[list[Snaps
         )
     earlier = [s for s in history if version_key(s.version) < version_key(current.version)]
     return earlier + [published or current], published is None
+
+
+def place_release(folder: Path, current: Snapshot, curation: Path) -> tuple[list[Snapshot], bool]:
+    """plan_release against the history in `folder`; a refusal names the curation file's `version` line."""
+    try:
+        return plan_release(read_history(folder), current)
+    except VersionReused as error:
+        error.path, error.line = curation, key_line(curation, "version")
+        raise
+
+
+def record_release(folder: Path, snapshot: Snapshot) -> None:
+    """Write a new version's snapshot into the history (the librarian commits it)."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PublishError(
+            f"cannot record the release: {error.strerror}",
+            path=folder,
+            hint="the outputs are published; make the folder writable and build again",
+        ) from None
+    write_atomic(Path(folder) / f"{snapshot.version}.json", snapshot_bytes(snapshot))
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of the first `key = ...` in a TOML file, for messages."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((n for n, line in enumerate(lines, 1) if line.split("=")[0].strip() == key), None)
 
 
 def next_version(version: str) -> str:

@@ -172,3 +172,16 @@ def test_schema_refuses_list_items_that_would_not_split_back(real_frame, column,
 def test_real_data_passes_the_list_check(real_frame):
     validated, problems = validate_resources(real_frame)
     assert problems == [] and validated is not None
+
+
+def test_frictionless_reads_the_list_fields_as_the_json_arrays(real_build):
+    from frictionless import Package
+
+    resource = Package(str(real_build / "datapackage.json"), basepath=str(real_build)).get_resource("resources")
+    rows = resource.read_rows()
+    records = json_records(real_build)
+    assert len(rows) == len(records) == 45
+    for row, record in zip(rows, records):
+        for column in LIST_COLUMNS:
+            assert (row[column] or []) == record[column], (record["id"], column)
+        assert row["year"] == record["year"] and row["title_known"] is record["title_known"]

@@ -123,7 +123,9 @@ def record_release(folder: Path, snapshot: Snapshot) -> None:
             path=folder,
             hint="the outputs are published; make the folder writable and build again",
         ) from None
-    write_atomic(Path(folder) / f"{snapshot.version}.json", snapshot_bytes(snapshot))
+    path = Path(folder) / f"{snapshot.version}.json"
+    write_atomic(path, snapshot_bytes(snapshot))
+    path.chmod(0o644)  # a file of the repository, readable by all (the atomic write makes it private)
 
 
 def key_line(path: Path, key: str) -> int | None:

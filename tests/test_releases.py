@@ -53,6 +53,7 @@ def test_build_twice_with_one_fact_changed(tmp_path, run_cli):
     assert first.status == 0, first.err
     assert f"new release {version} recorded in {history / version}.json" in first.out
     assert list(history_files(history)) == [f"{version}.json"]
+    assert (history / f"{version}.json").stat().st_mode & 0o777 == 0o644
     changelog = (tmp_path / "first" / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {version} — " in changelog and "First recorded release: 45 resources." in changelog
 

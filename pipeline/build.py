@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import config, export, handbook, site
+from pipeline import citations, config, export, handbook, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -33,6 +33,7 @@ class Paths:
     out: Path = config.OUTPUT_DIR
     processed: Path = config.PROCESSED_DIR
     link_status: Path = config.LINK_STATUS
+    releases: Path = field(default_factory=lambda: config.RELEASES_DIR)  # looked up when made: tests redirect it
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Prepared:
     resources: DataFrame[Resource]
     findings: list[Finding]
     quality: dict = field(default_factory=dict)
+    history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
+    new_release: bool = False  # this version is not recorded yet: build records it
 
 
 def build_date(curation: Curation) -> dt.datetime:
@@ -85,7 +88,10 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
         if finding.slug in WARNINGS:
             where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
             log.warning("%s:%d: %s: %s", where, finding.line, finding.entry, finding.message)
-    return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
+    content = releases.published_content(export.records(validated))
+    current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
+    history, new_release = releases.place_release(paths.releases, current, paths.curation)
+    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), history, new_release)
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -117,7 +123,7 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
             "creators": ids(~resources["creators"].map(bool)),
             "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
         },
-        "unconfirmed": {row.id: row.notes for row in resources.itertuples() if isinstance(row.notes, str)},
+        "unconfirmed": {row.id: row.note for row in resources.itertuples() if isinstance(row.note, str)},
         "findings": [asdict(f) for f in findings],
     }
 
@@ -139,12 +145,16 @@ def format_quality(quality: dict) -> str:
 
 
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
-    """The library's files: CSV, JSON, the data package describing both, and the data-quality report."""
+    """The library's files: CSV, JSON, the data package describing both, citations and the data-quality report."""
     resources = prepared.resources
     files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files.update(citations.citation_files(resources))
+    info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
     files[export.PACKAGE_NAME] = export.datapackage(
-        prepared.curation.dataset, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), prepared.guide.title
+        info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
+    files[metadata.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
+    files.update(releases.release_files(prepared.history, info.title))
     files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 
@@ -208,4 +218,6 @@ def build(
                                omit_broken=omit_broken, progress=progress)  # fmt: skip
         progress(f"publishing {len(files)} files to {paths.out}")
         publish(files, paths.out, keep=config.is_link_report)
+        if prepared.new_release:  # recorded once published: the librarian commits the snapshot
+            releases.record_release(paths.releases, prepared.history[-1])
     return prepared

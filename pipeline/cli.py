@@ -42,6 +42,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     add("--curation", type=Path, default=config.CURATION, metavar="FILE", help="curation file (default: %(default)s)")
     add("--processed", type=Path, default=config.PROCESSED_DIR, metavar="DIR", help="intermediate files (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
+    parser.add_argument(
+        "--releases", type=Path, default=config.RELEASES_DIR, help="release history (default: %(default)s)"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -86,7 +89,8 @@ def paths_from(args: argparse.Namespace):
     from pipeline.build import Paths
 
     return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
-                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS))
+                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS),
+                 releases=args.releases)
 
 
 def stage_printer(args: argparse.Namespace):
@@ -111,6 +115,9 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
+        if prepared.new_release:
+            version = prepared.curation.dataset.version
+            print(f"new release {version} recorded in {args.releases / version}.json: commit it with the curation file")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ RAW_GUIDE = RAW_DIR / "mentoring-resources.txt"
 CURATION = RAW_DIR / "curation.toml"
 LINK_HISTORY = STATE_DIR / "link-history.sqlite"
 LINK_STATUS = STATE_DIR / "link-status.json"
+RELEASES_DIR = Path("data/releases")  # snapshots of published versions: kept in the repository, never cleaned
 DATASET_CSV = OUTPUT_DIR / "resources.csv"
 LINK_REPORT_PREFIX = "link-report."  # check-links' files in the output folder; a build carries them over
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

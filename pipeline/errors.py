@@ -66,3 +66,11 @@ class Busy(PipelineError):
     "Another run holds the lock on the same outputs or history"
 
     exit_status = EXIT_BUSY
+
+
+class VersionReused(PipelineError):
+    "Different content under a version already published"
+
+
+class ReleaseHistoryError(PipelineError):
+    "A snapshot of the release history cannot be read"

@@ -9,10 +9,8 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline.curation import DatasetInfo
-from schemas.resource import Resource
+from schemas.resource import FORMULA_STARTS, LIST_DELIMITER, Resource
 
-LIST_SEPARATOR = "; "
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
 CSV_NAME, JSON_NAME, PACKAGE_NAME = "resources.csv", "resources.json", "datapackage.json"
 FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "int64": "integer", "bool": "boolean"}
 
@@ -48,7 +46,7 @@ def csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(value)
+        return LIST_DELIMITER.join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -59,14 +57,14 @@ def to_json(resources: DataFrame[Resource]) -> bytes:
 
 
 def table_schema() -> dict:
-    """The Frictionless Table Schema of the Resource model, for the CSV (lists as '; '-joined strings)."""
+    """The Frictionless Table Schema of the Resource model, for the CSV (lists as Table Schema `list` fields)."""
     fields = []
     for name, column in Resource.to_schema().columns.items():
         is_list = (column.metadata or {}).get("list", False)
         field = {"name": name, "title": column.title, "description": column.description}
         if is_list:
-            field["type"] = "string"
-            field["description"] += f" Items are joined with '{LIST_SEPARATOR}'."
+            field.update(type="list", delimiter=LIST_DELIMITER, itemType="string")
+            field["description"] += " In CSV the items are joined with line breaks, one item a line."
         else:
             field["type"] = FRICTIONLESS_TYPES.get(str(column.dtype), "string")
         constraints = {"required": True} if not column.nullable and not is_list else {}
@@ -94,8 +92,11 @@ def file_facts(data: bytes) -> dict:
     return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 
-def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_title: str) -> bytes:
-    """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin."""
+def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, described: dict) -> bytes:
+    """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin.
+
+    `described` holds the discovery fields (homepage, keywords, contributors, licences, sources; pipeline.metadata).
+    """
     package = {
         "profile": "data-package",
         "name": info.name,
@@ -103,11 +104,7 @@ def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, guide_
         "description": info.description,
         "version": info.version,
         "created": created,
-        "licenses": [{"name": info.license, "path": f"https://spdx.org/licenses/{info.license}.html"}],
-        "sources": [
-            {"title": f"{guide_title} ({info.institution}), text capture data/raw/mentoring-resources.txt"},
-            {"title": "Curated facts: data/raw/curation.toml, each record citing where its facts were seen"},
-        ],
+        **described,
         "resources": [
             {
                 "name": "resources",

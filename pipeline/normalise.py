@@ -240,6 +240,7 @@ def resource_row(entry, record: CurationRecord | None, identifier: str, title_li
         "section": entry.section,
         "type": SECTION_TYPES[entry.section],
         "title": provisional_title(title_line, description),
+        "title_known": title_line is not None,
         "creators": [],
         "year": None,
         "publisher": None,
@@ -251,13 +252,14 @@ def resource_row(entry, record: CurationRecord | None, identifier: str, title_li
         "position": entry.position,
         "curated": record is not None,
         "sources": [],
-        "notes": None,
+        "note": None,
         "line": entry.line_start,
     }
     if record:
         row.update(
             type=record.type or row["type"],
             title=record.title or row["title"],
+            title_known=bool(record.title) or row["title_known"],
             creators=list(record.creators),
             year=record.year,
             publisher=record.publisher,
@@ -266,6 +268,6 @@ def resource_row(entry, record: CurationRecord | None, identifier: str, title_li
             tags=list(record.tags) or row["tags"],
             audience=list(record.audience) or row["audience"],
             sources=list(record.sources),
-            notes=record.note,
+            note=record.note,
         )
     return row

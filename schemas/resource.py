@@ -19,11 +19,15 @@ from schemas.vocabulary import (
     URL_PATTERN,
 )
 
-LIST = {"list": True}  # metadata: the column holds a list (a JSON array; joined with "; " in CSV)
+# Joins a list's items in a CSV cell, one item a line (Excel shows them so); no item may hold a line break
+# (checked below), so splitting a cell gives the items back.
+LIST_DELIMITER = "\n"
+LIST = {"list": True}  # metadata: the column holds a list (a JSON array; its items joined with LIST_DELIMITER in CSV)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
 # Link text lost in capture leaves "()", "of the ." or a sentence ending "available at".
 INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
-SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "notes")
+SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "note")
 LIST_COLUMNS = ("creators", "tags", "audience", "sources")
 DANGLING_FRAGMENT = re.compile(r"\(\s*\)|\b(?:the|a|an|at|of|to)\s+\.|\b(?:the|a|an|at|of|to)$", re.I | re.M)
 
@@ -44,6 +48,11 @@ class Resource(pa.DataFrameModel):
     section: Series[str] = pa.Field(isin=SECTIONS, title="Section", description="Section of the guide.")
     type: Series[str] = pa.Field(isin=TYPES, title="Type", description="Kind of resource.")
     title: Series[str] = pa.Field(str_length={"min_value": 1}, title="Title", description="The resource's own title.")
+    title_known: Series[bool] = pa.Field(
+        title="Title known",
+        description="False when the resource's title is not known: the title is then a provisional one, "
+        "the first words of the description.",
+    )
     creators: Series[object] = pa.Field(
         title="Creators",
         description="Authors, hosts, editors or the publishing office; people as 'Family, Given'.",
@@ -79,8 +88,8 @@ class Resource(pa.DataFrameModel):
     sources: Series[object] = pa.Field(
         title="Sources", description="Where each curated fact was seen.", metadata=LIST
     )
-    notes: Series[str] = pa.Field(
-        nullable=True, title="Notes", description="What is unconfirmed about the resource, and what was tried."
+    note: Series[str] = pa.Field(
+        nullable=True, title="Note", description="A short note for readers, e.g. what is not confirmed."
     )
     line: Series[int] = pa.Field(ge=1, title="Source line", description="First line of the entry in the raw guide.")
 
@@ -107,6 +116,17 @@ class Resource(pa.DataFrameModel):
     @classmethod
     def visible_text_within_limits(cls, value: str) -> bool:
         return not INVISIBLE.search(value) and len(value) <= MAX_CELL_LENGTH
+
+    @pa.check("creators", "tags", "audience", "sources", element_wise=True, name="list_items_splittable")
+    @classmethod
+    def list_items_splittable(cls, value) -> bool:
+        """Joined with the delimiter, the items split back as they were, and the CSV cell needs no formula guard."""
+        items = value if isinstance(value, list) else []
+        return all(
+            isinstance(item, str) and item and item == item.strip() and LIST_DELIMITER not in item
+            and not item.startswith(FORMULA_STARTS)
+            for item in items
+        )
 
     @pa.check("tags", element_wise=True, name="tags_in_vocabulary")
     @classmethod

@@ -24,6 +24,20 @@ corrections = "the test suite"
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_release_history(tmp_path_factory):
+    """Builds in tests record releases in a folder of their own, never in the repository's data/releases/."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config, "RELEASES_DIR", tmp_path_factory.mktemp("releases"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def release_history(tmp_path_factory, monkeypatch):
+    """Each test starts with an empty release history (shared, module-wide builds use the session's)."""
+    monkeypatch.setattr(config, "RELEASES_DIR", tmp_path_factory.mktemp("releases"))
+
+
 @dataclass
 class Run:
     status: int
@@ -54,3 +68,13 @@ def empty_curation(tmp_path) -> Path:
     path = tmp_path / "curation.toml"
     path.write_text(DATASET_ONLY, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> Path:
+    """One build of the real guide and curation, shared by the tests that only read its outputs."""
+    out = tmp_path_factory.mktemp("real-build")
+    work = tmp_path_factory.mktemp("real-build-work")
+    args = ["build", "-q", "--out", out, "--processed", work / "processed", "--link-status", work / "no-status.json"]
+    assert main([str(arg) for arg in args]) == 0
+    return out

@@ -54,7 +54,7 @@ def test_csv_opens_cleanly_and_matches_json(built):
     records = json.loads((built / "resources.json").read_text(encoding="utf-8"))
     for row, record in zip(rows, records):
         assert row["title"] == record["title"]
-        assert row["tags"] == "; ".join(record["tags"])
+        assert row["tags"] == "\n".join(record["tags"])
         assert row["url"] == (record["url"] or "")
         assert row["year"] == ("" if record["year"] is None else str(record["year"]))
 

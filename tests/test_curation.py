@@ -14,7 +14,7 @@ from pipeline.cli import main
 from pipeline.curation import DATASET_KEYS, OPTIONAL_DATASET_KEYS, RECORD_KEYS, parse_curation
 from pipeline.errors import CurationError
 from pipeline.toml_lines import key_lines
-from tests.conftest import DATASET_ONLY, FIXTURES, REAL_CURATION, REAL_GUIDE
+from tests.conftest import DATASET_ONLY, FIXTURES, REAL_CURATION
 
 SMALL_GUIDE = FIXTURES / "handbook-guide.txt"
 RECORD = '\n[[resource]]\nid = "managing-up"\nmatch = "Managing up is a corporate concept"\n'

@@ -157,19 +157,19 @@ sources = ["{source}"]
 )
 def test_a_denylisted_or_not_bare_source_is_refused_with_its_records_line(source, says):
     text = DATASET_ONLY + RECORD_WITH_SOURCE.format(source=source)
-    line = text.splitlines().index("[[resource]]", text.splitlines().index('sources = ["https://pubmed.ncbi.nlm.nih.gov/38284420/"]')) + 1
+    line = text.splitlines().index(f'sources = ["{source}"]') + 1  # the offending key's own line
     with pytest.raises(CurationError) as error:
         parse_curation(text, "curation.toml")
     assert error.value.line == line
-    assert f"curation.toml:{line}: record 'second': source {source!r} {says}" in str(error.value)
-    assert "curation.toml:" + str(line - 5) not in str(error.value)  # the first record is fine
+    assert f"curation.toml:{line}: record 'second': source " in str(error.value) and f" {says}" in str(error.value)
+    assert str(error.value).count("record '") == 1  # the first record is fine
 
 
 def test_validate_refuses_a_denylisted_source_with_exit_3_and_the_line(run_cli, tmp_path):
     curation = tmp_path / "curation.toml"
     curation.write_text(DATASET_ONLY + RECORD_WITH_SOURCE.format(source="https://dokumen.tips/documents/x.html"))
-    line = curation.read_text().splitlines().index('id = "second"')  # the line of its [[resource]] header
-    result = run_cli("validate", "--curation", curation)
+    line = curation.read_text().splitlines().index('sources = ["https://dokumen.tips/documents/x.html"]') + 1
+    result = run_cli("validate", "--curation", curation, "--processed", tmp_path)
     assert result.status == 3
     assert f"{curation}:{line}: record 'second': source 'https://dokumen.tips/documents/x.html' is on dokumen.tips" in result.err
     assert "Traceback" not in result.err

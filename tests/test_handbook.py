@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import threading
 from contextlib import contextmanager
 from pathlib import Path

@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from markupsafe import Markup, escape
 from pandera.typing import DataFrame
 
-from pipeline import config
+from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
 from pipeline.handbook import BROKEN, UNCONFIRMED, byline, environment, label_tag, label_type, long_date, slug
 from schemas.resource import Resource
@@ -42,26 +42,25 @@ AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": 
 DOWNLOAD_LABELS = {
     "resources.csv": "The resources as CSV (UTF-8; opens in Excel)",
     "resources.json": "The resources as JSON",
+    "resources.csl.json": "The resources as references for a reference manager: CSL-JSON (Zotero, Pandoc)",
+    "resources.ris": "The resources as references for a reference manager: RIS (EndNote, Zotero, Mendeley)",
+    "resources.bib": "The resources as references for a reference manager: BibTeX (biblatex)",
     "datapackage.json": "Frictionless data package: the schema of every column, sizes and hashes",
     "handbook.pdf": "The printed handbook (PDF, accessible PDF/UA)",
     "dataset.jsonld": "The dataset's description in schema.org JSON-LD",
     "CHANGELOG.md": "What changed in each release (Markdown)",
+    "changes.json": "What changed in each release, resource by resource (JSON)",
     "data-quality.json": "How complete the curated facts are (JSON)",
 }
 CITATION_FORMATS = {
-    ".bib": "BibTeX",
+    ".bib": "BibTeX (biblatex)",
     ".ris": "RIS (EndNote, Zotero, Mendeley)",
-    ".cff": "Citation File Format",
     ".csl.json": "CSL-JSON (Zotero, Pandoc)",
 }
-MEDIA_TYPES = {
-    ".csv": "text/csv",
-    ".json": "application/json",
+MEDIA_TYPES = {  # beyond the data files pipeline.metadata knows
     ".jsonld": "application/ld+json",
     ".pdf": "application/pdf",
     ".md": "text/markdown",
-    ".bib": "application/x-bibtex",
-    ".ris": "application/x-research-info-systems",
     ".cff": "application/x-yaml",
 }
 
@@ -264,7 +263,7 @@ def describe(name: str) -> str:
     if name in DOWNLOAD_LABELS:
         return DOWNLOAD_LABELS[name]
     citation = citation_format(name)
-    return f"Citation: {citation}" if citation else name
+    return f"The resources as references for a reference manager: {citation}" if citation else name
 
 
 def citation_format(name: str) -> str | None:
@@ -272,13 +271,11 @@ def citation_format(name: str) -> str | None:
     for suffix, label in CITATION_FORMATS.items():
         if lowered.endswith(suffix):
             return label
-    if "citation" in lowered:
-        return "citation file"
     return None
 
 
 def media_type(name: str) -> str:
-    return MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+    return MEDIA_TYPES.get(PurePosixPath(name).suffix.lower()) or metadata.media_type(name)
 
 
 def human_size(size: int) -> str:
@@ -300,7 +297,7 @@ def changelog_html(text: str) -> Markup:
     items: list[str] = []
     paragraph: list[str] = []
     lines = text.strip().splitlines()
-    if lines and re.fullmatch(r"#\s+(changelog|change log|changes)\s*", lines[0], re.I):
+    if lines and re.match(r"#\s+(changelog|change log|changes)\b", lines[0], re.I):
         lines = lines[1:]  # the page's own heading says so already
     levels = [len(m.group(1)) for line in lines if (m := re.match(r"(#{1,6})\s", line))]
     top = min(levels, default=1)
@@ -343,7 +340,7 @@ def minimal_jsonld(info: DatasetInfo, created: dt.datetime, items: list[Download
         "description": info.description or info.title,
         "version": info.version,
         "dateModified": created.date().isoformat(),
-        "license": license_url(info.license),
+        "license": metadata.licence(info)["path"],
         "creator": {"@type": "Organization", "name": info.institution},
         "keywords": list(info.keywords) or ["mentoring", "academic medicine"],
         "distribution": [
@@ -356,15 +353,6 @@ def minimal_jsonld(info: DatasetInfo, created: dt.datetime, items: list[Download
     return document
 
 
-def license_url(license_id: str) -> str:
-    match = re.fullmatch(r"CC-(BY(?:-SA|-NC|-ND|-NC-SA|-NC-ND)?)-(\d\.\d)", license_id)
-    if match:
-        return f"https://creativecommons.org/licenses/{match.group(1).lower()}/{match.group(2)}/"
-    if license_id == "CC0-1.0":
-        return "https://creativecommons.org/publicdomain/zero/1.0/"
-    return license_id
-
-
 def script_json(document) -> Markup:
     """JSON for a <script> data block: `<`, `>` and `&` as \\u escapes, so no text can close the block."""
     text = json.dumps(document, ensure_ascii=False, indent=2)
@@ -374,13 +362,15 @@ def script_json(document) -> Markup:
 
 
 def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime, items: list[Download]):
+    """The build's dataset.jsonld, its downloads addressed where the landing page offers them; else a minimal one."""
     data = files.get(JSONLD_NAME)
-    if data is not None:
-        try:
-            return json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            pass  # a build product we cannot read: describe the dataset ourselves rather than embed garbage
-    return minimal_jsonld(info, created, items)
+    if data is None:
+        return minimal_jsonld(info, created, items)
+    document = json.loads(data.decode("utf-8"))
+    for download in document.get("distribution", []) if isinstance(document, dict) else []:
+        if isinstance(download, dict) and download.get("contentUrl") in files:
+            download["contentUrl"] = f"{DOWNLOADS_DIR}/{download['contentUrl']}"
+    return document
 
 
 def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
@@ -391,7 +381,7 @@ def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.date
         "downloads": items,
         "citations": citations,
         "citation": citation_text(info, created),
-        "license_url": license_url(info.license),
+        "licence": metadata.licence(info),
         "changelog": changelog_html(changelog.decode("utf-8", errors="replace")) if changelog is not None else None,
         "jsonld": script_json(jsonld_document(files, info, created, items)),
     }

@@ -15,6 +15,7 @@ import html.parser
 import http.server
 import json
 import re
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pipeline import site
+from pipeline import config, site
 from pipeline.build import Paths, build_date, prepare, render_outputs
 from pipeline.cli import main
 
@@ -48,8 +49,12 @@ JSONLD_SCRIPT = "script[type='application/ld+json']"
 
 
 def build_site(out: Path, *extra: str) -> Path:
-    processed = out.with_name(out.name + "-processed")
-    status = main(["build", "-q", "--out", str(out), "--processed", str(processed), *map(str, extra)])
+    """`mentor-guide build` into `out`, the release history copied aside: nothing is recorded in the repository."""
+    processed, history = out.with_name(out.name + "-processed"), out.with_name(out.name + "-releases")
+    if not history.exists():
+        shutil.copytree(REPO / config.RELEASES_DIR, history)
+    options = ["--out", out, "--processed", processed, "--releases", history, *extra]
+    status = main(["build", "-q", *map(str, options)])
     assert status == 0, f"mentor-guide build exited {status}"
     return out
 
@@ -285,16 +290,35 @@ def test_an_unknown_title_gets_an_honest_heading(tmp_path):
     assert f'<span class="untitled">Title not known:</span> {first.title}' in markup.replace("&#39;", "'")
 
 
-def test_jsonld_comes_from_the_build_when_present_and_cannot_close_its_script():
+def test_the_landing_page_embeds_the_builds_jsonld_with_working_download_addresses(built):
+    markup = (built / "site" / "dataset.html").read_text(encoding="utf-8")
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S).group(1)
+    embedded = json.loads(block)
+    published = json.loads((built / "dataset.jsonld").read_text(encoding="utf-8"))
+    addresses = [download["contentUrl"] for download in embedded["distribution"]]
+    assert addresses == [f"downloads/{download['contentUrl']}" for download in published["distribution"]]
+    assert all((built / "site" / address).is_file() for address in addresses)
+    for download in published["distribution"]:
+        download["contentUrl"] = f"downloads/{download['contentUrl']}"
+    assert embedded == published
+
+
+def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
     info = SimpleNamespace(
         title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I", keywords=(), homepage=None
     )
     created = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
-    given = {"@context": "https://schema.org", "@type": "Dataset", "name": "A </script><script>alert(1)</script> & b"}
+    given = {
+        "@type": "Dataset",
+        "name": "A </script><script>alert(1)</script> & b",
+        "distribution": [{"contentUrl": "resources.csv"}, {"contentUrl": "https://elsewhere.example/x.csv"}],
+    }
     files = {"dataset.jsonld": json.dumps(given).encode(), "resources.csv": b"id\r\n"}
     embedded = site.landing_context(files, info, created)["jsonld"]
     assert "</" not in embedded and "<" not in embedded
-    assert json.loads(embedded) == given
+    assert json.loads(embedded) == given | {
+        "distribution": [{"contentUrl": "downloads/resources.csv"}, {"contentUrl": "https://elsewhere.example/x.csv"}]
+    }
     minimal = json.loads(site.landing_context({"resources.csv": b"id\r\n"}, info, created)["jsonld"])
     assert minimal["@type"] == "Dataset" and minimal["license"] == "https://creativecommons.org/licenses/by/4.0/"
     assert minimal["distribution"] == [
@@ -307,23 +331,26 @@ def test_jsonld_comes_from_the_build_when_present_and_cannot_close_its_script():
     ]
 
 
-def test_changelog_and_citation_files_are_shown():
-    changelog = "# Changelog\n\n## 1.1.0 (2026-12-01)\n\n- Fixed <b>titles</b>\n- New links\n\nSee the notes.\n"
-    files = {"CHANGELOG.md": changelog.encode(), "dataset.bib": b"@dataset{x}", "dataset.ris": b"TY  - DATA"}
+def test_changelog_is_escaped_html_under_the_pages_own_heading():
+    changelog = "# Changelog: T\n\nNewest first.\n\n## 1.1.0 — 2026-12-01\n\n- Fixed <b>titles</b>\n- New links\n"
     info = SimpleNamespace(
         title="T", description="", version="1.1.0", license="CC0-1.0", institution="I", keywords=(), homepage=None
     )
-    context = site.landing_context(files, info, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
+    context = site.landing_context({"CHANGELOG.md": changelog.encode()}, info, dt.datetime(2026, 12, 1))
     assert str(context["changelog"]) == (
-        "<h3>1.1.0 (2026-12-01)</h3>\n"
-        "<ul><li>Fixed &lt;b&gt;titles&lt;/b&gt;</li><li>New links</li></ul>\n<p>See the notes.</p>"
+        "<p>Newest first.</p>\n<h3>1.1.0 — 2026-12-01</h3>\n"
+        "<ul><li>Fixed &lt;b&gt;titles&lt;/b&gt;</li><li>New links</li></ul>"
     )
-    assert [(item.name, label) for item, label in context["citations"]] == [
-        ("dataset.bib", "BibTeX"),
-        ("dataset.ris", "RIS (EndNote, Zotero, Mendeley)"),
-    ]
-    labels = [item.label for item in context["downloads"]]
-    assert labels[1:] == ["Citation: BibTeX", "Citation: RIS (EndNote, Zotero, Mendeley)"]
+
+
+def test_the_landing_page_offers_the_citation_files_and_the_changelog(built):
+    markup = (built / "site" / "dataset.html").read_text(encoding="utf-8")
+    cite = markup[markup.index('id="cite-title"') : markup.index('id="downloads-title"')]
+    offered = re.findall(r'<a href="downloads/([^"]+)" download>', cite)
+    assert offered == ["resources.csl.json", "resources.ris", "resources.bib"]
+    changelog = (built / "CHANGELOG.md").read_text(encoding="utf-8")
+    release = re.search(r"^## (.+)$", changelog, re.M).group(1)
+    assert f"<h3>{html.escape(release, quote=False)}</h3>" in markup
 
 
 # ---------------------------------------------------------------- in the browser

@@ -7,6 +7,7 @@ Screenshots go to test-artefacts/ (ignored by git). Chromium and axe-core come f
 when either is missing these tests fail with a message saying so; they never skip.
 """
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -329,6 +330,34 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
             "encodingFormat": "text/csv",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    "email, url, expected",
+    [
+        ("guide@example.edu", None, '<p>Write to <a href="mailto:guide@example.edu">guide@example.edu</a>.</p>'),
+        (
+            None,
+            "https://example.edu/fix",
+            '<p>Write to <a href="https://example.edu/fix">https://example.edu/fix</a>.</p>',
+        ),
+        (None, None, "<p>Send corrections to the desk.</p>"),
+        (None, "javascript:alert(1)", "<p>Send corrections to the desk.</p>"),
+    ],
+)
+def test_corrections_go_to_the_contact_else_the_curated_words(tmp_path, email, url, expected):
+    prepared = prepare(Paths(processed=tmp_path))
+    info = dataclasses.replace(
+        prepared.curation.dataset, contact_email=email, contact_url=url, corrections="Send corrections to the desk."
+    )
+    pages = site.render_site(prepared.resources, info, prepared.guide.title, build_date(prepared.curation), {})
+    landing = pages["site/dataset.html"].decode("utf-8")
+    corrections = landing[
+        landing.index('<section id="corrections"') : landing.index(
+            "</section>", landing.index('<section id="corrections"')
+        )
+    ]
+    assert expected in corrections
 
 
 def test_changelog_is_escaped_html_under_the_pages_own_heading():

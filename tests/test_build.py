@@ -309,7 +309,7 @@ def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
         "build: writing the dataset files",
         "build: laying out the handbook of 5 resources",
         "build: writing the web edition",
-        f"build: publishing 15 files to {tmp_path / 'tty'}",
+        f"build: publishing 27 files to {tmp_path / 'tty'}",
     ]
 
 

@@ -43,7 +43,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     add("--processed", type=Path, default=config.PROCESSED_DIR, metavar="DIR", help="intermediate files (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
     parser.add_argument(
-        "--releases", type=Path, default=config.RELEASES_DIR, help="release history (default: %(default)s)"
+        "--releases", type=Path, default=config.RELEASES_DIR, metavar="DIR", help="release history (default: %(default)s)"
     )
 
 

@@ -122,9 +122,9 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
 
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
-    from pipeline.link_check import CheckPaths, Interrupted, run_link_check
-    from pipeline.link_report import alarm_line, summary_line
-    from pipeline.links import Options
+    from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
+    from pipeline.linkcheck.report import alarm_line, summary_line
+    from pipeline.linkcheck.status import Options
 
     options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
                       deadline=args.deadline or 3 * args.timeout, retries=args.retries)  # fmt: skip

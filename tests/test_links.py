@@ -8,15 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.links import (
+from pipeline.linkcheck.fetch import Resolver
+from pipeline.linkcheck.schedule import HostSlots, check_links
+from pipeline.linkcheck.status import (
     Fetched,
     Hop,
-    HostSlots,
     LinkResult,
-    Resolver,
     LinkStatus,
     Options,
-    check_links,
     classify,
     parse_retry_after,
     retry_delay,

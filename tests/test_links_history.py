@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from pipeline.link_history import HistoryError, LinkHistory, Verdict, next_state, verdict
-from pipeline.links import LinkResult, LinkStatus
+from pipeline.linkcheck.history import HistoryError, LinkHistory, Verdict, next_state, verdict
+from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 URL = "https://example.org/page"
 OK = LinkResult(URL, LinkStatus.OK, 200)

@@ -3,10 +3,10 @@
 import io
 import json
 
-from pipeline.link_check import Progress
-from pipeline.link_history import next_state
-from pipeline.link_report import ResourceRef, status_json, summarise, to_html, to_json, to_markdown
-from pipeline.links import LinkResult, LinkStatus
+from pipeline.linkcheck.run import Progress
+from pipeline.linkcheck.history import next_state
+from pipeline.linkcheck.report import ResourceRef, status_json, summarise, to_html, to_json, to_markdown
+from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult("http://b.example/", LinkStatus.REDIRECTED, 200, final_url="https://b.example/",

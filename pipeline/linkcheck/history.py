@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.links import LinkResult
+from pipeline.linkcheck.status import LinkResult
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

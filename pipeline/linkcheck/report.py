@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pipeline.link_history import UrlState, Verdict, verdict
-from pipeline.links import LinkResult, LinkStatus
+from pipeline.linkcheck.history import UrlState, Verdict, verdict
+from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 FAIL_ON = ("never", "new", "any")
 MD_NAME, JSON_NAME, HTML_NAME = "link-report.md", "link-report.json", "link-report.html"

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.errors import PipelineError
-from pipeline.link_history import LinkHistory
-from pipeline.link_report import LinkStats, ResourceRef, report_files, status_json, summarise
-from pipeline.links import LinkResult, Options, check_links
+from pipeline.linkcheck.history import LinkHistory
+from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, status_json, summarise
+from pipeline.linkcheck.schedule import check_links
+from pipeline.linkcheck.status import LinkResult, Options
 from pipeline.publish import publish
 
 REQUIRED_COLUMNS = ("id", "section", "title", "url")

@@ -1,0 +1,198 @@
+"""Fetching one URL: the only code that touches the network; never raises for a dead link.
+
+`check_url` checks one URL with its retries and redirects, within the per-URL deadline.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from pipeline.linkcheck.status import (
+    HEAD_SUSPECT_CODES,
+    REDIRECT_CODES,
+    Fetched,
+    Hop,
+    LinkResult,
+    Options,
+    classify,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+    url_problem,
+)
+
+
+def error_slug(error: BaseException) -> str:
+    """The failure class of an exception raised while making a request."""
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "tls-error"
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                          requests.exceptions.MissingSchema, ValueError)):  # fmt: skip
+        return "malformed-url"
+    text = repr(error)
+    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo failed" in text:
+        return "dns-failure"
+    if "ConnectionRefusedError" in text or "Connection refused" in text:
+        return "connection-refused"
+    return "connection-error"
+
+
+# ---- the network --------------------------------------------------------------------------------
+
+
+class Resolver:
+    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
+
+    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
+    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
+    """
+
+    def __init__(self, lookup: Callable = socket.getaddrinfo):
+        self.lookup = lookup
+        self.lock = threading.Lock()
+        self.answers: dict[str, Future] = {}
+
+    def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
+        """(error slug, detail) if `host` does not resolve within `timeout` seconds, else None."""
+        if not host.isascii() or is_ip_address(host):
+            return None  # an address needs no lookup; an IDN is left to requests, which encodes it
+        with self.lock:
+            answer = self.answers.get(host)
+            if answer is None:
+                answer = self.answers[host] = Future()
+                threading.Thread(target=self._look_up, args=(host, answer), name="dns", daemon=True).start()
+        try:
+            answer.result(timeout=timeout)
+        except FutureTimeout:
+            return "dns-timeout", f"no DNS answer for {host} within {timeout:.3g} s"
+        except (OSError, UnicodeError) as error:
+            return "dns-failure", f"{host} does not resolve: {error}"
+        return None
+
+    def _look_up(self, host: str, answer: Future) -> None:
+        try:
+            answer.set_result(self.lookup(host, None, 0, socket.SOCK_STREAM))
+        except BaseException as error:  # noqa: BLE001 — handed to whoever waits for the answer
+            answer.set_exception(error)
+
+
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def make_session(options: Options) -> requests.Session:
+    """A session for one worker: keeps a connection per host for reuse, sends our user agent."""
+    session = requests.Session()
+    # One worker uses one connection at a time, but visits many hosts: keep one idle connection per host.
+    adapter = requests.adapters.HTTPAdapter(pool_connections=256, pool_maxsize=1, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": options.user_agent, "Accept": "*/*"})
+    return session
+
+
+def drain(response: requests.Response, limit: int, deadline: float) -> None:
+    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended."""
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
+    read = 0
+    try:
+        while read1 is not None and read <= limit and time.monotonic() < deadline:
+            chunk = read1(min(8192, limit + 1 - read), decode_content=False)
+            if not chunk:
+                raw.release_conn()
+                return
+            read += len(chunk)
+    except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
+        pass
+    raw.close()  # too long or too slow: drop the connection rather than read on
+
+
+def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
+          resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+    """One request and the redirects after it, followed by hand so loops, hops and the deadline are ours."""
+    hops: list[Hop] = []
+    seen = {url}
+    current = url
+    for _ in range(options.max_redirects + 1):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Fetched(current, tuple(hops), error="deadline", detail=f"no answer within {options.deadline:g} s")
+        wait = min(options.timeout, remaining)
+        if resolver is not None and (problem := resolver.problem(host_of(current), wait)):
+            return Fetched(current, tuple(hops), error=problem[0], detail=problem[1])
+        try:
+            response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
+        except (requests.RequestException, ValueError) as error:
+            return Fetched(current, tuple(hops), error=error_slug(error), detail=str(error)[:300])
+        code = response.status_code
+        location = response.headers.get("Location") if code in REDIRECT_CODES else None
+        retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
+        # The answer is in the headers; the body is read only to reuse the connection, and not for long.
+        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
+        if not location:
+            return Fetched(current, tuple(hops), code=code, retry_after=retry_after)
+        target = urljoin(current, location.strip())
+        hops.append(Hop(current, code, target))
+        if target in seen:
+            return Fetched(target, tuple(hops), code=code, error="redirect-loop", detail=f"{target} again")
+        if url_problem(target):
+            return Fetched(target, tuple(hops), code=code, error="bad-redirect", detail=f"redirect to {target}")
+        seen.add(target)
+        current = target
+    return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
+
+
+def attempt(session: requests.Session, url: str, options: Options, deadline: float,
+            resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+    """HEAD first (cheap); a HEAD error is confirmed with GET because many servers mishandle HEAD."""
+    head = fetch(session, url, "HEAD", options, deadline, resolver)
+    if head.error or head.code not in HEAD_SUSPECT_CODES:
+        return head
+    return fetch(session, url, "GET", options, deadline, resolver)
+
+
+def check_url(session: requests.Session, url: str, options: Options = Options(),
+              stop: threading.Event | None = None, resolver: Resolver | None = None) -> LinkResult:  # fmt: skip
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
+    started = time.monotonic()
+    problem = url_problem(url)
+    if problem:
+        return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
+    deadline = started + options.deadline
+    tries = 0
+    while True:
+        tries += 1
+        fetched = attempt(session, url, options, deadline, resolver)
+        result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
+        if tries > options.retries or not should_retry(result):
+            return result
+        delay = retry_delay(result, tries - 1, options)
+        if time.monotonic() + delay >= deadline:
+            return result
+        if stop is not None and stop.wait(delay):
+            return result
+        if stop is None:
+            time.sleep(delay)
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

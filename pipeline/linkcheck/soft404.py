@@ -122,7 +122,10 @@ def says_parked(text: str) -> bool:
 
 def similarity(a: Page, b: Page) -> float:
     """How alike the first kilobytes of two pages are (0 to 1), each page's own path taken out first."""
-    first, second = (page.text.replace(urlsplit(page.url).path, "") for page in (a, b))
+    return text_similarity(*(page.text.replace(urlsplit(page.url).path, "") for page in (a, b)))
+
+
+def text_similarity(first: str, second: str) -> float:
     matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
     if matcher.real_quick_ratio() < SAME_TEXT or matcher.quick_ratio() < SAME_TEXT:
         return matcher.quick_ratio()
@@ -163,3 +166,9 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
         return (f"the same page ({title}{page.size} bytes, {alike:.0%} alike) as the site answers for an "
                 f"address that cannot exist")  # fmt: skip
     return None
+
+
+def same_content(page: Page, twin: Page) -> bool:
+    """Whether an http:// page and its https:// twin are one page: same title, nearly the same first kilobyte."""
+    texts = (p.text.replace("https://", "http://") for p in (page, twin))  # absolute links follow the scheme
+    return page.title == twin.title and text_similarity(*texts) >= SAME_TEXT

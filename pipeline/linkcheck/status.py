@@ -10,15 +10,17 @@ import email.utils
 import random
 import time
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit
+
+from pipeline.linkcheck.soft404 import Page
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 BLOCKED_CODES = frozenset({401, 403, 429})
 RETRY_CODES = frozenset({408, 429})  # and every 5xx
-# Codes some servers give to HEAD while GET works; anything else is believed (429 waits for a retry instead).
-HEAD_SUSPECT_CODES = frozenset(range(400, 600)) - {429}
 SCHEMES = ("http", "https")
 USER_AGENT = "Mozilla/5.0 (compatible; mentor-guide-link-check/1.0)"
 
@@ -33,10 +35,19 @@ class LinkStatus(StrEnum):
     SERVER_ERROR = "server-error"
     BLOCKED = "blocked"
     INVALID = "invalid"
+    SOFT_404 = "soft-404"  # answers 2xx, but the page is really "not found" (see pipeline.linkcheck.soft404)
 
 
 # Statuses that count as a failing night for alarms; `blocked` is reported apart and never alarms.
-FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID})
+FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID,
+                     LinkStatus.SOFT_404})  # fmt: skip
+
+
+class Suggestion(StrEnum):
+    """Why `suggested_url` is offered instead of the URL; stable slugs."""
+
+    MOVED = "moved-permanently"  # the URL redirects there with 301 or 308
+    HTTPS = "https-upgrade"  # the https:// twin of an http:// URL answers the same page
 
 
 @dataclass(frozen=True)
@@ -51,8 +62,10 @@ class Options:
     backoff: float = 1.0  # first retry waits about this long, then twice as long each time
     retry_after_cap: float = 10.0  # a longer Retry-After is cut to this
     max_redirects: int = 10
-    body_limit: int = 16_384  # bytes of a body read at most (only to keep the connection reusable)
+    body_limit: int = 65_536  # bytes of a body read at most (the start of an HTML page is soft-404 evidence)
     user_agent: str = USER_AGENT
+    # Where the https twin of an http port is looked for: the default ports only, unless told otherwise.
+    https_ports: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({80: 443}))
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class Fetched:
     error: str | None = None  # a slug such as "dns-failure", "redirect-loop"
     detail: str = ""
     retry_after: float | None = None
+    page: Page | None = field(default=None, compare=False, repr=False)  # a 2xx HTML answer to GET, read back
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,7 @@ class LinkResult:
     code: int | None = None
     final_url: str | None = None
     suggested_url: str | None = None
+    suggestion: Suggestion | None = None
     error: str | None = None
     detail: str = ""
     elapsed: float = 0.0
@@ -154,7 +169,9 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
         return LinkResult(status=status_of_error(fetched.error), error=fetched.error, **common)
     status = status_of_code(fetched.code)
     if status is LinkStatus.OK and fetched.hops:
-        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggested_url(fetched.hops), **common)
+        suggestion = suggested_url(fetched.hops)
+        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggestion,
+                          suggestion=Suggestion.MOVED if suggestion else None, **common)  # fmt: skip
     error = None if status is LinkStatus.OK else f"http-{fetched.code}"
     return LinkResult(status=status, error=error, **common)
 

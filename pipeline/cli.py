@@ -117,6 +117,9 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         help="failing runs in a row before a URL is newly broken (default: %(default)s)")  # fmt: skip
     add("--fail-on", choices=("never", "new", "any"), default="new",
         help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
+    add("--archive-url", default="https://archive.org", metavar="URL",
+        help="Internet Archive to ask for archived copies of failing links (default: %(default)s)")  # fmt: skip
+    add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
     parser.set_defaults(run=run_check_links)
 
 
@@ -124,14 +127,16 @@ def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
     from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
     from pipeline.linkcheck.report import alarm_line, summary_line
+    from pipeline.linkcheck.archive import Archive
     from pipeline.linkcheck.status import Options
 
     options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
                       deadline=args.deadline or 3 * args.timeout, retries=args.retries)  # fmt: skip
     paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
     try:
+        archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
         stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
-                               progress=not args.quiet)  # fmt: skip
+                               progress=not args.quiet, archive=archive)  # fmt: skip
     except Interrupted as stop:
         print(f"{stop}; those are recorded in {args.history}; the reports were not rewritten", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline.errors import PipelineError
+from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, status_json, summarise
 from pipeline.linkcheck.schedule import check_links
@@ -69,23 +70,49 @@ def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
     return by_url
 
 
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
 
-    def __init__(self, total: int, stream: TextIO | None = None):
+
+def duration_text(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
+        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"  # fmt: skip
+
+
+def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None) -> str:
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up."""
+    filled = 30 * done // total
+    eta = duration_text(elapsed / done * (total - done)) if done else "--"
+    line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"
+    if slowest is not None:
+        url, waited = slowest
+        line += f"; waiting {waited:.0f} s for {url if len(url) <= 70 else url[:69] + '…'}"
+    return line
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal; it names a URL in flight too long."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic):
         self.stream = stream or sys.stderr
         self.enabled = total > 0 and self.stream.isatty()
         self.total, self.done, self.failing, self.drawn = total, 0, 0, 0.0
+        self.clock, self.started = clock, clock()
+        self.in_flight: dict[str, float] = {}  # URL → when its check started; kept up to date by check_links
 
     def update(self, result: LinkResult) -> None:
         self.done += 1
         self.failing += result.failing
-        now = time.monotonic()
+        self.draw()
+
+    def draw(self) -> None:
+        now = self.clock()
         if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
             self.drawn = now
-            filled = 30 * self.done // self.total
-            self.stream.write(f"\rchecking links [{'#' * filled}{'.' * (30 - filled)}] "
-                              f"{self.done}/{self.total}, {self.failing} failing ")  # fmt: skip
+            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)  # a copy: workers change it
+            slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
+            # \x1b[K clears what a longer line drawn before left behind
+            self.stream.write(f"\r{progress_line(self.done, self.total, self.failing, now - self.started, slowest)}\x1b[K")
             self.stream.flush()
 
     def close(self) -> None:
@@ -94,15 +121,24 @@ class Progress:
             self.stream.flush()
 
 
-def write_status(history: LinkHistory, urls: list[str], path: Path, checked_at: str) -> None:
-    publish({path.name: status_json(history.states(urls), checked_at).encode("utf-8")}, path.parent)
+def write_status(history: LinkHistory, urls: list[str], path: Path, checked_at: str,
+                 snapshots: dict[str, Snapshot] | None = None) -> None:  # fmt: skip
+    publish({path.name: status_json(history.states(urls), checked_at, snapshots).encode("utf-8")}, path.parent)
+
+
+def archived_copies(stats: LinkStats, archive: Archive | None, budget: float) -> dict[str, Snapshot]:
+    """Archived copies of the failing URLs; none when the archive is off or this machine is offline."""
+    if archive is None or stats.network_down:
+        return {}
+    return find_snapshots([row.result.url for row in stats.rows if row.result.failing], archive, budget)
 
 
 def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 2, fail_on: str = "new",
-                   progress: bool = True) -> LinkStats:  # fmt: skip
+                   progress: bool = True, archive: Archive | None = None) -> LinkStats:  # fmt: skip
     """Check every URL of the dataset once, record each result, then write the reports and the status file.
 
-    On Ctrl-C, stops, records the run as interrupted, updates the status file and raises Interrupted;
+    With `archive`, failing URLs get the closest archived copy as a suggestion, looked up within one
+    per-URL deadline in all. On Ctrl-C, stops, records the run as interrupted, updates the status file and raises Interrupted;
     the reports are left as they were.
     """
     resources = read_resources(paths.dataset)
@@ -121,7 +157,8 @@ def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 
                 bar.update(result)
 
         try:
-            results = check_links(urls, options, on_result=record)
+            results = check_links(urls, options, on_result=record, in_flight=bar.in_flight if bar else None,
+                                  on_wait=bar.draw if bar else None)  # fmt: skip
         except KeyboardInterrupt:
             if bar:
                 bar.close()
@@ -131,8 +168,12 @@ def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 
         if bar:
             bar.close()
         history.finish_run(now_iso())
-        stats = summarise(results, history.states(urls), resources, checked_at=checked_at,
+        states = history.states(urls)
+        stats = summarise(results, states, resources, checked_at=checked_at,
                           elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on)  # fmt: skip
-        write_status(history, urls, paths.status, checked_at)
+        if snapshots := archived_copies(stats, archive, options.deadline):
+            stats = summarise(results, states, resources, checked_at=checked_at, elapsed=stats.elapsed,
+                              confirm_after=confirm_after, fail_on=fail_on, snapshots=snapshots)  # fmt: skip
+        write_status(history, urls, paths.status, checked_at, snapshots)
     publish(report_files(stats), paths.out)
     return stats

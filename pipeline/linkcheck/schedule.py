@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from pipeline.linkcheck.fetch import Resolver, check_url, fetch, host_of, make_session
+from pipeline.linkcheck.fetch import Resolver, check_url, fetch, host_of, make_adapter, make_session
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.status import LinkResult, Options
 
@@ -96,24 +96,25 @@ def check_links(urls: Iterable[str], options: Options = Options(),
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
 
+    # One pool of connections for all workers: a host's few connections stay warm whichever worker takes its
+    # next URL, instead of every worker opening its own to every host.
+    adapter = make_adapter(options)
+
     def work() -> None:
-        session = make_session(options)
-        try:
-            while (task := slots.take()) is not None:
-                host, url = task
+        session = make_session(options, adapter)  # closed with the adapter, once every worker is done
+        while (task := slots.take()) is not None:
+            host, url = task
+            if in_flight is not None:
+                in_flight[url] = time.monotonic()
+            try:
+                done.put(check_url(session, url, options, stop, resolver, sites))
+            except BaseException as error:  # a bug, not a dead link: hand it to the caller
+                done.put(error)
+                raise
+            finally:
+                slots.done(host)
                 if in_flight is not None:
-                    in_flight[url] = time.monotonic()
-                try:
-                    done.put(check_url(session, url, options, stop, resolver, sites))
-                except BaseException as error:  # a bug, not a dead link: hand it to the caller
-                    done.put(error)
-                    raise
-                finally:
-                    slots.done(host)
-                    if in_flight is not None:
-                        in_flight.pop(url, None)
-        finally:
-            session.close()
+                    in_flight.pop(url, None)
 
     workers = [threading.Thread(target=work, name=f"link-worker-{n}", daemon=True)
                for n in range(min(options.concurrency, len(distinct)))]  # fmt: skip
@@ -138,4 +139,5 @@ def check_links(urls: Iterable[str], options: Options = Options(),
         slots.stop()  # on an interrupt or error the daemon workers drop what they had not started
     for worker in workers:
         worker.join()
+    adapter.close()
     return [results[url] for url in distinct]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import socket
@@ -213,7 +214,10 @@ def check_url(session: requests.Session, url: str, options: Options = Options(),
         fetched = attempt(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
-            return sites.judge(session, result, fetched, deadline) if sites is not None else result
+            if sites is None:
+                return result
+            judged = sites.judge(session, result, fetched, deadline)
+            return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
         delay = retry_delay(result, tries - 1, options)
         if time.monotonic() + delay >= deadline:
             return result

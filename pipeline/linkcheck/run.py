@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import datetime as dt
 import sys
 import time
@@ -79,14 +80,20 @@ def duration_text(seconds: float) -> str:
         f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"  # fmt: skip
 
 
-def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None) -> str:
-    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up."""
+def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None,
+                  width: int = 100) -> str:  # fmt: skip
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
+
+    A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
+    """
     filled = 30 * done // total
     eta = duration_text(elapsed / done * (total - done)) if done else "--"
     line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"
     if slowest is not None:
         url, waited = slowest
-        line += f"; waiting {waited:.0f} s for {url if len(url) <= 70 else url[:69] + '…'}"
+        line += f"; waiting {waited:.0f} s for "
+        room = max(width - len(line), 20)
+        line += url if len(url) <= room else url[: room - 1] + "…"
     return line
 
 
@@ -112,7 +119,9 @@ class Progress:
             started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)  # a copy: workers change it
             slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
             # \x1b[K clears what a longer line drawn before left behind
-            self.stream.write(f"\r{progress_line(self.done, self.total, self.failing, now - self.started, slowest)}\x1b[K")
+            width = shutil.get_terminal_size((100, 24)).columns - 1
+            line = progress_line(self.done, self.total, self.failing, now - self.started, slowest, width)
+            self.stream.write(f"\r{line}\x1b[K")
             self.stream.flush()
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from pipeline import config, export, handbook
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
+from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.normalise import Finding, normalise
 from pipeline.publish import publish
 from pipeline.validate import findings_json, format_findings, validate_resources
@@ -42,6 +43,7 @@ class Prepared:
     resources: DataFrame[Resource]
     findings: list[Finding]
     quality: dict = field(default_factory=dict)
+    link_health: dict[str, LinkHealth] = field(default_factory=dict)
 
 
 def build_date(curation: Curation) -> dt.datetime:
@@ -63,6 +65,8 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
     frame, findings = normalise(guide.entries, curation, strict=strict)
+    link_health = read_link_health(paths.link_status)
+    frame = with_link_health(frame, link_health)
     validated, problems = validate_resources(frame)
     write_validation_report(paths.processed, findings_json(problems))
     if problems:
@@ -75,7 +79,15 @@ def prepare(paths: Paths, *, strict: bool = False) -> Prepared:
     for finding in findings:
         if finding.slug == "uncurated-entry":
             log.warning("%s:%d: %s: %s", paths.raw, finding.line, finding.entry, finding.message)
-    return Prepared(guide, curation, validated, findings, quality_report(validated, findings))
+    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), link_health)
+
+
+def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) -> pd.DataFrame:
+    """The resources with the link check's `link_status` and `link_checked`, as the last columns."""
+    urls = [url if isinstance(url, str) else None for url in frame["url"]]
+    states, checked = link_columns(urls, link_health)
+    return frame.assign(link_status=pd.Series(states, index=frame.index, dtype=object),
+                        link_checked=pd.Series(checked, index=frame.index, dtype=object))  # fmt: skip
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -144,7 +156,7 @@ def render_outputs(
     created: dt.datetime,
     *,
     paper: str = "letter",
-    link_status: dict | None = None,
+    link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
 ) -> dict[str, bytes]:
     files = dataset_files(prepared, created)
@@ -155,27 +167,11 @@ def render_outputs(
     return files
 
 
-def read_link_status(path: Path) -> dict | None:
-    """The last link check's results (written by check-links), or None when there are none or they are unreadable."""
-    try:
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        log.warning("%s: link-check results unreadable (%s); the handbook prints no check dates", path, error)
-        return None
-    if not isinstance(status, dict) or not isinstance(status.get("urls", {}), dict):
-        log.warning("%s: link-check results are not {checked_at, urls}; the handbook prints no check dates", path)
-        return None
-    return status
-
-
 def build(paths: Paths, *, strict: bool = False, paper: str = "letter", omit_broken: bool = False) -> Prepared:
     """The main job: raw guide + curation → every output, published together or not at all."""
     prepared = prepare(paths, strict=strict)
-    link_status = read_link_status(paths.link_status)
     files = render_outputs(
-        prepared, build_date(prepared.curation), paper=paper, link_status=link_status, omit_broken=omit_broken
+        prepared, build_date(prepared.curation), paper=paper, link_status=prepared.link_health, omit_broken=omit_broken
     )
     publish(files, paths.out)
     return prepared

@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Turn the Mentoring Resources guide into a dataset, a handbook and a link report.",
         epilog="Exit status: 0 success; 1 check-links found broken links (see --fail-on); "
-        "2 wrong usage; 3 invalid input, nothing published.",
+        "2 wrong usage; 3 invalid input, nothing published; 4 check-links was offline; "
+        "70 internal error; 75 busy (another run holds the lock); 130 interrupted.",
     )
     common = argparse.ArgumentParser(add_help=False)
     verbosity = common.add_mutually_exclusive_group()
@@ -47,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
                               help="latest link-check status, written by check-links (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
-                              help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
+                              help="leave links confirmed broken out of the handbook (default: mark them)")  # fmt: skip
     build_parser.set_defaults(run=run_build)
 
     validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
@@ -89,8 +91,8 @@ def run_validate(args: argparse.Namespace) -> int:
 def positive(kind):
     def parse(text: str):
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {text}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its error message
@@ -117,6 +119,8 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         help="failing runs in a row before a URL is newly broken (default: %(default)s)")  # fmt: skip
     add("--fail-on", choices=("never", "new", "any"), default="new",
         help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
+    add("--allow-private-redirects", action="store_true",
+        help="follow redirects from public sites into private, loopback or link-local addresses (intranet guides)")
     add("--archive-url", default="https://archive.org", metavar="URL",
         help="Internet Archive to ask for archived copies of failing links (default: %(default)s)")  # fmt: skip
     add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
@@ -125,20 +129,23 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
 
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
-    from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
     from pipeline.linkcheck.report import alarm_line, summary_line
     from pipeline.linkcheck.archive import Archive
+    from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
     from pipeline.linkcheck.status import Options
 
     options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
-                      deadline=args.deadline or 3 * args.timeout, retries=args.retries)  # fmt: skip
+                      deadline=args.deadline or 3 * args.timeout, retries=args.retries,
+                      allow_private_redirects=args.allow_private_redirects)  # fmt: skip
     paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
     try:
         archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
         stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
-                               progress=not args.quiet, archive=archive)  # fmt: skip
+                               progress=not args.quiet, say=lambda line: print(line, file=sys.stderr),
+                               archive=archive)  # fmt: skip
     except Interrupted as stop:
-        print(f"{stop}; those are recorded in {args.history}; the reports were not rewritten", file=sys.stderr)
+        print(f"{stop}; the checks are kept in {args.history}, but no status changed and the reports "
+              "were not rewritten", file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
     if not args.quiet:
         print(summary_line(stats))

@@ -66,3 +66,13 @@ class Busy(PipelineError):
     "Another run holds the lock on the same outputs or history"
 
     exit_status = EXIT_BUSY
+
+
+class Offline(PipelineError):
+    "check-links could not reach the network: no link status changed and no report was rewritten"
+
+    exit_status = EXIT_OFFLINE
+
+
+class LinkStatusFileError(PipelineError):
+    "The link-status file written by check-links is malformed or was edited by hand"

@@ -6,10 +6,14 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.linkcheck.health import LinkState
 from schemas.vocabulary import AUDIENCES, DOI_PATTERN, ID_PATTERN, SECTIONS, TAGS, TYPES, URL_PATTERN
 
 LIST = {"list": True}  # metadata: the column holds a list (a JSON array; joined with "; " in CSV)
 # Link text lost in capture leaves "()", "of the ." or a sentence ending "available at".
+# Link health comes from the nightly check, not from the guide: it is not content, and a version never
+# changes for it (a changelog compares every column but these).
+LINK_HEALTH_COLUMNS = ("link_status", "link_checked")
 DANGLING_FRAGMENT = re.compile(r"\(\s*\)|\b(?:the|a|an|at|of|to)\s+\.|\b(?:the|a|an|at|of|to)$", re.I | re.M)
 
 
@@ -66,6 +70,20 @@ class Resource(pa.DataFrameModel):
         nullable=True, title="Notes", description="What is unconfirmed about the resource, and what was tried."
     )
     line: Series[int] = pa.Field(ge=1, title="Source line", description="First line of the entry in the raw guide.")
+    link_status: Series[str] = pa.Field(
+        nullable=True,
+        isin=[str(state) for state in LinkState],
+        title="Link status",
+        description="What the nightly link check last found at the URL: ok; broken (failing on several checks "
+        "in a row, confirmed); failing (failed its latest check, not confirmed: treat as working); blocked "
+        "(the site refused the checker); unchecked (not checked yet). Empty without a URL.",
+    )
+    link_checked: Series[str] = pa.Field(
+        nullable=True,
+        str_matches=r"^\d{4}-\d{2}-\d{2}$",
+        title="Link checked",
+        description="Date (UTC) of the check that link_status reports. Empty when the URL was never checked.",
+    )
 
     @pa.check("creators", "sources", element_wise=True, name="list_of_text")
     @classmethod

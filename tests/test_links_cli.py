@@ -51,6 +51,7 @@ def place(tmp_path):
             return ("check-links", "--dataset", self.dataset, "--out", self.out, "--history", self.history,
                     "--status", self.status, *FAST, *more)  # fmt: skip
 
+    (tmp_path / "state").mkdir()
     return Place()
 
 
@@ -78,11 +79,13 @@ def test_reports_and_status_file(run_cli, server, place):
     assert by_url[server.url("/moved301")]["suggested_url"] == server.url("/ok")
 
     status = json.loads(place.status.read_text(encoding="utf-8"))
-    assert set(status) == {"checked_at", "urls"} and ISO.match(status["checked_at"])
+    assert set(status) == {"format", "checked_at", "confirm_after", "urls"} and ISO.match(status["checked_at"])
     assert list(status["urls"]) == sorted(status["urls"])
     missing = status["urls"][server.url("/missing")]
-    assert set(missing) == {"status", "code", "checked_at", "final_url", "broken_since", "suggested_url"}
+    assert set(missing) == {"status", "code", "checked_at", "failing_runs", "confirmed_broken", "broken_since",
+                            "final_url", "suggested_url"}  # fmt: skip
     assert (missing["status"], missing["code"], missing["final_url"]) == ("broken", 404, None)
+    assert (missing["failing_runs"], missing["confirmed_broken"]) == (1, False)  # one night: not broken anywhere
     assert ISO.match(missing["checked_at"]) and missing["broken_since"] == missing["checked_at"]
     moved = status["urls"][server.url("/moved301")]
     assert (moved["status"], moved["suggested_url"], moved["broken_since"]) == ("redirected", server.url("/ok"), None)
@@ -114,14 +117,12 @@ def test_an_offline_checker_cries_no_wolf(run_cli, server, place):
     offline = [(f"o{n}", "Websites", f"Offline {n}", f"https://host{n}.example.invalid/") for n in range(3)]
     write_dataset(place.dataset, offline)
     for _ in range(2):
-        assert run_cli(*place.args()).status == 0
-    assert "network is down" in (place.out / "link-report.md").read_text(encoding="utf-8")
-    report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
-    assert report["network_down"] and not report["alarm"]
-    assert {r["error"] for r in report["results"]} == {"dns-failure"}
+        run = run_cli(*place.args())
+        assert (run.status, run.out) == (4, "")
+        assert run.err.splitlines()[-1].startswith("error: offline: all 3 URLs on 3 hosts failed before any server")
+    assert not place.out.exists() and not place.status.exists()
 
     write_dataset(place.dataset, [*offline, ("ok", "Websites", "Fine", server.url("/ok"))])
-    place.history.unlink()
     assert run_cli(*place.args()).status == 0
     assert run_cli(*place.args()).status == 1  # one server answered: the dead hosts are really dead
     assert json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))["verdicts"]["newly-broken"] == 3
@@ -157,15 +158,18 @@ def test_a_dataset_without_urls_is_invalid(run_cli, place):
 
 def test_a_damaged_history_exits_3(run_cli, server, place):
     write_dataset(place.dataset, [("a", "Articles", "Fine", server.url("/ok"))])
-    place.history.parent.mkdir(parents=True)
     place.history.write_bytes(b"garbage" * 1000)
     run = run_cli(*place.args())
     assert run.status == 3 and "cannot open the link history" in run.err
 
 
-@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon")])
+@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon"),
+                                    ("--timeout", "inf"), ("--timeout", "nan"), ("--deadline", "nan"),
+                                    ("--deadline", "-1"), ("--timeout", "-0.5"), ("--deadline", "infinity"),
+                                    ("--per-host", "-2"), ("--confirm-after", "0")])  # fmt: skip
 def test_wrong_usage_exits_2(run_cli, place, option):
-    assert run_cli(*place.args(*option)).status == 2
+    run = run_cli(*place.args(*option))
+    assert run.status == 2 and "Traceback" not in run.err and not place.history.exists()
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
@@ -186,9 +190,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
     db = sqlite3.connect(place.history)
     checked = db.execute("SELECT count(*) FROM checks").fetchone()[0]
     assert 0 < checked < 40
-    assert db.execute("SELECT interrupted FROM runs").fetchall() == [(1,)]
-    assert len(json.loads(place.status.read_text(encoding="utf-8"))["urls"]) == checked
-    assert not (place.out / "link-report.json").exists()
+    assert db.execute("SELECT interrupted, outcome FROM runs").fetchall() == [(1, "interrupted")]
+    assert db.execute("SELECT count(*) FROM url_state").fetchone() == (0,)  # an interrupted run moves no streak
+    assert not place.status.exists() and not (place.out / "link-report.json").exists()
 
 
 def test_defaults_follow_the_config():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
@@ -23,9 +23,11 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
     ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
 )
-ALL_LINKS = ("All links", lambda row: True)
-NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error"})
-NETWORK_DOWN_MIN_HOSTS = 3  # the HTML report lists every result, like the JSON
+ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
+# Inline Markdown that text from the web or the curation file could otherwise start: code, emphasis,
+# links and images, raw HTML and autolinks, entities, strikethrough, and table cells.
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|!&~])")
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # control characters end a table row
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,9 @@ class LinkStats:
     def count(self, which: Verdict) -> int:
         return sum(row.verdict is which for row in self.rows)
 
-    @functools.cached_property  # asked by every report; computing it once saves a tenth of a second per 3,000 URLs
-    def network_down(self) -> bool:
-        """Every URL, on several hosts, failed before any server answered: the checker is offline, not the links."""
-        hosts = {urlsplit(row.result.url).hostname for row in self.rows}
-        return len(hosts) >= NETWORK_DOWN_MIN_HOSTS and all(row.result.error in NETWORK_ERRORS for row in self.rows)
-
     @property
     def alarm(self) -> bool:
-        """Whether the run should exit 1, as --fail-on says (never when the checker's own network is down)."""
-        if self.network_down:
-            return False
+        """Whether the run should exit 1, as --fail-on says."""
         if self.fail_on == "new":
             return self.count(Verdict.NEW) > 0
         if self.fail_on == "any":
@@ -94,7 +88,7 @@ def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
     rows = []
     for result in results:
         state = states.get(result.url)
-        rows.append(LinkRow(result, verdict(state, confirm_after) if state else None,
+        rows.append(LinkRow(result, verdict(state) if state else None,
                             state.failing_runs if state else int(result.failing),
                             state.broken_since if state else None, state.previous_failing_runs if state else 0,
                             tuple(resources.get(result.url, ())), snapshots.get(result.url)))  # fmt: skip
@@ -144,9 +138,6 @@ def summary_line(stats: LinkStats) -> str:
 
 
 def alarm_line(stats: LinkStats) -> str:
-    if stats.network_down:
-        return ("no alarm: every URL failed before any server answered (no DNS or no connection), so this "
-                "machine's network is down, not the links; check the network and run again.")  # fmt: skip
     new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
     verdict_text = "ALARM" if stats.alarm else "no alarm"
     return (f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
@@ -159,11 +150,9 @@ def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None
 
 
 def md_cell(text: object) -> str:
-    """A table cell: pipes would split it, and raw HTML from the data must not render where Markdown is shown."""
-    text = str(text if text is not None else "").replace("\\", "\\\\").replace("\n", " ")
-    for char in "|<>":
-        text = text.replace(char, "\\" + char)
-    return text
+    """A table cell that stays text: no link, image, emphasis, code or HTML, and no line or cell break."""
+    text = LINE_BREAKS.sub(" ", str(text if text is not None else ""))
+    return MD_SPECIAL.sub(r"\\\1", text)
 
 
 def to_markdown(stats: LinkStats) -> str:
@@ -201,7 +190,7 @@ def to_json(stats: LinkStats) -> str:
     """Every result, machine-readable, with stable slugs."""
     report = {
         "checked_at": stats.checked_at, "elapsed": stats.elapsed, "fail_on": stats.fail_on,
-        "confirm_after": stats.confirm_after, "alarm": stats.alarm, "network_down": stats.network_down,
+        "confirm_after": stats.confirm_after, "alarm": stats.alarm,
         "counts": stats.counts,
         "verdicts": {str(v): stats.count(v) for v in Verdict}, "urls": len(stats.rows),
         "resources": stats.resource_count, "results": [row_record(row) for row in stats.rows],
@@ -266,17 +255,3 @@ def report_files(stats: LinkStats) -> dict[str, bytes]:
     """The three reports by file name, ready for `pipeline.publish.publish`."""
     return {MD_NAME: to_markdown(stats).encode("utf-8"), JSON_NAME: to_json(stats).encode("utf-8"),
             HTML_NAME: to_html(stats).encode("utf-8")}  # fmt: skip
-
-
-def status_json(states: Mapping[str, UrlState], checked_at: str,
-                snapshots: Mapping[str, Snapshot] | None = None) -> str:  # fmt: skip
-    """The latest status of every URL, for `build` and the handbook ("last verified DATE"), with archived copies."""
-    urls = {
-        url: {"status": state.status, "code": state.code, "checked_at": state.checked_at,
-              "final_url": state.final_url, "broken_since": state.broken_since, "suggested_url": state.suggested_url}
-        for url, state in states.items()
-    }  # fmt: skip
-    for url, snapshot in (snapshots or {}).items():
-        if url in urls:
-            urls[url]["archived"] = {"url": snapshot.url, "date": snapshot.date}
-    return json.dumps({"checked_at": checked_at, "urls": urls}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -6,14 +6,18 @@ are pure; the network is in `pipeline.linkcheck.fetch`.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
+import ipaddress
 import random
+import re
+import socket
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.linkcheck.soft404 import Page
 
@@ -41,6 +45,30 @@ class LinkStatus(StrEnum):
 # Statuses that count as a failing night for alarms; `blocked` is reported apart and never alarms.
 FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID,
                      LinkStatus.SOFT_404})  # fmt: skip
+# Errors met before any server answered: when every URL on several hosts ends so, the checker is offline.
+NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error", "connect-timeout"})
+CREDENTIALS = re.compile(r"(?<=//)[^/?#@\s]*@")  # the user:password@ part of an address in free text
+
+
+def look_up_host(host: str, port, family: int = 0, kind: int = 0):
+    """The system's getaddrinfo, looked up when called (so a test can stand in for DNS)."""
+    return socket.getaddrinfo(host, port, family, kind)
+
+
+def is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is on the public internet (not private, loopback, link-local, shared or reserved)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 class Suggestion(StrEnum):
@@ -64,6 +92,10 @@ class Options:
     max_redirects: int = 10
     body_limit: int = 65_536  # bytes of a body read at most (the start of an HTML page is soft-404 evidence)
     user_agent: str = USER_AGENT
+    allow_private_redirects: bool = False  # follow a public site's redirect into a private address (intranets)
+    # How host names are looked up, and which addresses count as public; tests put their own in.
+    lookup: Callable = field(default=look_up_host, compare=False, repr=False)
+    public_address: Callable[[str], bool] = field(default=is_public_address, compare=False, repr=False)
     # Where the https twin of an http port is looked for: the default ports only, unless told otherwise.
     https_ports: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({80: 443}))
 
@@ -142,11 +174,11 @@ def status_of_code(code: int) -> LinkStatus:
 
 
 def status_of_error(error: str) -> LinkStatus:
-    if error in ("timeout", "deadline", "dns-timeout"):
+    if error in ("timeout", "deadline", "dns-timeout", "connect-timeout"):
         return LinkStatus.TIMEOUT
     if error in ("malformed-url", "unsupported-scheme"):
         return LinkStatus.INVALID
-    return LinkStatus.BROKEN  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop...
+    return LinkStatus.BROKEN  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
 
 
 def suggested_url(hops: tuple[Hop, ...]) -> str | None:
@@ -205,3 +237,29 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def without_credentials(url: str | None) -> str | None:
+    """The address without its `user:password@` part: credentials are never printed or stored."""
+    if not url or "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return CREDENTIALS.sub("", url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def scrubbed(result: LinkResult) -> LinkResult:
+    """The result as it may be printed and stored: no credentials in any address or in the detail."""
+    return dataclasses.replace(result, url=without_credentials(result.url), final_url=without_credentials(result.final_url),
+                               suggested_url=without_credentials(result.suggested_url),
+                               detail=CREDENTIALS.sub("", result.detail))  # fmt: skip
+
+
+def network_down(results: list[LinkResult], min_hosts: int) -> bool:
+    """Every URL, on at least `min_hosts` hosts, failed before any server answered: the checker is offline."""
+    hosts = {urlsplit(result.url).hostname for result in results}
+    return len(hosts) >= min_hosts and all(result.error in NETWORK_ERRORS and result.code is None for result in results)

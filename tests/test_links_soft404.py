@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.linkcheck.soft404 import Page, probe_url, read_page, says_not_found, soft_404_reason
+from pipeline.linkcheck.soft404 import Page, probe_url, read_page, says_not_found, says_parked, soft_404_reason
 
 SITE = "http://site.test"
 ARTICLE = ("<html><head><title>Why links break | Library blog</title></head><body><h1>Why links break</h1>"
@@ -61,6 +61,16 @@ def test_a_page_identical_to_what_a_missing_path_answers_is_soft():
     reason = soft_404_reason(page("/old-article", CATCH_ALL), page("/zzz-no-such-page", CATCH_ALL))
     assert reason.startswith("the same page (title 'Example College', ")
     assert reason.endswith("as the site answers for an address that cannot exist")
+
+
+@pytest.mark.parametrize(
+    "title, parked",
+    [("This domain is for sale!", True), ("example.org - Buy this domain", True), ("Domain parking by Registrar", True),
+     ("This domain has been parked", True), ("Our website is available in Spanish", False),
+     ("Domain-specific mentoring for sale representatives", False), ("Parked cars and campus parking", False)],
+)  # fmt: skip
+def test_a_parked_domain_is_told_by_a_for_sale_phrase_only(title, parked):
+    assert says_parked(title) is parked
 
 
 def test_a_parked_domain_is_soft():

@@ -31,7 +31,7 @@ NOT_FOUND = re.compile(
     r"page (no longer exists|has (been )?(moved|removed|deleted))"
 )  # fmt: skip
 PARKED = re.compile(
-    r".*\b(domain|domain name|this domain|website) (is |may be )?(for sale|available|parked)\b.*|.*\bbuy this domain\b.*|"
+    r".*\bdomain( name)? (is |may be )?for sale\b.*|.*\bbuy this domain\b.*|.*\bthis domain (is|has been) parked\b.*|"
     r".*\bparked (free|domain|by|courtesy)\b.*|.*\bdomain parking\b.*"
 )  # fmt: skip
 LOGIN = re.compile(r"log-?in|sign-?in|auth|sso|shibboleth|idp|cas/", re.I)  # a login wall is not "not found"

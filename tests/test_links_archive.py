@@ -45,7 +45,24 @@ def test_lookups_find_snapshots_once_per_url_and_pause_between_them():
     assert found == {"http://a.test/gone": Snapshot("http://web.archive.test/web/20200102030405/http://a.test/gone",
                                                     "20200102030405")}  # fmt: skip
     assert fake.lookups == {"http://a.test/gone": 1, "http://a.test/never": 1}
-    assert fake.times[1] - fake.times[0] >= 0.18  # started 0.2 s apart by our clock; arrival may jitter
+
+
+def test_lookups_are_paced_and_stop_when_the_pause_would_pass_the_deadline():
+    class Clock:
+        now = 0.0
+
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        Clock.now += seconds
+
+    with FakeArchive() as fake:
+        archive = Archive(fake.url, interval=1.0, clock=lambda: Clock.now, sleep=sleep)
+        find_snapshots(["http://a.test/1", "http://a.test/2"], archive, budget=5)
+        assert slept == [1.0]  # the second lookup waited a full interval after the first (no time passes here)
+        assert archive.lookup("http://a.test/3", deadline=Clock.now + 0.5) is None  # a pause of 1 s would pass it
+    assert list(fake.lookups) == ["http://a.test/1", "http://a.test/2"]
 
 
 @pytest.mark.parametrize("url", ["http://a.test/archive-500", "http://a.test/archive-garbage"])

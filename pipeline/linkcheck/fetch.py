@@ -196,7 +196,8 @@ class Watchdog:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="link-watchdog", daemon=True)
                 self.thread.start()
-            self.condition.notify()
+            if self.alarms[0][2] is alarm:  # only a new earliest alarm changes the watchdog's wait: no wake-up per request
+                self.condition.notify()
         self.local.alarm = alarm
         try:
             yield alarm

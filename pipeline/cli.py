@@ -1,6 +1,7 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
+import gc
 import logging
 import math
 import sys
@@ -175,3 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERNAL
+
+
+def console() -> None:
+    """The `mentor-guide` command: `main`, then exit without a last garbage collection (see __main__.py)."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)

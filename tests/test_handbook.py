@@ -8,7 +8,6 @@ Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python 
 import datetime as dt
 import http.server
 import io
-import json
 import logging
 import os
 import re

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.linkcheck.fetch import Resolver, make_session, check_url
+from pipeline.linkcheck.fetch import Resolver
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import (
     Fetched,

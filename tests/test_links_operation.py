@@ -334,3 +334,15 @@ def test_one_check_at_a_time_per_history(run_cli, server, place):
     assert run.status == 75 and "another run is using" in run.err
     assert not place.history.exists()
     assert night(run_cli, place).status == 0
+
+
+def test_a_bug_is_an_internal_error_never_the_broken_links_status(run_cli, server, place, monkeypatch):
+    import pipeline.linkcheck.run as run_module
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(run_module, "check_links", crash)
+    write_dataset(place.dataset, [("a", "Websites", "A", server.url("/ok"))])
+    run = night(run_cli, place)
+    assert run.status == 70 and "internal error: RuntimeError: a bug" in run.err and "Traceback" not in run.err

@@ -196,7 +196,7 @@ class Watchdog:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="link-watchdog", daemon=True)
                 self.thread.start()
-            if self.alarms[0][2] is alarm:  # only a new earliest alarm changes the watchdog's wait: no wake-up per request
+            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
                 self.condition.notify()
         self.local.alarm = alarm
         try:

@@ -219,9 +219,9 @@ N = {N:,} URLs; per-host cap {PER_HOST} (`--per-host {PER_HOST}`; lychee `--host
 Shapes: *spread* — the URLs evenly over 127.0.0.1–127.0.0.32; *skewed* — a third of them on 127.0.0.1,
 the rest over 127.0.0.2–127.0.0.32. The bound is max(N × latency / concurrency, busiest host's URLs ×
 latency / per-host cap); "of bound" is bound / wall. The server counted the requests in flight per
-host: both checkers reached the cap of {PER_HOST} on every host and never passed it (the benchmark stops
-otherwise). Our request count includes one request per host for an address that cannot exist
-(the soft-404 comparison); https twins are tried on port 80's twin 443 only, so none here. The
+host: neither checker ever passed the cap, and on the skewed shape both kept the busy host at exactly
+{PER_HOST} (the benchmark stops otherwise). Our request count includes one request per host for an
+address that cannot exist (the soft-404 comparison); https twins are tried on port 80's twin 443 only, so none here. The
 server sends with TCP_NODELAY, as real servers do: without it, its separate header and body writes
 met the client's delayed ACK and every response with a body on a reused connection lost 40 ms.
 
@@ -242,7 +242,9 @@ Where the time went, and what was done about it:
 - **Connections.** Each worker kept its own connection to every host: 1,024 connections for 32 hosts
   at concurrency 32, a third of all requests on a fresh connection. The workers now share one pool
   holding at most `--per-host` connections per host; the process's CPU time fell by a quarter.
-- **No per-request proxy and `.netrc` look-ups** when no proxy is set (a tenth of `requests`' CPU).
+- **No per-request proxy and `.netrc` look-ups** when no proxy is set (a tenth of `requests`' CPU), no
+  wake-up of the deadline watchdog per request, and no last garbage collection when the process
+  exits (0.2 s for 3,000 URLs).
 - **What is left** is fixed cost and Python's per-request cost on this shared 2-core machine (load
   average {load[0]:.1f} when the run started, {load[1]:.1f} when it ended): interpreter start and imports
   (about 0.4 s), the reports and state written after the last check (about 0.5 s for 3,000 URLs), and a

@@ -1,6 +1,7 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
+import gc
 import importlib.metadata
 import logging
 import math
@@ -172,12 +173,16 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
     add("--allow-private-redirects", action="store_true",
         help="follow redirects from public sites into private, loopback or link-local addresses (intranet guides)")
+    add("--archive-url", default="https://archive.org", metavar="URL",
+        help="Internet Archive to ask for archived copies of failing links (default: %(default)s)")  # fmt: skip
+    add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
     parser.set_defaults(run=run_check_links)
 
 
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
     from pipeline.linkcheck.report import alarm_line, summary_line
+    from pipeline.linkcheck.archive import Archive
     from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
     from pipeline.linkcheck.status import Options
 
@@ -186,8 +191,10 @@ def run_check_links(args: argparse.Namespace) -> int:
                       allow_private_redirects=args.allow_private_redirects)  # fmt: skip
     paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
     try:
+        archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
         stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
-                               progress=not args.quiet, say=lambda line: print(line, file=sys.stderr))  # fmt: skip
+                               progress=not args.quiet, say=lambda line: print(line, file=sys.stderr),
+                               archive=archive)  # fmt: skip
     except Interrupted as stop:
         print(f"{stop}; the checks are kept in {args.history}, but no status changed and the reports "
               "were not rewritten", file=sys.stderr)  # fmt: skip
@@ -220,3 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERNAL
+
+
+def console() -> None:
+    """The `mentor-guide` command: `main`, then exit without a last garbage collection (see __main__.py)."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)

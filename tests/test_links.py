@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.linkcheck.fetch import Resolver
-from pipeline.linkcheck.schedule import HostSlots, check_links
+from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import (
     Fetched,
     Hop,
@@ -115,15 +115,14 @@ def test_retries_happen_and_are_counted(checked):
 
 def test_retry_after_is_honoured(checked):
     results, state, _ = checked
-    assert state.requests[("HEAD", "/ratelimited")] == 2
+    assert state.requests[("GET", "/ratelimited")] == 2
     assert results["/ratelimited"].elapsed >= 1.0
 
 
-def test_head_failure_is_confirmed_with_get(checked):
+def test_every_check_is_one_get_never_a_head(checked):
     _, state, _ = checked
-    assert state.requests[("GET", "/head405")] == 1
-    assert state.requests[("GET", "/head404")] == 1
-    assert state.requests[("GET", "/ok")] == 0  # HEAD answered; no GET needed
+    assert state.requests[("GET", "/head405")] == 1 and state.requests[("GET", "/head404")] == 1
+    assert not any(method == "HEAD" for method, _ in state.requests)
 
 
 def test_bodies_are_not_downloaded(checked):
@@ -144,7 +143,7 @@ def test_duplicate_urls_are_checked_once():
         url = server.url("/dup")
         results = check_links([url, server.url("/ok"), url, url], FAST)
         assert [result.url for result in results] == [url, server.url("/ok")]
-        assert server.state.requests[("HEAD", "/dup")] == 1
+        assert server.state.requests[("GET", "/dup")] == 1
 
 
 def test_the_per_host_cap_is_never_exceeded():
@@ -159,23 +158,6 @@ def test_the_per_host_cap_is_never_exceeded():
         seen = server.state.max_in_flight
         assert len(seen) == 3 and max(seen.values()) == 2  # the cap was reached, never passed
         assert wall < 60 * 0.05 / 6 * 1.8  # and 3 hosts × 2 ran side by side (ideal: 0.5 s)
-
-
-def test_host_slots_hand_out_round_robin_and_respect_the_cap():
-    slots = HostSlots(["http://a/1", "http://a/2", "http://a/3", "http://b/1"], per_host=2)
-    taken = [slots.take() for _ in range(3)]
-    assert taken == [("a", "http://a/1"), ("b", "http://b/1"), ("a", "http://a/2")]
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(slots.take()))
-    waiter.start()
-    waiter.join(0.1)
-    assert waiter.is_alive()  # a is at its cap and b has nothing left: wait
-    slots.done("a")
-    waiter.join(1)
-    assert got == [("a", "http://a/3")]
-    for host in ("a", "b", "a"):
-        slots.done(host)
-    assert slots.take() is None
 
 
 def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
@@ -266,7 +248,7 @@ def test_a_redirect_from_a_public_site_into_a_private_address_is_refused(fake_dn
         [result] = check_links([server.url("/redirect/in")], options)
         assert (result.status, result.error, result.code) == (LinkStatus.BROKEN, "private-redirect", 301)
         assert time.monotonic() - started < 1  # refused before connecting, not timed out
-        assert server.state.requests[("HEAD", "/ok")] == 0
+        assert server.state.requests[("GET", "/ok")] == 0
         assert "private address; not followed" in result.detail
 
 
@@ -356,7 +338,7 @@ def test_classify_errors(error, status):
 
 def test_the_slugs_are_a_closed_stable_set():
     assert [str(status) for status in LinkStatus] == [
-        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"]  # fmt: skip
+        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid", "soft-404"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

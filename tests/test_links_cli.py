@@ -18,7 +18,7 @@ from tests.links_server import LinksServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q")
+FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q", "--no-archive")  # never the real archive
 
 
 def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
@@ -67,12 +67,12 @@ def test_reports_and_status_file(run_cli, server, place):
     ])  # fmt: skip
     run = run_cli(*place.args())
     assert (run.status, run.out) == (0, "")  # failing for one night only: no alarm with --fail-on new
-    assert server.state.requests[("HEAD", "/ok")] == 2  # once for the page, once at the end of the redirect
+    assert server.state.requests[("GET", "/ok")] == 2  # once for the page, once at the end of the redirect
 
     report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
     by_url = {row["url"]: row for row in report["results"]}
     assert report["counts"] == {"ok": 1, "redirected": 1, "broken": 1, "timeout": 0, "server-error": 0,
-                                "blocked": 1, "invalid": 1}  # fmt: skip
+                                "blocked": 1, "invalid": 1, "soft-404": 0}  # fmt: skip
     assert (report["urls"], report["resources"], report["alarm"]) == (5, 6, False)
     assert [ref["id"] for ref in by_url[server.url("/ok")]["resources"]] == ["a", "b"]
     assert by_url[server.url("/missing")]["verdict"] == "unconfirmed"
@@ -98,7 +98,7 @@ def test_reports_and_status_file(run_cli, server, place):
     markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
     assert "## Failing, not yet confirmed (2)" in markdown and "## Blocked" in markdown
     assert f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} | broken (http-404) | since " in markdown
-    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} |" in markdown
+    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} (moved-permanently) |" in markdown
 
 
 def test_one_failing_night_then_recovery_raises_no_alarm(run_cli, server, place):
@@ -212,7 +212,7 @@ def test_the_readme_documents_the_nightly_check():
         for flag in action.option_strings:
             if flag.startswith("--") and flag != "--help":
                 assert flag in section, f"{flag} is not documented"
-    for slug in ("ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"):
+    for slug in ("ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid", "soft-404"):
         assert f"`{slug}`" in section
     for needle in ("cron", "systemd", "OnCalendar", "schedule:", "| 130 |", "| 1 |", "| 3 |"):
         assert needle in section

@@ -149,7 +149,7 @@ def test_a_killed_or_interrupted_night_uses_up_no_step(run_cli, place, stop):
         server.state.requests.clear()
         process = start_check(place)
         wait_for_requests(server.state, 4)
-        assert server.state.requests[("HEAD", "/toggle")] == 1  # the dead URL was checked in the cut run
+        assert server.state.requests[("GET", "/toggle")] == 1  # the dead URL was checked in the cut run
         process.send_signal(stop)
         _, err = process.communicate(timeout=20)
         assert process.returncode == (130 if stop == signal.SIGINT else -signal.SIGKILL), err

@@ -12,11 +12,11 @@ from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
 from pipeline.linkcheck.history import next_state
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, summarise, to_html, to_json, to_markdown
 from pipeline.linkcheck.run import Progress
-from pipeline.linkcheck.status import LinkResult, LinkStatus
+from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult("http://b.example/", LinkStatus.REDIRECTED, 200, final_url="https://b.example/",
-                   suggested_url="https://b.example/")  # fmt: skip
+                   suggested_url="https://b.example/", suggestion=Suggestion.MOVED)  # fmt: skip
 OK = LinkResult("https://c.example/", LinkStatus.OK, 200)
 RESOURCES = {
     BROKEN.url: [ResourceRef("art-1", "Making | the most", "Articles")],
@@ -26,7 +26,7 @@ RESOURCES = {
 EXPECTED_MD = """\
 # Link check 2026-01-02T02:00:00Z
 
-3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid.
+3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid, 0 soft-404.
 
 ALARM (--fail-on new): 1 newly broken, 1 failing now; a URL is newly broken after 2 failing run(s) in a row.
 
@@ -56,7 +56,7 @@ None.
 
 | resource | section | id | URL | status | since | suggested URL |
 |---|---|---|---|---|---|---|
-| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ |
+| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ (moved-permanently) |
 """
 
 
@@ -192,4 +192,4 @@ def test_progress_only_on_a_terminal():
         bar.update(BROKEN)
         bar.close()
     assert quiet.getvalue() == ""
-    assert terminal.getvalue().endswith("] 2/2, 1 failing \n")
+    assert terminal.getvalue().endswith("] 2/2, 1 failing, ETA 0s\x1b[K\n")

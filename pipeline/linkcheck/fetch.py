@@ -8,13 +8,16 @@ however slowly the server drips its headers or body.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
@@ -25,8 +28,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.connection import create_connection
 
+from pipeline.linkcheck.sites import Sites
+from pipeline.linkcheck.soft404 import Page, is_html, read_page
+
 from pipeline.linkcheck.status import (
-    HEAD_SUSPECT_CODES,
     REDIRECT_CODES,
     Fetched,
     Hop,
@@ -286,32 +291,59 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
 
 
-def make_session(options: Options) -> requests.Session:
-    """A session for one worker: keeps a connection per host for reuse, sends our user agent."""
+def make_adapter(options: Options) -> requests.adapters.HTTPAdapter:
+    """Connections shared by every worker: at most `per_host` kept per host, as at most that many are in flight."""
+    return GuardedAdapter(pool_connections=256, pool_maxsize=options.per_host, max_retries=0)
+
+
+def make_session(options: Options, adapter: requests.adapters.HTTPAdapter | None = None) -> requests.Session:
+    """A session for one worker: reuses the connections of `adapter` (its own if None), sends our user agent."""
     session = requests.Session()
-    # One worker uses one connection at a time, but visits many hosts: keep one idle connection per host.
-    adapter = GuardedAdapter(pool_connections=256, pool_maxsize=1, max_retries=0)
+    adapter = adapter or make_adapter(options)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": options.user_agent, "Accept": "*/*"})
+    if not urllib.request.getproxies():
+        # No proxy to find: skip requests' look-ups of proxy variables and ~/.netrc on every request
+        # (a dozen per cent of its CPU; and .netrc credentials have no business going to a guide's sites).
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     return session
 
 
-def drain(response: requests.Response, limit: int, deadline: float) -> None:
-    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended."""
+def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> bytes:
+    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended.
+
+    Returns what was read (decoded from gzip and the like) when `keep`, else nothing.
+    """
     raw = response.raw
     read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
-    read = 0
+    read, kept = 0, []
     try:
         while read1 is not None and read <= limit and time.monotonic() < deadline:
-            chunk = read1(min(8192, limit + 1 - read), decode_content=False)
+            chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
             if not chunk:
                 raw.release_conn()
-                return
+                return b"".join(kept)
             read += len(chunk)
+            if keep:
+                kept.append(chunk)
     except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
         pass
     raw.close()  # too long or too slow: drop the connection rather than read on
+    return b"".join(kept)[:limit]
+
+
+def read_answer(response: requests.Response, url: str, final_url: str, options: Options, deadline: float) -> Page | None:
+    """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
+    wanted = response.request.method == "GET" and 200 <= response.status_code < 300 and \
+        is_html(response.headers.get("Content-Type"))  # fmt: skip
+    body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
+    if not wanted:
+        return None
+    length = response.headers.get("Content-Length", "")
+    return read_page(url, final_url, response.status_code, body, encoding=response.encoding,
+                     content_length=int(length) if length.isdigit() else None)  # fmt: skip
 
 
 def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
@@ -352,10 +384,12 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
             code = response.status_code
             location = response.headers.get("Location") if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
-            # The answer is in the headers; the body is read only to reuse the connection, and not for long.
-            drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
+            # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
+            page = read_answer(response, url, current, options, deadline) if not location else None
+            if location:
+                drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         if not location:
-            return Fetched(current, tuple(hops), code=code, retry_after=retry_after)
+            return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
         hops.append(Hop(current, code, target))
         if target in seen:
@@ -369,16 +403,16 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
 
 def attempt(session: requests.Session, url: str, options: Options, deadline: float,
             resolver: Resolver | None = None) -> Fetched:  # fmt: skip
-    """HEAD first (cheap); a HEAD error is confirmed with GET because many servers mishandle HEAD."""
-    head = fetch(session, url, "HEAD", options, deadline, resolver)
-    if head.error or head.code not in HEAD_SUSPECT_CODES:
-        return head
+    """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
     return fetch(session, url, "GET", options, deadline, resolver)
 
 
 def check_url(session: requests.Session, url: str, options: Options = Options(),
-              stop: threading.Event | None = None, resolver: Resolver | None = None) -> LinkResult:  # fmt: skip
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
+              stop: threading.Event | None = None, resolver: Resolver | None = None,
+              sites: Sites | None = None) -> LinkResult:  # fmt: skip
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
+
+    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
     started = time.monotonic()
     problem = url_problem(url)
     if problem:
@@ -391,7 +425,10 @@ def check_url(session: requests.Session, url: str, options: Options = Options(),
         fetched = attempt(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
-            return result
+            if sites is None:
+                return result
+            judged = sites.judge(session, result, fetched, deadline)
+            return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
         delay = retry_delay(result, tries - 1, options)
         if time.monotonic() + delay >= deadline:
             return result

@@ -89,8 +89,10 @@ def last_checked(health: Mapping[str, LinkHealth]) -> str | None:
     return max((entry.checked_at for entry in health.values()), default=None)
 
 
-def health_json(health: Mapping[str, LinkHealth], *, checked_at: str, confirm_after: int) -> str:
-    """The status file's text: every URL's health, sorted, stable keys."""
+def health_json(health: Mapping[str, LinkHealth], *, checked_at: str, confirm_after: int,
+                archived: Mapping[str, dict] | None = None) -> str:  # fmt: skip
+    """The status file's text: every URL's health, sorted, stable keys; `archived` ({"url", "date"} of an
+    archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
     urls = {
         url: {"status": str(entry.status), "code": entry.code, "checked_at": entry.checked_at,
               "failing_runs": entry.failing_runs, "confirmed_broken": entry.confirmed_broken,
@@ -98,6 +100,9 @@ def health_json(health: Mapping[str, LinkHealth], *, checked_at: str, confirm_af
               "suggested_url": entry.suggested_url}
         for url, entry in health.items()
     }  # fmt: skip
+    for url, copy in (archived or {}).items():
+        if url in urls:
+            urls[url]["archived"] = dict(copy)
     document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 

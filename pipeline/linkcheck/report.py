@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
@@ -47,6 +48,7 @@ class LinkRow:
     broken_since: str | None
     previous_failing_runs: int
     resources: tuple[ResourceRef, ...]
+    archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
 
 
 @dataclass(frozen=True)
@@ -79,15 +81,16 @@ class LinkStats:
 
 def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
               resources: Mapping[str, Sequence[ResourceRef]], *, checked_at: str, elapsed: float,
-              confirm_after: int, fail_on: str) -> LinkStats:  # fmt: skip
-    """Gather results, their history states and the resources that use each URL into LinkStats."""
+              confirm_after: int, fail_on: str, snapshots: Mapping[str, Snapshot] | None = None) -> LinkStats:  # fmt: skip
+    """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
+    snapshots = snapshots or {}
     rows = []
     for result in results:
         state = states.get(result.url)
         rows.append(LinkRow(result, verdict(state) if state else None,
                             state.failing_runs if state else int(result.failing),
                             state.broken_since if state else None, state.previous_failing_runs if state else 0,
-                            tuple(resources.get(result.url, ()))))  # fmt: skip
+                            tuple(resources.get(result.url, ())), snapshots.get(result.url)))  # fmt: skip
     counts = {str(status): 0 for status in LinkStatus}
     for result in results:
         counts[str(result.status)] += 1
@@ -95,8 +98,29 @@ def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
 
 
 def status_text(result: LinkResult) -> str:
-    """`broken (http-404)`, `timeout (deadline)`, `ok`: the slug and what lies behind it."""
+    """`broken (http-404)`, `timeout (deadline)`, `ok`, `soft-404: why`: the slug and what lies behind it."""
+    if result.status is LinkStatus.SOFT_404:
+        return f"{result.status}: {result.detail}"
     return f"{result.status} ({result.error})" if result.error else str(result.status)
+
+
+def suggestion_text(row: LinkRow) -> str:
+    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing link."""
+    parts = []
+    if row.result.suggested_url:
+        parts.append(f"{row.result.suggested_url} ({row.result.suggestion or 'moved-permanently'})")
+    if row.archived:
+        parts.append(f"archived copy of {row.archived.date}: {row.archived.url}")
+    return "; ".join(parts)
+
+
+def suggestion_html(row: LinkRow) -> str:
+    parts = []
+    if row.result.suggested_url:
+        parts.append(f"{link(row.result.suggested_url)} ({esc(row.result.suggestion or 'moved-permanently')})")
+    if row.archived:
+        parts.append(f"archived copy of {esc(row.archived.date)}: {link(row.archived.url)}")
+    return "; ".join(parts)
 
 
 def since_text(row: LinkRow) -> str:
@@ -142,7 +166,7 @@ def to_markdown(stats: LinkStats) -> str:
         lines += ["| resource | section | id | URL | status | since | suggested URL |", "|---|---|---|---|---|---|---|"]
         for row, ref in found:
             cells = (ref.title if ref else "", ref.section if ref else "", ref.id if ref else "", row.result.url,
-                     status_text(row.result), since_text(row), row.result.suggested_url or "")  # fmt: skip
+                     status_text(row.result), since_text(row), suggestion_text(row))  # fmt: skip
             lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -152,6 +176,8 @@ def row_record(row: LinkRow) -> dict:
     return {
         "url": result.url, "status": str(result.status), "code": result.code, "error": result.error,
         "detail": result.detail, "final_url": result.final_url, "suggested_url": result.suggested_url,
+        "suggestion": str(result.suggestion) if result.suggestion else None,
+        "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
         "elapsed": result.elapsed, "attempts": result.attempts,
         "verdict": str(row.verdict) if row.verdict else None, "failing_runs": row.failing_runs,
         "broken_since": row.broken_since,
@@ -217,7 +243,7 @@ def to_html(stats: LinkStats) -> str:
         for row, ref in found:
             cells = (esc(ref.title if ref else ""), esc(ref.section if ref else ""), esc(ref.id if ref else ""),
                      link(row.result.url), esc(status_text(row.result)), esc(since_text(row)),
-                     link(row.result.suggested_url))  # fmt: skip
+                     suggestion_html(row))  # fmt: skip
             parts.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body>\n</html>\n")

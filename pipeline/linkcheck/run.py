@@ -9,6 +9,7 @@ next complete run announces what it confirms. One run at a time per history.
 from __future__ import annotations
 
 import csv
+import shutil
 import datetime as dt
 import sys
 import time
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pipeline import config
 from pipeline.errors import Offline, PipelineError, PublishError
+from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import LinkHealth, health_json
 from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome, UrlState, next_state
 from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, summarise
@@ -85,23 +87,57 @@ def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
     return by_url
 
 
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
 
-    def __init__(self, total: int, stream: TextIO | None = None):
+
+def duration_text(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
+        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"  # fmt: skip
+
+
+def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None,
+                  width: int = 100) -> str:  # fmt: skip
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
+
+    A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
+    """
+    filled = 30 * done // total
+    eta = duration_text(elapsed / done * (total - done)) if done else "--"
+    line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"
+    if slowest is not None:
+        url, waited = slowest
+        line += f"; waiting {waited:.0f} s for "
+        room = max(width - len(line), 20)
+        line += url if len(url) <= room else url[: room - 1] + "…"
+    return line
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal; it names a URL in flight too long."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic):
         self.stream = stream or sys.stderr
         self.enabled = total > 0 and self.stream.isatty()
         self.total, self.done, self.failing, self.drawn = total, 0, 0, 0.0
+        self.clock, self.started = clock, clock()
+        self.in_flight: dict[str, float] = {}  # URL → when its check started; kept up to date by check_links
 
     def update(self, result: LinkResult) -> None:
         self.done += 1
         self.failing += result.failing
-        now = time.monotonic()
+        self.draw()
+
+    def draw(self) -> None:
+        now = self.clock()
         if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
             self.drawn = now
-            filled = 30 * self.done // self.total
-            self.stream.write(f"\rchecking links [{'#' * filled}{'.' * (30 - filled)}] "
-                              f"{self.done}/{self.total}, {self.failing} failing ")  # fmt: skip
+            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)  # a copy: workers change it
+            slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
+            # \x1b[K clears what a longer line drawn before left behind
+            width = shutil.get_terminal_size((100, 24)).columns - 1
+            line = progress_line(self.done, self.total, self.failing, now - self.started, slowest, width)
+            self.stream.write(f"\r{line}\x1b[K")
             self.stream.flush()
 
     def close(self) -> None:
@@ -138,22 +174,25 @@ def offline_message(results: list[LinkResult]) -> str:
 
 
 def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 2, fail_on: str = "new",
-                   progress: bool = True, say: Callable[[str], None] = lambda line: None) -> LinkStats:  # fmt: skip
+                   progress: bool = True, say: Callable[[str], None] = lambda line: None,
+                   archive: Archive | None = None) -> LinkStats:  # fmt: skip
     """Check every URL of the dataset once, write the reports, then store the new states and the status file.
 
     Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
-    another run holds the history, and PublishError when the reports cannot be written.
+    another run holds the history, and PublishError when the reports cannot be written. With `archive`,
+    failing URLs get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
     """
     resources = read_resources(paths.dataset)
     prepare_state_folders(paths)
     with exclusive(paths.history, "check-links"), LinkHistory(paths.history) as history:
         if history.created:
             say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
-        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress)
+        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive)
 
 
 def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef]], paths: CheckPaths,
-                     options: Options, confirm_after: int, fail_on: str, progress: bool) -> LinkStats:  # fmt: skip
+                     options: Options, confirm_after: int, fail_on: str, progress: bool,
+                     archive: Archive | None = None) -> LinkStats:  # fmt: skip
     urls = list(resources)
     checked_at = now_iso()
     started = time.monotonic()
@@ -168,7 +207,8 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
             bar.update(result)
 
     try:
-        results = check_links(urls, options, on_result=record)
+        results = check_links(urls, options, on_result=record, in_flight=bar.in_flight if bar else None,
+                              on_wait=bar.draw if bar else None)  # fmt: skip
     except KeyboardInterrupt:
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(when), len(urls)) from None
@@ -184,8 +224,10 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
     by_public: dict[str, list[ResourceRef]] = {}
     for url, refs in resources.items():
         by_public.setdefault(without_credentials(url), []).extend(refs)
+    snapshots = archived_copies([result for result, _ in public.values()], archive, options.deadline)
     stats = summarise([result for result, _ in public.values()], states, by_public, checked_at=checked_at,
-                      elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on)  # fmt: skip
+                      elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on,
+                      snapshots=snapshots)  # fmt: skip
     try:
         publish(report_files(stats), paths.out)
     except PublishError:
@@ -193,7 +235,9 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
         raise
     history.commit_run(states, now_iso())
     health = {url: health_of(state) for url, state in sorted(history.states(list(public)).items())}
-    write_atomic(paths.status, health_json(health, checked_at=checked_at, confirm_after=confirm_after).encode("utf-8"))
+    archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
+    write_atomic(paths.status, health_json(health, checked_at=checked_at, confirm_after=confirm_after,
+                                           archived=archived).encode("utf-8"))  # fmt: skip
     return stats
 
 
@@ -204,3 +248,10 @@ def public_results(results: list[LinkResult], when: dict[str, str]) -> dict[str,
         clean = scrubbed(result)
         public.setdefault(clean.url, (clean, when.get(result.url, now_iso())))
     return public
+
+
+def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:
+    """Archived copies of the failing URLs (addresses without credentials); none when the archive is off."""
+    if archive is None:
+        return {}
+    return find_snapshots([result.url for result in results if result.failing], archive, budget)

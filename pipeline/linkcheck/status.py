@@ -13,17 +13,18 @@ import random
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit, urlunsplit
+
+from pipeline.linkcheck.soft404 import Page
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 BLOCKED_CODES = frozenset({401, 403, 429})
 RETRY_CODES = frozenset({408, 429})  # and every 5xx
-# Codes some servers give to HEAD while GET works; anything else is believed (429 waits for a retry instead).
-HEAD_SUSPECT_CODES = frozenset(range(400, 600)) - {429}
 SCHEMES = ("http", "https")
 USER_AGENT = "Mozilla/5.0 (compatible; mentor-guide-link-check/1.0)"
 
@@ -38,10 +39,12 @@ class LinkStatus(StrEnum):
     SERVER_ERROR = "server-error"
     BLOCKED = "blocked"
     INVALID = "invalid"
+    SOFT_404 = "soft-404"  # answers 2xx, but the page is really "not found" (see pipeline.linkcheck.soft404)
 
 
 # Statuses that count as a failing night for alarms; `blocked` is reported apart and never alarms.
-FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID})
+FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID,
+                     LinkStatus.SOFT_404})  # fmt: skip
 # Errors met before any server answered: when every URL on several hosts ends so, the checker is offline.
 NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error", "connect-timeout"})
 CREDENTIALS = re.compile(r"(?<=//)[^/?#@\s]*@")  # the user:password@ part of an address in free text
@@ -68,6 +71,13 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+class Suggestion(StrEnum):
+    """Why `suggested_url` is offered instead of the URL; stable slugs."""
+
+    MOVED = "moved-permanently"  # the URL redirects there with 301 or 308
+    HTTPS = "https-upgrade"  # the https:// twin of an http:// URL answers the same page
+
+
 @dataclass(frozen=True)
 class Options:
     """How hard and how fast to check: every bound the checker honours."""
@@ -80,12 +90,14 @@ class Options:
     backoff: float = 1.0  # first retry waits about this long, then twice as long each time
     retry_after_cap: float = 10.0  # a longer Retry-After is cut to this
     max_redirects: int = 10
-    body_limit: int = 16_384  # bytes of a body read at most (only to keep the connection reusable)
+    body_limit: int = 65_536  # bytes of a body read at most (the start of an HTML page is soft-404 evidence)
     user_agent: str = USER_AGENT
     allow_private_redirects: bool = False  # follow a public site's redirect into a private address (intranets)
     # How host names are looked up, and which addresses count as public; tests put their own in.
     lookup: Callable = field(default=look_up_host, compare=False, repr=False)
     public_address: Callable[[str], bool] = field(default=is_public_address, compare=False, repr=False)
+    # Where the https twin of an http port is looked for: the default ports only, unless told otherwise.
+    https_ports: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({80: 443}))
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,7 @@ class Fetched:
     error: str | None = None  # a slug such as "dns-failure", "redirect-loop"
     detail: str = ""
     retry_after: float | None = None
+    page: Page | None = field(default=None, compare=False, repr=False)  # a 2xx HTML answer to GET, read back
 
 
 @dataclass(frozen=True)
@@ -118,6 +131,7 @@ class LinkResult:
     code: int | None = None
     final_url: str | None = None
     suggested_url: str | None = None
+    suggestion: Suggestion | None = None
     error: str | None = None
     detail: str = ""
     elapsed: float = 0.0
@@ -187,7 +201,9 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
         return LinkResult(status=status_of_error(fetched.error), error=fetched.error, **common)
     status = status_of_code(fetched.code)
     if status is LinkStatus.OK and fetched.hops:
-        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggested_url(fetched.hops), **common)
+        suggestion = suggested_url(fetched.hops)
+        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggestion,
+                          suggestion=Suggestion.MOVED if suggestion else None, **common)  # fmt: skip
     error = None if status is LinkStatus.OK else f"http-{fetched.code}"
     return LinkResult(status=status, error=error, **common)
 

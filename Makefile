@@ -44,6 +44,7 @@ test: setup  ## run the test suite
 	$(BIN)/python -m pytest -q
 
 bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
+	$(BIN)/pip install --quiet -e '.[bench]'
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:  ## remove build products (never data/state/, where the link history lives)

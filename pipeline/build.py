@@ -15,6 +15,7 @@ from pipeline import citations, config, export, handbook, metadata, releases, si
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
+from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.locking import exclusive
 from pipeline.normalise import WARNINGS, Finding, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
@@ -47,6 +48,7 @@ class Prepared:
     quality: dict = field(default_factory=dict)
     history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
     new_release: bool = False  # this version is not recorded yet: build records it
+    link_health: dict[str, LinkHealth] = field(default_factory=dict)
 
 
 def build_date(curation: Curation) -> dt.datetime:
@@ -74,6 +76,8 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
     curation = read_curation(paths.curation)
     progress(f"normalising {len(guide.entries):,} entries")
     frame, findings = normalise(guide.entries, curation, strict=strict)
+    link_health = read_link_health(paths.link_status)
+    frame = with_link_health(frame, link_health)
     progress(f"validating {len(frame):,} resources")
     validated, problems = validate_resources(frame)
     write_validation_report(paths.processed, findings_json(problems))
@@ -91,7 +95,16 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
     content = releases.published_content(export.records(validated))
     current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
     history, new_release = releases.place_release(paths.releases, current, paths.curation)
-    return Prepared(guide, curation, validated, findings, quality_report(validated, findings), history, new_release)
+    quality = quality_report(validated, findings)
+    return Prepared(guide, curation, validated, findings, quality, history, new_release, link_health)
+
+
+def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) -> pd.DataFrame:
+    """The resources with the link check's `link_status` and `link_checked`, as the last columns."""
+    urls = [url if isinstance(url, str) else None for url in frame["url"]]
+    states, checked = link_columns(urls, link_health)
+    return frame.assign(link_status=pd.Series(states, index=frame.index, dtype=object),
+                        link_checked=pd.Series(checked, index=frame.index, dtype=object))  # fmt: skip
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -164,7 +177,7 @@ def render_outputs(
     created: dt.datetime,
     *,
     paper: str = "letter",
-    link_status: dict | None = None,
+    link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
     progress: Callable[[str], None] = quiet,
 ) -> dict[str, bytes]:
@@ -183,21 +196,6 @@ def render_outputs(
     return files | web_edition
 
 
-def read_link_status(path: Path) -> dict | None:
-    """The last link check's results (written by check-links), or None when there are none or they are unreadable."""
-    try:
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        log.warning("%s: link-check results unreadable (%s); the handbook prints no check dates", path, error)
-        return None
-    if not isinstance(status, dict) or not isinstance(status.get("urls", {}), dict):
-        log.warning("%s: link-check results are not {checked_at, urls}; the handbook prints no check dates", path)
-        return None
-    return status
-
-
 def build(
     paths: Paths,
     *,
@@ -213,11 +211,10 @@ def build(
     """
     with exclusive(paths.out, "the build", wait=wait):
         prepared = prepare(paths, strict=strict, progress=progress)
-        link_status = read_link_status(paths.link_status)
-        files = render_outputs(prepared, build_date(prepared.curation), paper=paper, link_status=link_status,
-                               omit_broken=omit_broken, progress=progress)  # fmt: skip
+        files = render_outputs(prepared, build_date(prepared.curation), paper=paper,
+                               link_status=prepared.link_health, omit_broken=omit_broken, progress=progress)  # fmt: skip
         progress(f"publishing {len(files)} files to {paths.out}")
-        publish(files, paths.out, keep=config.is_link_report)
+        publish(files, paths.out, keep=config.is_link_report, locked=True)
         if prepared.new_release:  # recorded once published: the librarian commits the snapshot
             releases.record_release(paths.releases, prepared.history[-1])
     return prepared

@@ -1,6 +1,7 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
 
 import argparse
+import gc
 import importlib.metadata
 import logging
 import math
@@ -43,7 +44,7 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     add("--processed", type=Path, default=config.PROCESSED_DIR, metavar="DIR", help="intermediate files (default: %(default)s)")
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
     parser.add_argument(
-        "--releases", type=Path, default=config.RELEASES_DIR, help="release history (default: %(default)s)"
+        "--releases", type=Path, default=config.RELEASES_DIR, metavar="DIR", help="release history (default: %(default)s)"
     )
 
 
@@ -53,7 +54,8 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Turn the Mentoring Resources guide into a dataset, a handbook and a link report.",
         epilog="Exit status: 0 success; 1 check-links found broken links (see --fail-on); "
-        "2 wrong usage; 3 invalid input, nothing published.",
+        "2 wrong usage; 3 invalid input, nothing published; 4 check-links was offline; "
+        "70 internal error; 75 busy (another run holds the lock); 130 interrupted.",
     )
     common = argparse.ArgumentParser(add_help=False)
     verbosity = common.add_mutually_exclusive_group()
@@ -71,7 +73,7 @@ def make_parser() -> argparse.ArgumentParser:
                               help="latest link-check status, written by check-links (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
-                              help="leave links the last check found broken out of the handbook (default: mark them)")  # fmt: skip
+                              help="leave links confirmed broken out of the handbook (default: mark them)")  # fmt: skip
     build_parser.add_argument("--wait", type=wait_seconds, default=60.0, metavar="SECONDS",
                               help="how long to wait for another build into the same --out (default: %(default)s)")
     build_parser.set_defaults(run=run_build)
@@ -141,8 +143,8 @@ def wait_seconds(text: str) -> float:
 def positive(kind):
     def parse(text: str):
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number more than 0, not {text}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its error message
@@ -169,23 +171,33 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         help="failing runs in a row before a URL is newly broken (default: %(default)s)")  # fmt: skip
     add("--fail-on", choices=("never", "new", "any"), default="new",
         help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
+    add("--allow-private-redirects", action="store_true",
+        help="follow redirects from public sites into private, loopback or link-local addresses (intranet guides)")
+    add("--archive-url", default="https://archive.org", metavar="URL",
+        help="Internet Archive to ask for archived copies of failing links (default: %(default)s)")  # fmt: skip
+    add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
     parser.set_defaults(run=run_check_links)
 
 
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
-    from pipeline.link_check import CheckPaths, Interrupted, run_link_check
-    from pipeline.link_report import alarm_line, summary_line
-    from pipeline.links import Options
+    from pipeline.linkcheck.report import alarm_line, summary_line
+    from pipeline.linkcheck.archive import Archive
+    from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
+    from pipeline.linkcheck.status import Options
 
     options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
-                      deadline=args.deadline or 3 * args.timeout, retries=args.retries)  # fmt: skip
+                      deadline=args.deadline or 3 * args.timeout, retries=args.retries,
+                      allow_private_redirects=args.allow_private_redirects)  # fmt: skip
     paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
     try:
+        archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
         stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
-                               progress=not args.quiet)  # fmt: skip
+                               progress=not args.quiet, say=lambda line: print(line, file=sys.stderr),
+                               archive=archive)  # fmt: skip
     except Interrupted as stop:
-        print(f"{stop}; those are recorded in {args.history}; the reports were not rewritten", file=sys.stderr)
+        print(f"{stop}; the checks are kept in {args.history}, but no status changed and the reports "
+              "were not rewritten", file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
     if not args.quiet:
         print(summary_line(stats))
@@ -215,3 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERNAL
+
+
+def console() -> None:
+    """The `mentor-guide` command: `main`, then exit without a last garbage collection (see __main__.py)."""
+    status = main()
+    gc.freeze()
+    sys.exit(status)

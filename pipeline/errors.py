@@ -74,3 +74,12 @@ class VersionReused(PipelineError):
 
 class ReleaseHistoryError(PipelineError):
     "A snapshot of the release history cannot be read"
+
+class Offline(PipelineError):
+    "check-links could not reach the network: no link status changed and no report was rewritten"
+
+    exit_status = EXIT_OFFLINE
+
+
+class LinkStatusFileError(PipelineError):
+    "The link-status file written by check-links is malformed or was edited by hand"

@@ -3,7 +3,7 @@
 `render_html` is pure: the same resources, dataset facts, date and link-check results give the
 same HTML. `render_pdf` lays that HTML out with WeasyPrint, whose URL fetcher serves only the files
 of `pipeline/templates/` and stops the build on any other fetch. Reading the link-check results is
-left to the caller (`pipeline.build.read_link_status`).
+left to the caller (`pipeline.linkcheck.health.read_link_health`).
 """
 
 import datetime as dt
@@ -22,6 +22,8 @@ from pandera.typing import DataFrame
 from pipeline import config
 from pipeline.curation import DatasetInfo
 from pipeline.errors import PipelineError
+from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
+from pipeline.linkcheck.status import LinkStatus
 from schemas.resource import Resource
 
 PDF_NAME = "handbook.pdf"
@@ -38,12 +40,12 @@ QR_BORDER = 4
 QR_MIN_SYMBOL_MM = 20.0
 QR_MIN_MODULE_MM = 0.5
 
-BROKEN = frozenset({"broken", "invalid"})
-UNCONFIRMED = {
-    "timeout": "the site did not answer in time",
-    "server-error": "the site reported a server error",
-    "blocked": "the site refused the checker",
+UNCONFIRMED = {  # why a link that failed its check, without being confirmed broken, is printed as usual
+    LinkStatus.TIMEOUT: "the site did not answer in time",
+    LinkStatus.SERVER_ERROR: "the site reported a server error",
+    LinkStatus.BLOCKED: "the site refused the checker",
 }
+UNCONFIRMED_OTHER = "the last check could not open it"
 TYPE_LABELS = {
     "blog-post": "Blog post",
     "journal-article": "Journal article",
@@ -127,18 +129,19 @@ def render_html(
     created: dt.datetime,
     *,
     paper: str = "letter",
-    link_status: dict | None = None,
+    link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
 ) -> str:
-    """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index."""
+    """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index.
+
+    `link_status` is the link check's health of each URL (`read_link_health`)."""
     if paper not in PAPER_SIZES:
         raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
-    status = link_status or {}
-    urls = status.get("urls") or {}
+    health = link_status or {}
     sections: dict[str, Section] = {}
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
-        section.entries.append(make_entry(row, urls, omit_broken))
+        section.entries.append(make_entry(row, health, omit_broken))
     entries = [entry for section in sections.values() for entry in section.entries]
     stamp = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return environment().get_template(TEMPLATE).render(
@@ -152,7 +155,7 @@ def render_html(
         keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
         sections=list(sections.values()),
         topics=make_index(entries),
-        checked_on=long_date(status["checked_at"]) if status.get("checked_at") else None,
+        checked_on=long_date(last_checked(health)),
         omit_broken=omit_broken,
         count=len(entries),
     )
@@ -170,12 +173,12 @@ def environment() -> jinja2.Environment:
     )
 
 
-def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
+def make_entry(row, health: dict[str, LinkHealth], omit_broken: bool) -> Entry:
     doi = row.doi if isinstance(row.doi, str) else None
     url = row.url if isinstance(row.url, str) else None
     if url is None and doi is not None:
         url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
-    note = link_note(urls.get(url), omit_broken) if url else None
+    note = link_note(health_for(health, url), omit_broken)
     link = make_link(url) if url and (note is None or note.state != "omitted") else None
     return Entry(
         anchor=f"resource-{row.id}",
@@ -197,20 +200,22 @@ def byline(creators: list[str], year) -> str:
     return f"{names} ({when})" if names and when else names or when
 
 
-def link_note(result: dict | None, omit_broken: bool) -> LinkNote | None:
-    """The line printed under an address, from its link-check result (None: never checked)."""
-    if not isinstance(result, dict) or not result.get("status"):
+def link_note(health: LinkHealth | None, omit_broken: bool) -> LinkNote | None:
+    """The line printed under an address, from the link check (None: never checked). Only a confirmed
+    failure marks or omits a link; one failing night prints it as usual, saying it was not confirmed."""
+    if health is None:
         return None
-    status, checked = result["status"], long_date(result.get("checked_at"))
+    checked = long_date(health.checked_at)
     on = f" on {checked}" if checked else ""
-    if status in BROKEN:
-        since = long_date(result.get("broken_since"))
+    state = health.state
+    if state is LinkState.BROKEN:
+        since = long_date(health.broken_since)
         when = f" since {since}" if since else ""
         if omit_broken:
             return LinkNote("omitted", f"Link left out: reported broken{when} (checked{on}).")
         return LinkNote("broken", f"Broken link: reported broken{when} (checked{on}).")
-    if status in UNCONFIRMED:
-        return LinkNote("unconfirmed", f"Link not confirmed{on}: {UNCONFIRMED[status]}.")
+    if state in (LinkState.FAILING, LinkState.BLOCKED):
+        return LinkNote("unconfirmed", f"Link not confirmed{on}: {UNCONFIRMED.get(health.status, UNCONFIRMED_OTHER)}.")
     return LinkNote("checked", f"Link checked{on}.")
 
 

@@ -4,7 +4,6 @@ import fcntl
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 from pipeline.errors import Busy, PublishError
 
 POLL = 0.2  # seconds between two tries while waiting for a lock
-_held: Counter[Path] = Counter()  # locks this process holds: taking one again inside is a no-op
 
 
 def lock_path_for(target: Path) -> Path:
@@ -28,14 +26,7 @@ def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
     flock is tied to the open file: a killed holder releases it with its last descriptor, so no
     stale lock can outlive a crash, and the lock file itself may safely stay behind.
     """
-    path = lock_path_for(target).absolute()
-    if _held[path]:
-        _held[path] += 1
-        try:
-            yield
-        finally:
-            _held[path] -= 1
-        return
+    path = lock_path_for(target)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -46,11 +37,7 @@ def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
         acquire(handle, target, what, wait)
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
-        _held[path] += 1
-        try:
-            yield
-        finally:
-            _held[path] -= 1
+        yield
     finally:
         os.close(handle)
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from pipeline.errors import PublishError
@@ -39,16 +40,22 @@ def keep_everything(name: str) -> bool:
 
 
 def publish(
-    files: dict[str, bytes], out_dir: Path, *, keep: Callable[[str], bool] = keep_everything, wait: float = LOCK_WAIT
+    files: dict[str, bytes],
+    out_dir: Path,
+    *,
+    keep: Callable[[str], bool] = keep_everything,
+    wait: float = LOCK_WAIT,
+    locked: bool = False,
 ) -> Path:
     """Publish `files` (names may hold `/`) as the new release of `out_dir`; returns the release folder.
 
     Files of the live release that `files` does not replace are carried over when `keep(name)` is
     true: check-links updates its reports and keeps the dataset; a build replaces everything but the
-    link reports. One publisher at a time per folder (waiting up to `wait` seconds for another).
+    link reports. One publisher at a time per folder: this takes the folder's lock (waiting up to
+    `wait` seconds for another holder) unless the caller says it holds it already (`locked`).
     """
     out_dir = Path(out_dir)
-    with exclusive(out_dir, "the command", wait=wait):
+    with nullcontext() if locked else exclusive(out_dir, "the command", wait=wait):
         try:
             releases = releases_dir(out_dir)
             releases.mkdir(parents=True, exist_ok=True)
@@ -94,7 +101,8 @@ def live_release(out_dir: Path, files: dict[str, bytes]) -> Path | None:
     if not out_dir.exists():
         return None
     if not out_dir.is_dir():
-        raise PublishError("is not a folder", path=out_dir, hint="remove it or pass another folder with --out")
+        raise PublishError("cannot write the outputs: it is a file, not a folder", path=out_dir,
+                           hint="remove it or pass another folder with --out")
     strangers = [entry.name for entry in out_dir.iterdir() if not is_ours(entry.name, files)]
     if strangers:
         raise PublishError(

@@ -1,5 +1,7 @@
 """Shared fixtures: the real raw guide and curation, and a way to run the CLI in-process."""
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,3 +80,39 @@ def real_build(tmp_path_factory) -> Path:
     args = ["build", "-q", "--out", out, "--processed", work / "processed", "--link-status", work / "no-status.json"]
     assert main([str(arg) for arg in args]) == 0
     return out
+
+
+class FakeDNS:
+    """Stands in for DNS in every test: names in `answers` resolve to their addresses, IP addresses and
+    `localhost` resolve as usual (no lookup is made for them), and any other name does not resolve."""
+
+    def __init__(self, real):
+        self.real = real
+        self.answers: dict[str, list[str]] = {}
+        self.asked: list[str] = []
+
+    def __call__(self, host, port, family=0, kind=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or name == "localhost" or is_address(name):
+            return self.real(host, port, family, kind, proto, flags)
+        self.asked.append(name)
+        if name in self.answers:
+            return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0))
+                    for a in self.answers[name]]  # fmt: skip
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+
+def is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> FakeDNS:
+    """No test looks a name up in the real DNS (nor reaches the internet through one)."""
+    fake = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake

@@ -24,6 +24,8 @@ class State:
         self.toggles: dict[str, int] = {}  # path → status it answers now (for history tests)
         self.sent: Counter[str] = Counter()  # path → body bytes the server managed to send
         self.slow = 0.1  # seconds of /slowish, and how long /slow outlasts the client's timeout
+        self.drip_every = 1.0  # seconds between the bytes of /drip-headers
+        self.locations: dict[str, str] = {}  # path → the Location header /redirect/... answers with (301)
 
     def count(self, method: str, path: str) -> int:
         with self.lock:
@@ -116,6 +118,12 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if path.startswith("/toggle"):
             return self.answer(self.state.toggles.get(path, 200))
+        if path.startswith("/redirect/"):
+            return self.redirect(301, self.state.locations[path])
+        if path == "/drip-headers":
+            return self.drip_headers(self.state.drip_every)
+        if path.startswith("/!"):  # where a hostile Location header leads: a page, so the check follows it to the end
+            return self.answer(200)
         return self.answer(404)
 
     def drip(self, length: int, every: float) -> None:
@@ -132,6 +140,19 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.sent["/drip"] += 1
         except OSError:  # the client hung up, as it should
             self.close_connection = True
+
+    def drip_headers(self, every: float) -> None:
+        """The status line and headers one byte every `every` seconds: each read is quick, the whole is not."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+        self.close_connection = True
+        try:
+            for byte in head:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                self.state.sent["/drip-headers"] += 1
+                time.sleep(every)
+        except OSError:  # the client hung up, as it should
+            pass
 
     def huge(self) -> None:
         """Announce 2 GB, then send as fast as the client reads, stopping after 64 MB at most."""
@@ -182,3 +203,19 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class BlackHole:
+    """A TCP port on `address` where connections are never accepted and new ones time out (a full listen
+    queue drops their SYNs), as on a network that silently drops packets. No server ever answers."""
+
+    def __init__(self, address: str):
+        self.listener = socket.socket()
+        self.listener.bind((address, 0))
+        self.listener.listen(0)
+        self.filler = socket.create_connection(self.listener.getsockname(), timeout=1)  # fills the queue
+        self.url = f"http://{address}:{self.listener.getsockname()[1]}/"
+
+    def close(self) -> None:
+        self.filler.close()
+        self.listener.close()

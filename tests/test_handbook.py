@@ -8,7 +8,6 @@ Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python 
 import datetime as dt
 import http.server
 import io
-import json
 import logging
 import os
 import re
@@ -23,7 +22,9 @@ import pytest
 import zxingcpp
 
 from pipeline import config, handbook
-from pipeline.build import Paths, build, build_date, prepare, read_link_status
+from pipeline.build import Paths, build, build_date, prepare
+from pipeline.linkcheck.health import LinkHealth, read_link_health
+from pipeline.linkcheck.status import LinkStatus
 from pipeline.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -325,7 +326,7 @@ def fixture_guide(tmp_path_factory):
 
 
 def test_html_matches_the_reviewed_golden_file(fixture_guide):
-    status = read_link_status(FIXTURE_LINK_STATUS)
+    status = read_link_health(FIXTURE_LINK_STATUS)
     html = handbook.render_html(*fixture_guide, paper="letter", link_status=status)
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(exist_ok=True)
@@ -345,7 +346,7 @@ def test_a4_sets_the_page_size(fixture_guide):
 
 
 def test_omitting_broken_links_leaves_the_address_out(fixture_guide):
-    status = read_link_status(FIXTURE_LINK_STATUS)
+    status = read_link_health(FIXTURE_LINK_STATUS)
     broken = "https://podcasts.example.org/night-shift?season=2&amp;episode=1"
     marked = handbook.render_html(*fixture_guide, link_status=status)
     omitted = handbook.render_html(*fixture_guide, link_status=status, omit_broken=True)
@@ -355,18 +356,28 @@ def test_omitting_broken_links_leaves_the_address_out(fixture_guide):
     assert "Link not confirmed on 2 March 2026: the site did not answer in time." in omitted
 
 
+def health(status, checked_at="2026-03-02T03:00:00Z", failing_runs=0, confirmed=False, since=None):
+    return LinkHealth("https://x.example/", LinkStatus(status), checked_at, failing_runs, confirmed, since)
+
+
 @pytest.mark.parametrize(
     ("result", "omit", "expected"),
     [
         (None, False, None),
-        ({"status": "ok", "checked_at": "2026-03-02T03:00:00Z"}, False, ("checked", "Link checked on 2 March 2026.")),
-        ({"status": "redirected", "checked_at": "2026-03-02T03:00:00Z"}, True, ("checked", "Link checked on 2 March 2026.")),
-        ({"status": "broken", "checked_at": "2026-03-02", "broken_since": "2026-02-20"}, False,
+        (health("ok"), False, ("checked", "Link checked on 2 March 2026.")),
+        (health("redirected"), True, ("checked", "Link checked on 2 March 2026.")),
+        (health("broken", failing_runs=2, confirmed=True, since="2026-02-20T03:00:00Z"), False,
          ("broken", "Broken link: reported broken since 20 February 2026 (checked on 2 March 2026).")),
-        ({"status": "invalid", "checked_at": "2026-03-02"}, True, ("omitted", "Link left out: reported broken (checked on 2 March 2026).")),
-        ({"status": "blocked", "checked_at": "2026-03-02"}, True,
-         ("unconfirmed", "Link not confirmed on 2 March 2026: the site refused the checker.")),
-        ({"status": "server-error"}, False, ("unconfirmed", "Link not confirmed: the site reported a server error.")),
+        (health("invalid", failing_runs=3, confirmed=True), True, ("omitted", "Link left out: reported broken (checked on 2 March 2026).")),
+        # one failing night is not confirmed: the link prints as usual, marked neither broken nor left out
+        (health("broken", failing_runs=1, since="2026-03-02T03:00:00Z"), True,
+         ("unconfirmed", "Link not confirmed on 2 March 2026: the last check could not open it.")),
+        (health("blocked"), True, ("unconfirmed", "Link not confirmed on 2 March 2026: the site refused the checker.")),
+        (health("server-error", failing_runs=1), False,
+         ("unconfirmed", "Link not confirmed on 2 March 2026: the site reported a server error.")),
+        # confirmed under a higher --confirm-after earlier: still confirmed
+        (health("timeout", failing_runs=1, confirmed=True), False,
+         ("broken", "Broken link: reported broken (checked on 2 March 2026).")),
     ],
 )  # fmt: skip
 def test_link_note(result, omit, expected):
@@ -497,11 +508,9 @@ def test_long_date():
     assert handbook.long_date(None) is None
 
 
-def test_link_status_reader(tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="mentor_guide")
-    assert read_link_status(tmp_path / "none.json") is None
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json", encoding="utf-8")
-    assert read_link_status(bad) is None
-    assert "link-check results unreadable" in caplog.text
-    assert read_link_status(FIXTURE_LINK_STATUS) == json.loads(FIXTURE_LINK_STATUS.read_text(encoding="utf-8"))
+def test_link_status_reader(tmp_path):
+    assert read_link_health(tmp_path / "none.json") == {}
+    health = read_link_health(FIXTURE_LINK_STATUS)
+    broken = health["https://podcasts.example.org/night-shift?season=2&episode=1"]
+    assert (broken.status, broken.failing_runs, broken.confirmed_broken, broken.state) == ("broken", 11, True, "broken")
+    assert health["https://www.example.edu/together-we-learn"].state == "failing"

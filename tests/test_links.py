@@ -8,23 +8,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.links import (
+from pipeline.linkcheck.fetch import Resolver
+from pipeline.linkcheck.schedule import check_links
+from pipeline.linkcheck.status import (
     Fetched,
     Hop,
-    HostSlots,
     LinkResult,
-    Resolver,
     LinkStatus,
     Options,
-    check_links,
     classify,
+    is_public_address,
+    network_down,
     parse_retry_after,
     retry_delay,
+    scrubbed,
     should_retry,
     suggested_url,
     url_problem,
+    without_credentials,
 )
-from tests.links_server import LinksServer, unused_port
+from tests.links_server import BlackHole, LinksServer, unused_port
 
 FAST = Options(timeout=0.5, deadline=3.0, backoff=0.05, retry_after_cap=2.0, concurrency=16, per_host=16)
 BOUND = 8.0  # seconds the whole table of cases may take (the slowest case waits a 1 s Retry-After)
@@ -54,7 +57,7 @@ OTHER_CASES = {
     "mailto:someone@example.org": (LinkStatus.INVALID, None, "unsupported-scheme"),
     "ftp://ftp.example.org/file.txt": (LinkStatus.INVALID, None, "unsupported-scheme"),
     "javascript:alert(1)": (LinkStatus.INVALID, None, "unsupported-scheme"),
-    "http://no-such-host.invalid/page": (LinkStatus.BROKEN, None, "dns-failure"),  # .invalid never resolves (RFC 6761)
+    "http://no-such-host.invalid/page": (LinkStatus.BROKEN, None, "dns-failure"),  # the test DNS knows no such name
 }
 
 
@@ -112,15 +115,14 @@ def test_retries_happen_and_are_counted(checked):
 
 def test_retry_after_is_honoured(checked):
     results, state, _ = checked
-    assert state.requests[("HEAD", "/ratelimited")] == 2
+    assert state.requests[("GET", "/ratelimited")] == 2
     assert results["/ratelimited"].elapsed >= 1.0
 
 
-def test_head_failure_is_confirmed_with_get(checked):
+def test_every_check_is_one_get_never_a_head(checked):
     _, state, _ = checked
-    assert state.requests[("GET", "/head405")] == 1
-    assert state.requests[("GET", "/head404")] == 1
-    assert state.requests[("GET", "/ok")] == 0  # HEAD answered; no GET needed
+    assert state.requests[("GET", "/head405")] == 1 and state.requests[("GET", "/head404")] == 1
+    assert not any(method == "HEAD" for method, _ in state.requests)
 
 
 def test_bodies_are_not_downloaded(checked):
@@ -141,7 +143,7 @@ def test_duplicate_urls_are_checked_once():
         url = server.url("/dup")
         results = check_links([url, server.url("/ok"), url, url], FAST)
         assert [result.url for result in results] == [url, server.url("/ok")]
-        assert server.state.requests[("HEAD", "/dup")] == 1
+        assert server.state.requests[("GET", "/dup")] == 1
 
 
 def test_the_per_host_cap_is_never_exceeded():
@@ -156,23 +158,6 @@ def test_the_per_host_cap_is_never_exceeded():
         seen = server.state.max_in_flight
         assert len(seen) == 3 and max(seen.values()) == 2  # the cap was reached, never passed
         assert wall < 60 * 0.05 / 6 * 1.8  # and 3 hosts × 2 ran side by side (ideal: 0.5 s)
-
-
-def test_host_slots_hand_out_round_robin_and_respect_the_cap():
-    slots = HostSlots(["http://a/1", "http://a/2", "http://a/3", "http://b/1"], per_host=2)
-    taken = [slots.take() for _ in range(3)]
-    assert taken == [("a", "http://a/1"), ("b", "http://b/1"), ("a", "http://a/2")]
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(slots.take()))
-    waiter.start()
-    waiter.join(0.1)
-    assert waiter.is_alive()  # a is at its cap and b has nothing left: wait
-    slots.done("a")
-    waiter.join(1)
-    assert got == [("a", "http://a/3")]
-    for host in ("a", "b", "a"):
-        slots.done(host)
-    assert slots.take() is None
 
 
 def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
@@ -216,6 +201,120 @@ def test_a_host_that_does_not_resolve_fails_fast():
     assert time.monotonic() - started < 3  # bounded even where the resolver hangs
 
 
+def test_dripped_headers_are_cut_at_the_deadline():
+    """One byte a second: every read is quicker than --timeout, yet the whole answer never comes in time."""
+    with LinksServer() as server:
+        options = Options(timeout=2, deadline=3, retries=2, backoff=0.05)
+        started = time.monotonic()
+        [result] = check_links([server.url("/drip-headers")], options)
+        wall = time.monotonic() - started
+        assert (result.status, result.error) == (LinkStatus.TIMEOUT, "deadline")
+        assert wall < options.deadline + 1
+        assert server.state.sent["/drip-headers"] <= options.deadline + 2  # the connection was cut, not read on
+
+
+def test_connect_timeouts_on_three_silent_hosts_mean_the_network_is_down():
+    holes = [BlackHole(f"127.0.0.{n}") for n in (1, 2, 3)]
+    try:
+        results = check_links([hole.url for hole in holes], Options(timeout=0.3, deadline=1, retries=1))
+    finally:
+        for hole in holes:
+            hole.close()
+    assert {(result.status, result.error) for result in results} == {(LinkStatus.TIMEOUT, "connect-timeout")}
+    assert network_down(results, 3)
+    assert not network_down(results[:2], 3)  # two sites down may just be two sites down
+
+
+def test_one_answering_server_means_the_network_is_up():
+    results = [LinkResult(f"http://h{n}.example/", LinkStatus.BROKEN, error="dns-failure") for n in range(3)]
+    assert network_down(results, 3)
+    assert not network_down([*results, LinkResult("http://up.example/", LinkStatus.BROKEN, 404, error="http-404")], 3)
+    assert not network_down([*results, LinkResult("http://slow.example/", LinkStatus.TIMEOUT, error="timeout")], 3)
+
+
+def public_test_address(address: str) -> bool:
+    """In these tests 127.0.0.1 stands for a public web site; every other address is judged by the real rule."""
+    return address == "127.0.0.1" or is_public_address(address)
+
+
+@pytest.mark.parametrize("target", ["http://intranet.example/admin", "http://169.254.169.254/latest/meta-data/",
+                                    "http://10.255.255.1/", "http://127.0.0.2:{port}/ok"])  # fmt: skip
+def test_a_redirect_from_a_public_site_into_a_private_address_is_refused(fake_dns, target):
+    fake_dns.answers["intranet.example"] = ["10.1.2.3"]
+    with LinksServer(("127.0.0.1", "127.0.0.2")) as server:
+        server.state.locations["/redirect/in"] = target.format(port=server.servers[1].server_address[1])
+        options = Options(timeout=1, deadline=2, public_address=public_test_address)
+        started = time.monotonic()
+        [result] = check_links([server.url("/redirect/in")], options)
+        assert (result.status, result.error, result.code) == (LinkStatus.BROKEN, "private-redirect", 301)
+        assert time.monotonic() - started < 1  # refused before connecting, not timed out
+        assert server.state.requests[("GET", "/ok")] == 0
+        assert "private address; not followed" in result.detail
+
+
+def test_private_redirects_are_followed_when_allowed_or_when_the_check_starts_inside():
+    with LinksServer(("127.0.0.1", "127.0.0.2")) as server:
+        server.state.locations["/redirect/in"] = server.url("/ok", 1)
+        allowed = Options(timeout=1, deadline=2, public_address=public_test_address, allow_private_redirects=True)
+        inside = Options(timeout=1, deadline=2)  # 127.0.0.1 is loopback: an intranet guide may stay inside
+        for options in (allowed, inside):
+            [result] = check_links([server.url("/redirect/in")], options)
+            assert (result.status, result.final_url) == (LinkStatus.REDIRECTED, server.url("/ok", 1))
+
+
+def test_connections_go_to_the_address_the_resolver_found(fake_dns):
+    """The name is looked up once, by the injected resolver; the connection uses its answer."""
+    with LinksServer() as server:
+        port = server.servers[0].server_address[1]
+        calls = []
+
+        def lookup(host, *args):
+            calls.append(host)
+            return [(2, 1, 6, "", ("127.0.0.1", 0))]
+
+        options = Options(timeout=1, deadline=2, lookup=lookup)
+        results = check_links([f"http://guide.example:{port}/ok", f"http://guide.example:{port}/moved301"], options)
+        assert [result.status for result in results] == [LinkStatus.OK, LinkStatus.REDIRECTED]
+        assert calls == ["guide.example"] and fake_dns.asked == []
+
+
+@pytest.mark.parametrize(
+    "address, public",
+    [("8.8.8.8", True), ("2606:4700::1111", True), ("10.255.255.1", False), ("172.16.0.1", False),
+     ("192.168.1.1", False), ("127.0.0.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
+     ("0.0.0.0", False), ("::1", False), ("fe80::1", False), ("fd00::1", False), ("::ffff:10.0.0.1", False),
+     ("224.0.0.1", False)],
+)  # fmt: skip
+def test_public_addresses(address, public):
+    assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    "url, clean",
+    [("https://admin:secret@example.org/x", "https://example.org/x"), ("http://user@example.org:8080/", "http://example.org:8080/"),
+     ("https://example.org/a@b?c=d@e", "https://example.org/a@b?c=d@e"), ("mailto:someone@example.org", "mailto:someone@example.org"),
+     (None, None)],
+)  # fmt: skip
+def test_credentials_are_stripped(url, clean):
+    assert without_credentials(url) == clean
+
+
+def test_a_scrubbed_result_holds_no_credentials():
+    result = LinkResult("https://a:b@x.example/", LinkStatus.REDIRECTED, 200, final_url="https://admin:secret@y.example/",
+                        suggested_url="https://admin:secret@y.example/", detail="redirect to https://admin:secret@y.example/")  # fmt: skip
+    clean = scrubbed(result)
+    assert "secret" not in repr(clean) and clean.url == "https://x.example/"
+
+
+def test_credentials_added_by_a_redirect_are_not_kept():
+    with LinksServer() as server:
+        host, port = server.servers[0].server_address[:2]
+        server.state.locations["/redirect/creds"] = f"http://admin:secret@{host}:{port}/ok"
+        [result] = check_links([server.url("/redirect/creds")], FAST)
+        assert result.status is LinkStatus.REDIRECTED
+        assert "secret" not in repr(scrubbed(result))
+
+
 # ---- pure rules ----------------------------------------------------------------------------------
 
 
@@ -239,7 +338,7 @@ def test_classify_errors(error, status):
 
 def test_the_slugs_are_a_closed_stable_set():
     assert [str(status) for status in LinkStatus] == [
-        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"]  # fmt: skip
+        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid", "soft-404"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

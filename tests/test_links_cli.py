@@ -18,7 +18,7 @@ from tests.links_server import LinksServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q")
+FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q", "--no-archive")  # never the real archive
 
 
 def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
@@ -51,6 +51,7 @@ def place(tmp_path):
             return ("check-links", "--dataset", self.dataset, "--out", self.out, "--history", self.history,
                     "--status", self.status, *FAST, *more)  # fmt: skip
 
+    (tmp_path / "state").mkdir()
     return Place()
 
 
@@ -66,23 +67,25 @@ def test_reports_and_status_file(run_cli, server, place):
     ])  # fmt: skip
     run = run_cli(*place.args())
     assert (run.status, run.out) == (0, "")  # failing for one night only: no alarm with --fail-on new
-    assert server.state.requests[("HEAD", "/ok")] == 2  # once for the page, once at the end of the redirect
+    assert server.state.requests[("GET", "/ok")] == 2  # once for the page, once at the end of the redirect
 
     report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
     by_url = {row["url"]: row for row in report["results"]}
     assert report["counts"] == {"ok": 1, "redirected": 1, "broken": 1, "timeout": 0, "server-error": 0,
-                                "blocked": 1, "invalid": 1}  # fmt: skip
+                                "blocked": 1, "invalid": 1, "soft-404": 0}  # fmt: skip
     assert (report["urls"], report["resources"], report["alarm"]) == (5, 6, False)
     assert [ref["id"] for ref in by_url[server.url("/ok")]["resources"]] == ["a", "b"]
     assert by_url[server.url("/missing")]["verdict"] == "unconfirmed"
     assert by_url[server.url("/moved301")]["suggested_url"] == server.url("/ok")
 
     status = json.loads(place.status.read_text(encoding="utf-8"))
-    assert set(status) == {"checked_at", "urls"} and ISO.match(status["checked_at"])
+    assert set(status) == {"format", "checked_at", "confirm_after", "urls"} and ISO.match(status["checked_at"])
     assert list(status["urls"]) == sorted(status["urls"])
     missing = status["urls"][server.url("/missing")]
-    assert set(missing) == {"status", "code", "checked_at", "final_url", "broken_since", "suggested_url"}
+    assert set(missing) == {"status", "code", "checked_at", "failing_runs", "confirmed_broken", "broken_since",
+                            "final_url", "suggested_url"}  # fmt: skip
     assert (missing["status"], missing["code"], missing["final_url"]) == ("broken", 404, None)
+    assert (missing["failing_runs"], missing["confirmed_broken"]) == (1, False)  # one night: not broken anywhere
     assert ISO.match(missing["checked_at"]) and missing["broken_since"] == missing["checked_at"]
     moved = status["urls"][server.url("/moved301")]
     assert (moved["status"], moved["suggested_url"], moved["broken_since"]) == ("redirected", server.url("/ok"), None)
@@ -95,7 +98,7 @@ def test_reports_and_status_file(run_cli, server, place):
     markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
     assert "## Failing, not yet confirmed (2)" in markdown and "## Blocked" in markdown
     assert f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} | broken (http-404) | since " in markdown
-    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} |" in markdown
+    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} (moved-permanently) |" in markdown
 
 
 def test_one_failing_night_then_recovery_raises_no_alarm(run_cli, server, place):
@@ -114,14 +117,12 @@ def test_an_offline_checker_cries_no_wolf(run_cli, server, place):
     offline = [(f"o{n}", "Websites", f"Offline {n}", f"https://host{n}.example.invalid/") for n in range(3)]
     write_dataset(place.dataset, offline)
     for _ in range(2):
-        assert run_cli(*place.args()).status == 0
-    assert "network is down" in (place.out / "link-report.md").read_text(encoding="utf-8")
-    report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
-    assert report["network_down"] and not report["alarm"]
-    assert {r["error"] for r in report["results"]} == {"dns-failure"}
+        run = run_cli(*place.args())
+        assert (run.status, run.out) == (4, "")
+        assert run.err.splitlines()[-1].startswith("error: offline: all 3 URLs on 3 hosts failed before any server")
+    assert not place.out.exists() and not place.status.exists()
 
     write_dataset(place.dataset, [*offline, ("ok", "Websites", "Fine", server.url("/ok"))])
-    place.history.unlink()
     assert run_cli(*place.args()).status == 0
     assert run_cli(*place.args()).status == 1  # one server answered: the dead hosts are really dead
     assert json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))["verdicts"]["newly-broken"] == 3
@@ -157,15 +158,18 @@ def test_a_dataset_without_urls_is_invalid(run_cli, place):
 
 def test_a_damaged_history_exits_3(run_cli, server, place):
     write_dataset(place.dataset, [("a", "Articles", "Fine", server.url("/ok"))])
-    place.history.parent.mkdir(parents=True)
     place.history.write_bytes(b"garbage" * 1000)
     run = run_cli(*place.args())
     assert run.status == 3 and "cannot open the link history" in run.err
 
 
-@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon")])
+@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon"),
+                                    ("--timeout", "inf"), ("--timeout", "nan"), ("--deadline", "nan"),
+                                    ("--deadline", "-1"), ("--timeout", "-0.5"), ("--deadline", "infinity"),
+                                    ("--per-host", "-2"), ("--confirm-after", "0")])  # fmt: skip
 def test_wrong_usage_exits_2(run_cli, place, option):
-    assert run_cli(*place.args(*option)).status == 2
+    run = run_cli(*place.args(*option))
+    assert run.status == 2 and "Traceback" not in run.err and not place.history.exists()
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
@@ -186,9 +190,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
     db = sqlite3.connect(place.history)
     checked = db.execute("SELECT count(*) FROM checks").fetchone()[0]
     assert 0 < checked < 40
-    assert db.execute("SELECT interrupted FROM runs").fetchall() == [(1,)]
-    assert len(json.loads(place.status.read_text(encoding="utf-8"))["urls"]) == checked
-    assert not (place.out / "link-report.json").exists()
+    assert db.execute("SELECT interrupted, outcome FROM runs").fetchall() == [(1, "interrupted")]
+    assert db.execute("SELECT count(*) FROM url_state").fetchone() == (0,)  # an interrupted run moves no streak
+    assert not place.status.exists() and not (place.out / "link-report.json").exists()
 
 
 def test_defaults_follow_the_config():
@@ -208,7 +212,7 @@ def test_the_readme_documents_the_nightly_check():
         for flag in action.option_strings:
             if flag.startswith("--") and flag != "--help":
                 assert flag in section, f"{flag} is not documented"
-    for slug in ("ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid"):
+    for slug in ("ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid", "soft-404"):
         assert f"`{slug}`" in section
     for needle in ("cron", "systemd", "OnCalendar", "schedule:", "| 130 |", "| 1 |", "| 3 |"):
         assert needle in section

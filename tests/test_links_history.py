@@ -4,8 +4,8 @@ import sqlite3
 
 import pytest
 
-from pipeline.link_history import HistoryError, LinkHistory, Verdict, next_state, verdict
-from pipeline.links import LinkResult, LinkStatus
+from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome, Verdict, next_state, verdict
+from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 URL = "https://example.org/page"
 OK = LinkResult(URL, LinkStatus.OK, 200)
@@ -15,11 +15,12 @@ BLOCKED = LinkResult(URL, LinkStatus.BLOCKED, 403, error="http-403")
 
 
 def nights(*results, confirm_after=2):
-    """The verdict after each night, and the last state."""
+    """The verdict after each completed night, and the last state; confirm_after may change night by night."""
     state, verdicts = None, []
-    for night, result in enumerate(results, start=1):
-        state = next_state(state, result, f"2026-01-{night:02d}T02:00:00Z")
-        verdicts.append(verdict(state, confirm_after))
+    thresholds = confirm_after if isinstance(confirm_after, tuple) else (confirm_after,) * len(results)
+    for night, (result, threshold) in enumerate(zip(results, thresholds), start=1):
+        state = next_state(state, result, f"2026-01-{night:02d}T02:00:00Z", threshold)
+        verdicts.append(verdict(state))
     return verdicts, state
 
 
@@ -42,6 +43,18 @@ def test_confirm_after_one_alarms_at_once():
     assert nights(BROKEN, BROKEN, confirm_after=1)[0] == [Verdict.NEW, Verdict.STILL]
 
 
+def test_lowering_confirm_after_announces_what_it_now_confirms():
+    """Two failing nights under --confirm-after 3, then 2: the third night announces it (before: never)."""
+    verdicts, state = nights(BROKEN, BROKEN, BROKEN, BROKEN, confirm_after=(3, 3, 2, 2))
+    assert verdicts == [Verdict.UNCONFIRMED, Verdict.UNCONFIRMED, Verdict.NEW, Verdict.STILL]
+    assert nights(BROKEN, BROKEN, BROKEN, confirm_after=(5, 5, 1))[0][-1] is Verdict.NEW
+
+
+def test_raising_confirm_after_keeps_a_confirmed_link_broken():
+    verdicts, state = nights(BROKEN, BROKEN, BROKEN, confirm_after=(2, 2, 5))
+    assert verdicts == [Verdict.UNCONFIRMED, Verdict.NEW, Verdict.STILL] and state.confirmed
+
+
 def test_broken_since_is_the_first_failing_night():
     _, state = nights(OK, BROKEN, TIMEOUT, BROKEN)
     assert (state.failing_runs, state.broken_since) == (3, "2026-01-02T02:00:00Z")
@@ -55,12 +68,42 @@ def test_history_keeps_every_check_and_the_state(tmp_path):
         for night, result in enumerate((BROKEN, BROKEN), start=1):
             history.start_run(f"2026-01-0{night}T02:00:00Z", 1)
             history.record(result, f"2026-01-0{night}T02:00:01Z")
-            history.finish_run(f"2026-01-0{night}T02:00:02Z")
+            state = next_state(history.state(URL), result, f"2026-01-0{night}T02:00:01Z")
+            history.commit_run({URL: state}, f"2026-01-0{night}T02:00:02Z")
     with LinkHistory(path) as history:
         state = history.states([URL, "https://never.checked/"])
         assert list(state) == [URL]
         assert (state[URL].failing_runs, state[URL].broken_since) == (2, "2026-01-01T02:00:01Z")
         assert [row[1] for row in history.checks(URL)] == ["broken", "broken"]
+        assert history.outcomes() == ["completed", "completed"]
+
+
+def test_a_run_that_is_not_committed_moves_no_state(tmp_path):
+    with LinkHistory(tmp_path / "h.sqlite") as history:
+        history.start_run("2026-01-01T02:00:00Z", 1)
+        history.record(BROKEN, "2026-01-01T02:00:01Z")
+        history.finish_run("2026-01-01T02:00:02Z", RunOutcome.OFFLINE)
+        assert history.state(URL) is None and len(history.checks(URL)) == 1
+        assert history.outcomes() == ["offline"]
+
+
+def test_a_history_from_before_confirmation_keeps_its_raised_alarms(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+                           url_count INTEGER NOT NULL, interrupted INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE url_state (url TEXT PRIMARY KEY, status TEXT NOT NULL, code INTEGER, checked_at TEXT NOT NULL,
+            final_url TEXT, suggested_url TEXT, error TEXT, failing_runs INTEGER NOT NULL, broken_since TEXT,
+            previous_failing_runs INTEGER NOT NULL);
+        INSERT INTO url_state VALUES ('https://example.org/page', 'broken', 404, '2026-01-03T02:00:00Z', NULL, NULL,
+                                      'http-404', 3, '2026-01-01T02:00:00Z', 2);
+    """)
+    db.close()
+    with LinkHistory(path) as history:
+        state = history.state(URL)
+        assert (state.confirmed, state.previous_confirmed) == (True, True)
+        assert verdict(next_state(state, BROKEN, "2026-01-04T02:00:00Z")) is Verdict.STILL  # not announced again
 
 
 def test_a_run_cut_short_leaves_a_readable_history(tmp_path):
@@ -71,7 +114,8 @@ def test_a_run_cut_short_leaves_a_readable_history(tmp_path):
     # no finish_run and no close: as if the process were killed here
     db = sqlite3.connect(path)
     assert db.execute("SELECT count(*) FROM checks").fetchone() == (1,)
-    assert db.execute("SELECT finished_at FROM runs").fetchone() == (None,)
+    assert db.execute("SELECT finished_at, outcome FROM runs").fetchone() == (None, None)
+    assert db.execute("SELECT count(*) FROM url_state").fetchone() == (0,)
     db.close()
     history.close()
 
@@ -81,3 +125,9 @@ def test_a_damaged_history_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(HistoryError, match="cannot open the link history"):
         LinkHistory(path)
+
+
+def test_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(HistoryError, match="the folder of the link history does not exist"):
+        LinkHistory(tmp_path / "typo" / "h.sqlite")
+    assert not (tmp_path / "typo").exists()

@@ -2,15 +2,21 @@
 
 import io
 import json
+import re
 
-from pipeline.link_check import Progress
-from pipeline.link_history import next_state
-from pipeline.link_report import ResourceRef, status_json, summarise, to_html, to_json, to_markdown
-from pipeline.links import LinkResult, LinkStatus
+import pytest
+from markdown_it import MarkdownIt
+
+from pipeline.errors import LinkStatusFileError
+from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
+from pipeline.linkcheck.history import next_state
+from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, summarise, to_html, to_json, to_markdown
+from pipeline.linkcheck.run import Progress
+from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult("http://b.example/", LinkStatus.REDIRECTED, 200, final_url="https://b.example/",
-                   suggested_url="https://b.example/")  # fmt: skip
+                   suggested_url="https://b.example/", suggestion=Suggestion.MOVED)  # fmt: skip
 OK = LinkResult("https://c.example/", LinkStatus.OK, 200)
 RESOURCES = {
     BROKEN.url: [ResourceRef("art-1", "Making | the most", "Articles")],
@@ -20,7 +26,7 @@ RESOURCES = {
 EXPECTED_MD = """\
 # Link check 2026-01-02T02:00:00Z
 
-3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid.
+3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid, 0 soft-404.
 
 ALARM (--fail-on new): 1 newly broken, 1 failing now; a URL is newly broken after 2 failing run(s) in a row.
 
@@ -50,7 +56,7 @@ None.
 
 | resource | section | id | URL | status | since | suggested URL |
 |---|---|---|---|---|---|---|
-| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ |
+| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ (moved-permanently) |
 """
 
 
@@ -86,13 +92,91 @@ def test_html_escapes_every_value():
     assert page.count("<tr><td>") == 2 + 4  # the two sections with rows, then every resource in "All links"
 
 
-def test_status_json_shape():
-    states = {OK.url: next_state(None, OK, "2026-01-02T02:00:00Z")}
-    assert json.loads(status_json(states, "2026-01-02T02:00:00Z")) == {
-        "checked_at": "2026-01-02T02:00:00Z",
-        "urls": {OK.url: {"status": "ok", "code": 200, "checked_at": "2026-01-02T02:00:00Z", "final_url": None,
-                          "broken_since": None, "suggested_url": None}},
-    }  # fmt: skip
+HOSTILE = [  # what a web site or a curation record might hold
+    "*bold* _it_ `code` ~~gone~~",
+    "[Renew your password](http://host/phish)",
+    "[x](javascript:alert(1))",
+    "![p](http://host/p.png) <img src=x onerror=alert(1)> <http://host/auto>",
+    "a title\rwith a carriage return | and a pipe\nand a newline\u2028and a line separator",
+    "&lt;b&gt; entity \\ backslash",
+]
+INLINE_MARKUP = {"link_open", "image", "em_open", "strong_open", "s_open", "code_inline", "html_inline", "softbreak",
+                 "hardbreak"}  # fmt: skip
+
+
+def hostile_stats() -> LinkStats:
+    rows = []
+    for n, text in enumerate(HOSTILE):
+        result = LinkResult(f"https://h{n}.example/x", LinkStatus.REDIRECTED, 200, final_url=f"https://h{n}.example/{text}",
+                            suggested_url=f"https://h{n}.example/{text}")  # fmt: skip
+        rows.append(LinkRow(result, None, 0, None, 0, (ResourceRef(f"id-{n}", text, text),)))
+    return LinkStats("2026-01-02T02:00:00Z", 1.0, 2, "new", {"redirected": len(rows)}, tuple(rows))
+
+
+def test_markdown_report_is_inert_for_a_markdown_parser():
+    """Hostile titles and Location headers stay text: no link, image, emphasis, code, HTML or table break."""
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(to_markdown(hostile_stats()))
+    inline = [child for token in tokens if token.type == "inline" for child in token.children or ()]
+    assert {child.type for child in inline} & INLINE_MARKUP == set()
+    rows = [token for token in tokens if token.type == "tr_open"]
+    cells = [token for token in tokens if token.type in ("td_open", "th_open")]
+    assert len(rows) == 1 + len(HOSTILE) and len(cells) == 7 * len(rows)  # one row per link, 7 cells each
+    texts = ["".join(child.content for child in token.children) for token in tokens if token.type == "inline"]
+    for text in HOSTILE:  # and the reader still sees what the site sent, as text
+        assert any(" ".join(text.replace("\r", " ").replace("\n", " ").replace("\u2028", " ").split()) in " ".join(t.split())
+                   for t in texts), text  # fmt: skip
+
+
+def test_html_and_json_reports_are_inert():
+    page = to_html(hostile_stats())
+    assert "<img" not in page and "<http" not in page
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs and all(href.startswith("https://h") for href in hrefs)  # only the checked addresses link
+    report = json.loads(to_json(hostile_stats()))
+    assert [row["resources"][0]["title"] for row in report["results"]] == HOSTILE
+
+
+def health(url="https://c.example/", **changes) -> LinkHealth:
+    values = dict(url=url, status=LinkStatus.OK, checked_at="2026-01-02T02:00:00Z", failing_runs=0,
+                  confirmed_broken=False, broken_since=None, suggested_url=None, code=200, final_url=None)  # fmt: skip
+    return LinkHealth(**(values | changes))
+
+
+def test_the_status_file_round_trips(tmp_path):
+    entries = {"https://c.example/": health(),
+               "https://a.example/x": health("https://a.example/x", status=LinkStatus.BROKEN, code=404, failing_runs=2,
+                                             confirmed_broken=True, broken_since="2026-01-01T02:00:00Z")}  # fmt: skip
+    path = tmp_path / "link-status.json"
+    path.write_text(health_json(entries, checked_at="2026-01-02T02:00:00Z", confirm_after=2), encoding="utf-8")
+    assert read_link_health(path) == entries
+    assert read_link_health(tmp_path / "absent.json") == {}
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [(lambda doc: doc["urls"]["https://c.example/"].update(checked_at=1764468000), "`checked_at` is 1764468000"),
+     (lambda doc: doc["urls"]["https://c.example/"].update(status="dead"), "`status` is \"dead\""),
+     (lambda doc: doc["urls"]["https://c.example/"].update(failing_runs="2"), "`failing_runs` is \"2\""),
+     (lambda doc: doc["urls"]["https://c.example/"].pop("confirmed_broken"), "`confirmed_broken` is null"),
+     (lambda doc: doc.update(urls=[]), "no object `urls`"),
+     (lambda doc: doc.pop("format"), "written in another format")],
+)  # fmt: skip
+def test_a_hand_edited_status_file_is_a_clear_error(tmp_path, edit, problem):
+    document = json.loads(health_json({"https://c.example/": health()}, checked_at="2026-01-02T02:00:00Z", confirm_after=2))
+    edit(document)
+    path = tmp_path / "link-status.json"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    with pytest.raises(LinkStatusFileError) as caught:
+        read_link_health(path)
+    assert problem in caught.value.message and str(path) in caught.value.message
+    assert caught.value.exit_status == 3 and "run check-links to rewrite it" in caught.value.hint
+
+
+def test_a_status_file_that_is_not_json_names_its_line(tmp_path):
+    path = tmp_path / "link-status.json"
+    path.write_text('{\n  "urls": {\n  oops\n}', encoding="utf-8")
+    with pytest.raises(LinkStatusFileError, match=r"link-status.json:3: not JSON"):
+        read_link_health(path)
 
 
 class Terminal(io.StringIO):
@@ -108,4 +192,4 @@ def test_progress_only_on_a_terminal():
         bar.update(BROKEN)
         bar.close()
     assert quiet.getvalue() == ""
-    assert terminal.getvalue().endswith("] 2/2, 1 failing \n")
+    assert terminal.getvalue().endswith("] 2/2, 1 failing, ETA 0s\x1b[K\n")

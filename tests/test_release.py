@@ -177,6 +177,7 @@ def test_a_build_waits_for_another_then_stops_with_busy(tmp_path, run_cli):
     with exclusive(out, "a test"):
         result = subprocess.run(
             [sys.executable, "-m", "pipeline", "build", "--out", str(out), "--processed", str(tmp_path / "p"),
+             "--releases", str(tmp_path / "releases"),
              "--wait", "0.5"], capture_output=True, text=True, cwd=REPO, timeout=120,
         )  # fmt: skip
     assert result.returncode == EXIT_BUSY
@@ -187,7 +188,7 @@ def test_a_build_waits_for_another_then_stops_with_busy(tmp_path, run_cli):
 
 def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out)]
+    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--releases", str(tmp_path / "r")]
     builds = [subprocess.Popen([*command, "--processed", str(tmp_path / f"p{n}")], cwd=REPO,
                                stderr=subprocess.PIPE, text=True) for n in range(2)]  # fmt: skip
     results = [(build.wait(timeout=300), build.stderr.read()) for build in builds]
@@ -201,7 +202,8 @@ def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
 
 def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--processed", str(tmp_path / "p")]
+    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--processed", str(tmp_path / "p"),
+               "--releases", str(tmp_path / "r")]
     assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for delay in (0.5, 1.5, 2.5):

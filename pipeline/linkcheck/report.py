@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from pipeline.link_history import UrlState, Verdict, verdict
-from pipeline.links import LinkResult, LinkStatus
+from pipeline.linkcheck.archive import Snapshot
+from pipeline.linkcheck.history import UrlState, Verdict, verdict
+from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 FAIL_ON = ("never", "new", "any")
 MD_NAME, JSON_NAME, HTML_NAME = "link-report.md", "link-report.json", "link-report.html"
@@ -21,9 +22,11 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
     ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
 )
-ALL_LINKS = ("All links", lambda row: True)
-NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error"})
-NETWORK_DOWN_MIN_HOSTS = 3  # the HTML report lists every result, like the JSON
+ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
+# Inline Markdown that text from the web or the curation file could otherwise start: code, emphasis,
+# links and images, raw HTML and autolinks, entities, strikethrough, and table cells.
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|!&~])")
+LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # control characters end a table row
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class LinkRow:
     broken_since: str | None
     previous_failing_runs: int
     resources: tuple[ResourceRef, ...]
+    archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
 
 
 @dataclass(frozen=True)
@@ -66,16 +70,8 @@ class LinkStats:
         return sum(row.verdict is which for row in self.rows)
 
     @property
-    def network_down(self) -> bool:
-        """Every URL, on several hosts, failed before any server answered: the checker is offline, not the links."""
-        hosts = {urlsplit(row.result.url).hostname for row in self.rows}
-        return len(hosts) >= NETWORK_DOWN_MIN_HOSTS and all(row.result.error in NETWORK_ERRORS for row in self.rows)
-
-    @property
     def alarm(self) -> bool:
-        """Whether the run should exit 1, as --fail-on says (never when the checker's own network is down)."""
-        if self.network_down:
-            return False
+        """Whether the run should exit 1, as --fail-on says."""
         if self.fail_on == "new":
             return self.count(Verdict.NEW) > 0
         if self.fail_on == "any":
@@ -85,15 +81,16 @@ class LinkStats:
 
 def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
               resources: Mapping[str, Sequence[ResourceRef]], *, checked_at: str, elapsed: float,
-              confirm_after: int, fail_on: str) -> LinkStats:  # fmt: skip
-    """Gather results, their history states and the resources that use each URL into LinkStats."""
+              confirm_after: int, fail_on: str, snapshots: Mapping[str, Snapshot] | None = None) -> LinkStats:  # fmt: skip
+    """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
+    snapshots = snapshots or {}
     rows = []
     for result in results:
         state = states.get(result.url)
-        rows.append(LinkRow(result, verdict(state, confirm_after) if state else None,
+        rows.append(LinkRow(result, verdict(state) if state else None,
                             state.failing_runs if state else int(result.failing),
                             state.broken_since if state else None, state.previous_failing_runs if state else 0,
-                            tuple(resources.get(result.url, ()))))  # fmt: skip
+                            tuple(resources.get(result.url, ())), snapshots.get(result.url)))  # fmt: skip
     counts = {str(status): 0 for status in LinkStatus}
     for result in results:
         counts[str(result.status)] += 1
@@ -101,8 +98,29 @@ def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
 
 
 def status_text(result: LinkResult) -> str:
-    """`broken (http-404)`, `timeout (deadline)`, `ok`: the slug and what lies behind it."""
+    """`broken (http-404)`, `timeout (deadline)`, `ok`, `soft-404: why`: the slug and what lies behind it."""
+    if result.status is LinkStatus.SOFT_404:
+        return f"{result.status}: {result.detail}"
     return f"{result.status} ({result.error})" if result.error else str(result.status)
+
+
+def suggestion_text(row: LinkRow) -> str:
+    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing link."""
+    parts = []
+    if row.result.suggested_url:
+        parts.append(f"{row.result.suggested_url} ({row.result.suggestion or 'moved-permanently'})")
+    if row.archived:
+        parts.append(f"archived copy of {row.archived.date}: {row.archived.url}")
+    return "; ".join(parts)
+
+
+def suggestion_html(row: LinkRow) -> str:
+    parts = []
+    if row.result.suggested_url:
+        parts.append(f"{link(row.result.suggested_url)} ({esc(row.result.suggestion or 'moved-permanently')})")
+    if row.archived:
+        parts.append(f"archived copy of {esc(row.archived.date)}: {link(row.archived.url)}")
+    return "; ".join(parts)
 
 
 def since_text(row: LinkRow) -> str:
@@ -119,9 +137,6 @@ def summary_line(stats: LinkStats) -> str:
 
 
 def alarm_line(stats: LinkStats) -> str:
-    if stats.network_down:
-        return ("no alarm: every URL failed before any server answered (no DNS or no connection), so this "
-                "machine's network is down, not the links; check the network and run again.")  # fmt: skip
     new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
     verdict_text = "ALARM" if stats.alarm else "no alarm"
     return (f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
@@ -134,11 +149,9 @@ def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None
 
 
 def md_cell(text: object) -> str:
-    """A table cell: pipes would split it, and raw HTML from the data must not render where Markdown is shown."""
-    text = str(text if text is not None else "").replace("\\", "\\\\").replace("\n", " ")
-    for char in "|<>":
-        text = text.replace(char, "\\" + char)
-    return text
+    """A table cell that stays text: no link, image, emphasis, code or HTML, and no line or cell break."""
+    text = LINE_BREAKS.sub(" ", str(text if text is not None else ""))
+    return MD_SPECIAL.sub(r"\\\1", text)
 
 
 def to_markdown(stats: LinkStats) -> str:
@@ -153,7 +166,7 @@ def to_markdown(stats: LinkStats) -> str:
         lines += ["| resource | section | id | URL | status | since | suggested URL |", "|---|---|---|---|---|---|---|"]
         for row, ref in found:
             cells = (ref.title if ref else "", ref.section if ref else "", ref.id if ref else "", row.result.url,
-                     status_text(row.result), since_text(row), row.result.suggested_url or "")  # fmt: skip
+                     status_text(row.result), since_text(row), suggestion_text(row))  # fmt: skip
             lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -163,6 +176,8 @@ def row_record(row: LinkRow) -> dict:
     return {
         "url": result.url, "status": str(result.status), "code": result.code, "error": result.error,
         "detail": result.detail, "final_url": result.final_url, "suggested_url": result.suggested_url,
+        "suggestion": str(result.suggestion) if result.suggestion else None,
+        "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
         "elapsed": result.elapsed, "attempts": result.attempts,
         "verdict": str(row.verdict) if row.verdict else None, "failing_runs": row.failing_runs,
         "broken_since": row.broken_since,
@@ -174,7 +189,7 @@ def to_json(stats: LinkStats) -> str:
     """Every result, machine-readable, with stable slugs."""
     report = {
         "checked_at": stats.checked_at, "elapsed": stats.elapsed, "fail_on": stats.fail_on,
-        "confirm_after": stats.confirm_after, "alarm": stats.alarm, "network_down": stats.network_down,
+        "confirm_after": stats.confirm_after, "alarm": stats.alarm,
         "counts": stats.counts,
         "verdicts": {str(v): stats.count(v) for v in Verdict}, "urls": len(stats.rows),
         "resources": stats.resource_count, "results": [row_record(row) for row in stats.rows],
@@ -228,7 +243,7 @@ def to_html(stats: LinkStats) -> str:
         for row, ref in found:
             cells = (esc(ref.title if ref else ""), esc(ref.section if ref else ""), esc(ref.id if ref else ""),
                      link(row.result.url), esc(status_text(row.result)), esc(since_text(row)),
-                     link(row.result.suggested_url))  # fmt: skip
+                     suggestion_html(row))  # fmt: skip
             parts.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
@@ -239,13 +254,3 @@ def report_files(stats: LinkStats) -> dict[str, bytes]:
     """The three reports by file name, ready for `pipeline.publish.publish`."""
     return {MD_NAME: to_markdown(stats).encode("utf-8"), JSON_NAME: to_json(stats).encode("utf-8"),
             HTML_NAME: to_html(stats).encode("utf-8")}  # fmt: skip
-
-
-def status_json(states: Mapping[str, UrlState], checked_at: str) -> str:
-    """The latest status of every URL, for `build` and the handbook ("last verified DATE")."""
-    urls = {
-        url: {"status": state.status, "code": state.code, "checked_at": state.checked_at,
-              "final_url": state.final_url, "broken_since": state.broken_since, "suggested_url": state.suggested_url}
-        for url, state in states.items()
-    }  # fmt: skip
-    return json.dumps({"checked_at": checked_at, "urls": urls}, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,109 @@
+"""Archived copies of failing links: the Internet Archive's closest snapshot, offered as a suggestion.
+
+The availability API (`{base}/wayback/available?url=...`) answers with the closest snapshot, if
+any. A snapshot is only ever a suggestion beside the URL, never a replacement. Lookups are one per
+URL per run, one at a time with a pause between them, and all of them together stop at a deadline;
+an archive that fails, answers nonsense or cannot be reached gives no suggestion and never fails
+the run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import requests
+
+ARCHIVE_URL = "https://archive.org"
+MIN_INTERVAL = 1.0  # seconds between two lookups: the archive is a shared public service
+ANSWER_LIMIT = 65_536  # bytes of an answer read at most
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An archived copy of a URL: where it is and when it was taken."""
+
+    url: str
+    timestamp: str  # YYYYMMDDhhmmss, as the archive gives it
+
+    @property
+    def date(self) -> str:
+        """The day of the snapshot, YYYY-MM-DD."""
+        return f"{self.timestamp[:4]}-{self.timestamp[4:6]}-{self.timestamp[6:8]}"
+
+
+def availability_url(base: str, url: str) -> str:
+    return f"{base.rstrip('/')}/wayback/available?url={quote(url, safe='')}"
+
+
+def read_snapshot(answer: object) -> Snapshot | None:
+    """The closest usable snapshot in an availability API answer (pure); None for anything else."""
+    if not isinstance(answer, dict):
+        return None
+    snapshots = answer.get("archived_snapshots")
+    closest = snapshots.get("closest") if isinstance(snapshots, dict) else None
+    if not isinstance(closest, dict) or closest.get("available") is not True:
+        return None
+    url, timestamp = closest.get("url"), str(closest.get("timestamp") or "")
+    if str(closest.get("status", "200")) != "200" or not isinstance(url, str):
+        return None  # a snapshot of an error page is no copy of the resource
+    if urlsplit(url).scheme not in ("http", "https") or len(timestamp) != 14 or not timestamp.isdigit():
+        return None
+    return Snapshot(url, timestamp)
+
+
+class Archive:
+    """Looks up snapshots on one archive, at most once per URL, pausing between lookups."""
+
+    def __init__(self, base: str = ARCHIVE_URL, *, session: requests.Session | None = None, timeout: float = 10.0,
+                 interval: float = MIN_INTERVAL, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):  # fmt: skip
+        self.base, self.timeout, self.interval = base, timeout, interval
+        self.session = session or requests.Session()
+        self.clock, self.sleep = clock, sleep
+        self.found: dict[str, Snapshot | None] = {}
+        self.last: float | None = None
+
+    def lookup(self, url: str, deadline: float) -> Snapshot | None:
+        """The closest snapshot of `url`, or None (none, the archive failed, or no time left before `deadline`)."""
+        if url in self.found:
+            return self.found[url]
+        if self.last is not None:
+            wait = self.last + self.interval - self.clock()
+            if wait > 0:
+                if self.clock() + wait >= deadline:
+                    return None
+                self.sleep(wait)
+        remaining = deadline - self.clock()
+        if remaining <= 0:
+            return None
+        self.last = self.clock()
+        self.found[url] = snapshot = self._ask(url, min(self.timeout, remaining))
+        return snapshot
+
+    def _ask(self, url: str, timeout: float) -> Snapshot | None:
+        try:
+            with self.session.get(availability_url(self.base, url), timeout=(timeout, timeout), stream=True,
+                                  allow_redirects=False) as response:  # fmt: skip
+                if response.status_code != 200:
+                    return None
+                body = response.raw.read(ANSWER_LIMIT, decode_content=True)
+            return read_snapshot(json.loads(body))
+        except (requests.RequestException, ValueError, OSError):
+            return None  # an archive that fails or answers nonsense gives no suggestion, never a failed run
+
+
+def find_snapshots(urls: Iterable[str], archive: Archive, budget: float) -> dict[str, Snapshot]:
+    """Snapshots of `urls`, looked up one by one within `budget` seconds; URLs without one are left out."""
+    deadline = archive.clock() + budget
+    found = {}
+    for url in dict.fromkeys(urls):
+        if archive.clock() >= deadline:
+            break
+        snapshot = archive.lookup(url, deadline)
+        if snapshot is not None:
+            found[url] = snapshot
+    return found

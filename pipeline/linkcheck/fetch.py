@@ -1,0 +1,445 @@
+"""Fetching one URL: the only code that touches the network; never raises for a dead link.
+
+`check_url` checks one URL with its retries and redirects, within the per-URL deadline. Each host is
+looked up once by the `Resolver`, and connections go to the addresses it found, so the rule on
+private addresses judges the address actually used. A `Watchdog` cuts a request at the deadline,
+however slowly the server drips its headers or body.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.connection import create_connection
+
+from pipeline.linkcheck.sites import Sites
+from pipeline.linkcheck.soft404 import Page, is_html, read_page
+
+from pipeline.linkcheck.status import (
+    REDIRECT_CODES,
+    Fetched,
+    Hop,
+    LinkResult,
+    Options,
+    classify,
+    is_ip_address,
+    look_up_host,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+    url_problem,
+)
+
+
+def error_slug(error: BaseException) -> str:
+    """The failure class of an exception raised while making a request."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "connect-timeout"  # no server answered at all: with others like it, a sign the network is down
+    if isinstance(error, requests.Timeout):
+        return "timeout"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "tls-error"
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                          requests.exceptions.MissingSchema, ValueError)):  # fmt: skip
+        return "malformed-url"
+    text = repr(error)
+    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo failed" in text:
+        return "dns-failure"
+    if "ConnectionRefusedError" in text or "Connection refused" in text:
+        return "connection-refused"
+    return "connection-error"
+
+
+# ---- the network --------------------------------------------------------------------------------
+
+
+class LookupFailed(Exception):
+    """A host name that did not resolve: `slug` is dns-failure or dns-timeout."""
+
+    def __init__(self, slug: str, detail: str):
+        super().__init__(detail)
+        self.slug, self.detail = slug, detail
+
+
+class Resolver:
+    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
+
+    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
+    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
+    `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`).
+    """
+
+    def __init__(self, lookup: Callable | None = None):
+        self.lookup = lookup
+        self.lock = threading.Lock()
+        self.answers: dict[str, Future] = {}
+
+    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str] | None:
+        """The IP addresses of `host`, or None for an IDN (left to requests, which encodes it); raises LookupFailed."""
+        if is_ip_address(host):
+            return [host]
+        if not host.isascii():
+            return None
+        with self.lock:
+            answer = self.answers.get(host)
+            if answer is None:
+                answer = self.answers[host] = Future()
+                threading.Thread(target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns",
+                                 daemon=True).start()  # fmt: skip
+        try:
+            found = answer.result(timeout=timeout)
+        except FutureTimeout:
+            raise LookupFailed("dns-timeout", f"no DNS answer for {host} within {timeout:.3g} s") from None
+        except (OSError, UnicodeError) as error:
+            raise LookupFailed("dns-failure", f"{host} does not resolve: {error}") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+        if not addresses:
+            raise LookupFailed("dns-failure", f"{host} resolves to no address")
+        return addresses
+
+    def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
+        """(error slug, detail) if `host` does not resolve within `timeout` seconds, else None."""
+        try:
+            self.addresses(host, timeout)
+        except LookupFailed as failed:
+            return failed.slug, failed.detail
+        return None
+
+    @staticmethod
+    def _look_up(host: str, answer: Future, lookup: Callable) -> None:
+        try:
+            answer.set_result(lookup(host, None, 0, socket.SOCK_STREAM))
+        except BaseException as error:  # noqa: BLE001 — handed to whoever waits for the answer
+            answer.set_exception(error)
+
+
+class Alarm:
+    """The deadline of one request: when it rings, every connection the request used is shut down."""
+
+    def __init__(self, when: float):
+        self.when = when
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.state = "armed"  # armed | rang | disarmed
+
+    @property
+    def rang(self) -> bool:
+        return self.state == "rang"
+
+    def watch(self, sock: socket.socket) -> None:
+        with self.lock:
+            if self.state == "armed":
+                self.sockets.append(sock)
+                return
+            late = self.state == "rang"
+        if late:
+            cut(sock)
+
+    def ring(self) -> None:
+        with self.lock:
+            if self.state != "armed":
+                return
+            self.state, sockets, self.sockets = "rang", self.sockets, []
+        for sock in sockets:
+            cut(sock)
+
+    def disarm(self) -> None:
+        with self.lock:
+            if self.state == "armed":
+                self.state, self.sockets = "disarmed", []
+
+
+def cut(sock: socket.socket) -> None:
+    """Wake whoever waits on `sock`: its reads end at once, as if the server had hung up."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class Watchdog:
+    """One thread that rings each request's alarm at its deadline.
+
+    A read timeout bounds each wait for a byte, not their sum: a server dripping its headers one byte
+    a second never trips it. The watchdog bounds the sum. Connections learn which alarm is theirs
+    from the thread that makes the request.
+    """
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.alarms: list[tuple[float, int, Alarm]] = []  # a heap, earliest first
+        self.order = itertools.count()
+        self.thread: threading.Thread | None = None
+        self.local = threading.local()
+
+    @contextmanager
+    def deadline(self, when: float) -> Iterator[Alarm]:
+        alarm = Alarm(when)
+        with self.condition:
+            heapq.heappush(self.alarms, (when, next(self.order), alarm))
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="link-watchdog", daemon=True)
+                self.thread.start()
+            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
+                self.condition.notify()
+        self.local.alarm = alarm
+        try:
+            yield alarm
+        finally:
+            self.local.alarm = None
+            alarm.disarm()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Put `sock` under the alarm of the request this thread is making, if any."""
+        alarm = getattr(self.local, "alarm", None)
+        if alarm is not None and sock is not None:
+            alarm.watch(sock)
+
+    def _run(self) -> None:
+        with self.condition:
+            while True:
+                if not self.alarms:
+                    self.condition.wait()
+                    continue
+                wait = self.alarms[0][0] - time.monotonic()
+                if wait > 0:
+                    self.condition.wait(wait)
+                    continue
+                heapq.heappop(self.alarms)[2].ring()
+
+
+WATCHDOG = Watchdog()
+PINS = threading.local()  # per worker thread: {host: addresses} the request in flight may connect to
+
+
+@contextmanager
+def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
+    PINS.hosts = {host: addresses} if addresses else {}
+    try:
+        yield
+    finally:
+        PINS.hosts = {}
+
+
+class GuardedConnection:
+    """Connects to the addresses the Resolver found (no second lookup that could answer differently),
+    and puts every socket under the watchdog."""
+
+    def _new_conn(self) -> socket.socket:
+        addresses = getattr(PINS, "hosts", {}).get(self.host)
+        sock = self._connect_to(addresses) if addresses else super()._new_conn()
+        WATCHDOG.watch(sock)
+        return sock
+
+    def _connect_to(self, addresses: list[str]) -> socket.socket:
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return create_connection((address, self.port), self.timeout, source_address=self.source_address,
+                                         socket_options=self.socket_options)  # fmt: skip
+            except socket.timeout:
+                failure = ConnectTimeoutError(self, f"Connection to {self.host} ({address}) timed out. "
+                                                    f"(connect timeout={self.timeout})")  # fmt: skip
+            except OSError as error:
+                failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")
+        raise failure
+
+    def connect(self) -> None:
+        super().connect()
+        WATCHDOG.watch(self.sock)  # for TLS, the wrapped socket
+
+    def request(self, *args, **kwargs):
+        WATCHDOG.watch(self.sock)  # a reused connection
+        return super().request(*args, **kwargs)
+
+
+class GuardedHTTPConnection(GuardedConnection, HTTPConnection):
+    pass
+
+
+class GuardedHTTPSConnection(GuardedConnection, HTTPSConnection):
+    pass
+
+
+class GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = GuardedHTTPConnection
+
+
+class GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = GuardedHTTPSConnection
+
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+
+
+def make_adapter(options: Options) -> requests.adapters.HTTPAdapter:
+    """Connections shared by every worker: at most `per_host` kept per host, as at most that many are in flight."""
+    return GuardedAdapter(pool_connections=256, pool_maxsize=options.per_host, max_retries=0)
+
+
+def make_session(options: Options, adapter: requests.adapters.HTTPAdapter | None = None) -> requests.Session:
+    """A session for one worker: reuses the connections of `adapter` (its own if None), sends our user agent."""
+    session = requests.Session()
+    adapter = adapter or make_adapter(options)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": options.user_agent, "Accept": "*/*"})
+    if not urllib.request.getproxies():
+        # No proxy to find: skip requests' look-ups of proxy variables and ~/.netrc on every request
+        # (a dozen per cent of its CPU; and .netrc credentials have no business going to a guide's sites).
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
+
+
+def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> bytes:
+    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended.
+
+    Returns what was read (decoded from gzip and the like) when `keep`, else nothing.
+    """
+    raw = response.raw
+    read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
+    read, kept = 0, []
+    try:
+        while read1 is not None and read <= limit and time.monotonic() < deadline:
+            chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
+            if not chunk:
+                raw.release_conn()
+                return b"".join(kept)
+            read += len(chunk)
+            if keep:
+                kept.append(chunk)
+    except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
+        pass
+    raw.close()  # too long or too slow: drop the connection rather than read on
+    return b"".join(kept)[:limit]
+
+
+def read_answer(response: requests.Response, url: str, final_url: str, options: Options, deadline: float) -> Page | None:
+    """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
+    wanted = response.request.method == "GET" and 200 <= response.status_code < 300 and \
+        is_html(response.headers.get("Content-Type"))  # fmt: skip
+    body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
+    if not wanted:
+        return None
+    length = response.headers.get("Content-Length", "")
+    return read_page(url, final_url, response.status_code, body, encoding=response.encoding,
+                     content_length=int(length) if length.isdigit() else None)  # fmt: skip
+
+
+def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
+          resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+    """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
+    resolver = resolver or Resolver()
+    hops: list[Hop] = []
+    seen = {url}
+    current = url
+    starts_public: bool | None = None
+    for _ in range(options.max_redirects + 1):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Fetched(current, tuple(hops), error="deadline", detail=f"no answer within {options.deadline:g} s")
+        wait = min(options.timeout, remaining)
+        host = host_of(current)
+        try:
+            addresses = resolver.addresses(host, wait, options.lookup)
+        except LookupFailed as failed:
+            return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
+        public = addresses is None or all(options.public_address(address) for address in addresses)
+        if starts_public is None:
+            starts_public = public  # a check that starts on an intranet may stay there
+        elif starts_public and not public and not options.allow_private_redirects:
+            return Fetched(current, tuple(hops), code=hops[-1].code, error="private-redirect",
+                           detail=f"a public site redirected to {host} ({', '.join(addresses)}), a private address; "
+                                  "not followed")  # fmt: skip
+        with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
+            try:
+                response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
+            except (requests.RequestException, ValueError) as error:
+                slug = error_slug(error)
+                # A connect timeout ends at the deadline too, but says more: no server answered at all.
+                if alarm.rang and slug != "connect-timeout":
+                    return Fetched(current, tuple(hops), error="deadline",
+                                   detail=f"no complete answer within {options.deadline:g} s")  # fmt: skip
+                return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
+            code = response.status_code
+            location = response.headers.get("Location") if code in REDIRECT_CODES else None
+            retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
+            # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
+            page = read_answer(response, url, current, options, deadline) if not location else None
+            if location:
+                drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
+        if not location:
+            return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
+        target = urljoin(current, location.strip())
+        hops.append(Hop(current, code, target))
+        if target in seen:
+            return Fetched(target, tuple(hops), code=code, error="redirect-loop", detail=f"{target} again")
+        if url_problem(target):
+            return Fetched(target, tuple(hops), code=code, error="bad-redirect", detail=f"redirect to {target}")
+        seen.add(target)
+        current = target
+    return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
+
+
+def attempt(session: requests.Session, url: str, options: Options, deadline: float,
+            resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+    """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
+    return fetch(session, url, "GET", options, deadline, resolver)
+
+
+def check_url(session: requests.Session, url: str, options: Options = Options(),
+              stop: threading.Event | None = None, resolver: Resolver | None = None,
+              sites: Sites | None = None) -> LinkResult:  # fmt: skip
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
+
+    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
+    started = time.monotonic()
+    problem = url_problem(url)
+    if problem:
+        return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
+    resolver = resolver or Resolver()
+    deadline = started + options.deadline
+    tries = 0
+    while True:
+        tries += 1
+        fetched = attempt(session, url, options, deadline, resolver)
+        result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
+        if tries > options.retries or not should_retry(result):
+            if sites is None:
+                return result
+            judged = sites.judge(session, result, fetched, deadline)
+            return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
+        delay = retry_delay(result, tries - 1, options)
+        if time.monotonic() + delay >= deadline:
+            return result
+        if stop is not None and stop.wait(delay):
+            return result
+        if stop is None:
+            time.sleep(delay)
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

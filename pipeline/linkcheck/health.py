@@ -1,0 +1,169 @@
+"""The status file: the latest known health of every checked URL, with the one rule of "confirmed broken".
+
+`check-links` writes it after each completed run (`health_json`); `build` (the dataset's `link_*`
+columns) and the handbook (`Broken link`, `--omit-broken-links`) read it with `read_link_health` and
+ask each `LinkHealth` for its `state`. A link is broken only once its failure is confirmed: failing on
+`--confirm-after` completed runs in a row and announced in a report. No requests here: `build` imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pipeline.errors import LinkStatusFileError
+from pipeline.linkcheck.status import FAILING, LinkStatus, without_credentials
+
+FORMAT = 2
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+HINT = ("the file is written by `mentor-guide check-links`, not by hand: run check-links to rewrite it, "
+        "or move it aside (the handbook then prints no check dates)")  # fmt: skip
+
+
+class LinkState(StrEnum):
+    """What readers are told about a link; stable slugs (the dataset's `link_status` column)."""
+
+    OK = "ok"  # the last check reached the page (directly or through redirects)
+    BROKEN = "broken"  # confirmed broken: failing on --confirm-after runs in a row, and reported
+    FAILING = "failing"  # failed its latest check(s), not confirmed: printed and published as usual
+    BLOCKED = "blocked"  # the site refused the checker (bot protection, login): unknown
+    UNCHECKED = "unchecked"  # no completed check yet
+
+
+@dataclass(frozen=True)
+class LinkHealth:
+    """The latest real check of one URL (offline runs never change it) and its failing streak."""
+
+    url: str
+    status: LinkStatus
+    checked_at: str  # UTC, 2026-03-02T03:00:00Z
+    failing_runs: int
+    confirmed_broken: bool
+    broken_since: str | None = None
+    suggested_url: str | None = None
+    code: int | None = None
+    final_url: str | None = None
+
+    @property
+    def state(self) -> LinkState:
+        if self.confirmed_broken:
+            return LinkState.BROKEN
+        if self.status in FAILING:
+            return LinkState.FAILING
+        if self.status is LinkStatus.BLOCKED:
+            return LinkState.BLOCKED
+        return LinkState.OK
+
+    @property
+    def checked_on(self) -> str:
+        """The date of the check, 2026-03-02."""
+        return self.checked_at[:10]
+
+
+def health_for(health: Mapping[str, LinkHealth], url: str | None) -> LinkHealth | None:
+    """The health of `url` (the status file holds addresses without credentials)."""
+    return health.get(without_credentials(url)) if url else None
+
+
+def link_state(health: Mapping[str, LinkHealth], url: str | None) -> LinkState | None:
+    """What a resource's link is known as: None without an address, `unchecked` before its first check."""
+    if not url:
+        return None
+    found = health_for(health, url)
+    return found.state if found else LinkState.UNCHECKED
+
+
+def link_columns(urls: list[str | None], health: Mapping[str, LinkHealth]) -> tuple[list, list]:
+    """The dataset's `link_status` and `link_checked` values for resources with these URLs."""
+    found = [health_for(health, url) for url in urls]
+    states = [str(link_state(health, url)) if url else None for url in urls]
+    return states, [entry.checked_on if entry else None for entry in found]
+
+
+def last_checked(health: Mapping[str, LinkHealth]) -> str | None:
+    """When the latest check recorded in the file was made."""
+    return max((entry.checked_at for entry in health.values()), default=None)
+
+
+def health_json(health: Mapping[str, LinkHealth], *, checked_at: str, confirm_after: int,
+                archived: Mapping[str, dict] | None = None) -> str:  # fmt: skip
+    """The status file's text: every URL's health, sorted, stable keys; `archived` ({"url", "date"} of an
+    archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
+    urls = {
+        url: {"status": str(entry.status), "code": entry.code, "checked_at": entry.checked_at,
+              "failing_runs": entry.failing_runs, "confirmed_broken": entry.confirmed_broken,
+              "broken_since": entry.broken_since, "final_url": entry.final_url,
+              "suggested_url": entry.suggested_url}
+        for url, entry in health.items()
+    }  # fmt: skip
+    for url, copy in (archived or {}).items():
+        if url in urls:
+            urls[url]["archived"] = dict(copy)
+    document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def read_link_health(path: Path) -> dict[str, LinkHealth]:
+    """The status file as LinkHealth by URL; {} when there is none. Raises LinkStatusFileError when malformed."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise LinkStatusFileError(f"cannot read the link-status file: {error}", path=path, hint=HINT) from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LinkStatusFileError(f"not JSON: {error.msg}", path=path, line=error.lineno, hint=HINT) from None
+    if not isinstance(document, dict) or not isinstance(document.get("urls"), dict):
+        raise LinkStatusFileError("not a link-status file: no object `urls`", path=path, hint=HINT)
+    if document.get("format") != FORMAT:
+        raise LinkStatusFileError(f"written in another format ({document.get('format')!r}, expected {FORMAT}) "
+                                  "by another version of check-links", path=path, hint=HINT)  # fmt: skip
+    return {url: parse_entry(url, entry, path) for url, entry in document["urls"].items()}
+
+
+def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
+    def wrong(field: str, expected: str) -> LinkStatusFileError:
+        value = entry.get(field) if isinstance(entry, dict) else entry
+        return LinkStatusFileError(f"{url}: `{field}` is {json.dumps(value)}, not {expected}", path=path,
+                                   line=line_of(path, url), hint=HINT)  # fmt: skip
+
+    if not isinstance(entry, dict):
+        raise wrong("urls", "an object")
+    try:
+        status = LinkStatus(entry.get("status"))
+    except ValueError:
+        raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
+    if not (isinstance(entry.get("checked_at"), str) and TIME.match(entry["checked_at"])):
+        raise wrong("checked_at", "a UTC time like 2026-03-02T03:00:00Z")
+    failing_runs = entry.get("failing_runs")
+    if type(failing_runs) is not int or failing_runs < 0:
+        raise wrong("failing_runs", "a whole number of runs")
+    if type(entry.get("confirmed_broken")) is not bool:
+        raise wrong("confirmed_broken", "true or false")
+    since = entry.get("broken_since")
+    if since is not None and not (isinstance(since, str) and TIME.match(since)):
+        raise wrong("broken_since", "null or a UTC time like 2026-02-20T03:00:00Z")
+    for field in ("suggested_url", "final_url"):
+        if not isinstance(entry.get(field), (str, type(None))):
+            raise wrong(field, "null or an address")
+    code = entry.get("code")
+    if code is not None and type(code) is not int:
+        raise wrong("code", "null or an HTTP status code")
+    return LinkHealth(url, status, entry["checked_at"], failing_runs, entry["confirmed_broken"], since,
+                      entry.get("suggested_url"), code, entry.get("final_url"))  # fmt: skip
+
+
+def line_of(path: Path, url: str) -> int | None:
+    """The line where `url`'s entry starts, to point the reader at it."""
+    key = json.dumps(url, ensure_ascii=False) + ":"
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip().startswith(key):
+            return number
+    return None

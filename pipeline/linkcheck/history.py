@@ -1,0 +1,266 @@
+"""The history of link checks in SQLite: every check, and per URL its failing streak and since when it fails.
+
+Each check is stored on its own, so a run killed halfway leaves a readable history holding what was
+checked. The state of a URL (its streak) moves only when a run is committed: after every URL was
+checked and the reports were written. So an offline, killed or interrupted run, or one whose reports
+could not be written, uses up no step of a streak, and an alarm is never lost. A URL is *newly
+broken* on the committed run that confirms its streak (`confirm_after` failing runs in a row), so one
+flaky night raises nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+from pipeline.linkcheck.status import LinkResult
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,              -- NULL: the run was killed (or is running)
+    url_count INTEGER NOT NULL,
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    outcome TEXT                   -- a RunOutcome, or NULL: killed
+);
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    code INTEGER,
+    final_url TEXT,
+    suggested_url TEXT,
+    elapsed REAL NOT NULL,
+    error TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS checks_by_url ON checks (url, id);
+-- The latest state of each URL as of the last completed run, whose reports were written.
+CREATE TABLE IF NOT EXISTS url_state (
+    url TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    code INTEGER,
+    checked_at TEXT NOT NULL,
+    final_url TEXT,
+    suggested_url TEXT,
+    error TEXT,
+    failing_runs INTEGER NOT NULL,  -- consecutive failing checks up to the latest one
+    broken_since TEXT,              -- first check of that streak
+    previous_failing_runs INTEGER NOT NULL,  -- the streak just before the latest check
+    confirmed INTEGER NOT NULL DEFAULT 0,    -- this streak was reported as broken
+    previous_confirmed INTEGER NOT NULL DEFAULT 0
+);
+"""
+# Columns added since the first histories; a history written before them gains them on opening.
+ADDED_COLUMNS = (
+    ("runs", "outcome", "TEXT"),
+    ("url_state", "confirmed", "INTEGER NOT NULL DEFAULT 0"),
+    ("url_state", "previous_confirmed", "INTEGER NOT NULL DEFAULT 0"),
+)
+OLD_CONFIRM_AFTER = 2  # the default under which a history without `confirmed` raised its alarms
+STATE_COLUMNS = ("url", "status", "code", "checked_at", "final_url", "suggested_url", "error",
+                 "failing_runs", "broken_since", "previous_failing_runs", "confirmed", "previous_confirmed")  # fmt: skip
+HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
+BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
+
+
+class HistoryError(PipelineError):
+    "The link history database cannot be opened or written"
+
+
+class RunOutcome(StrEnum):
+    """How a run ended; only a completed run moves streaks and statuses."""
+
+    COMPLETED = "completed"  # every URL checked, reports written, states stored
+    OFFLINE = "offline"  # the checker could not reach the network: nothing stored but the checks
+    INTERRUPTED = "interrupted"  # Ctrl-C
+    REPORTS_FAILED = "reports-failed"  # the reports could not be written, so nothing was announced
+
+
+class Verdict(StrEnum):
+    """Where a URL stands in the alarm rules; stable slugs."""
+
+    NEW = "newly-broken"  # confirmed on this run: its streak reached confirm_after and no report said so yet
+    STILL = "still-broken"  # confirmed and reported before, still failing
+    UNCONFIRMED = "unconfirmed"  # failing, not yet for confirm_after runs in a row
+    RECOVERED = "recovered"  # failing on the check before, passing now
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """The latest check of a URL and its failing streak."""
+
+    url: str
+    status: str
+    code: int | None
+    checked_at: str
+    final_url: str | None
+    suggested_url: str | None
+    error: str | None
+    failing_runs: int
+    broken_since: str | None
+    previous_failing_runs: int
+    confirmed: bool = False  # the streak is confirm_after runs long (or was confirmed before): broken
+    previous_confirmed: bool = False
+
+
+def next_state(previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = 2) -> UrlState:
+    """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
+    so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
+    streak = previous.failing_runs if previous else 0
+    was_confirmed = bool(previous and previous.confirmed and streak)
+    if result.failing:
+        failing_runs = streak + 1
+        broken_since = previous.broken_since if streak and previous.broken_since else checked_at
+        confirmed = was_confirmed or failing_runs >= confirm_after
+    else:
+        failing_runs, broken_since, confirmed = 0, None, False
+    return UrlState(result.url, str(result.status), result.code, checked_at, result.final_url, result.suggested_url,
+                    result.error, failing_runs, broken_since, streak, confirmed, was_confirmed)  # fmt: skip
+
+
+def verdict(state: UrlState) -> Verdict | None:
+    """The alarm rule (pure): newly broken on the one completed run that confirms the streak."""
+    if state.failing_runs:
+        if state.confirmed:
+            return Verdict.STILL if state.previous_confirmed else Verdict.NEW
+        return Verdict.UNCONFIRMED
+    return Verdict.RECOVERED if state.previous_failing_runs else None
+
+
+def history_hint(error: BaseException) -> str:
+    text = str(error).lower()
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return ("the history (or its folder) is read-only for this user: make both writable by the user "
+                "that runs check-links, or pass another file with --history")  # fmt: skip
+    if "locked" in text or "busy" in text:
+        return "another program holds the history open for writing (a sqlite3 shell?); close it and run again"
+    if "unable to open" in text:
+        return "check that the file can be read and written by this user, or pass another file with --history"
+    return ("if the file is damaged, move it aside (a new history starts, without earlier streaks) "
+            "or pass another with --history")  # fmt: skip
+
+
+class LinkHistory:
+    """An open history database; use as a context manager. Its folder must exist (a typo must not start afresh)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise HistoryError("the folder of the link history does not exist", path=self.path,
+                               hint="create the folder, or correct --history: a new history would start "
+                                    "without any streak or 'broken since' date")  # fmt: skip
+        self.created = not self.path.exists()
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)  # we open transactions
+            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction.
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("BEGIN IMMEDIATE")  # fails now, not after the checks, if we cannot write
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self._add_columns()
+            self.db.execute(f"PRAGMA user_version = {HISTORY_VERSION}")  # a write: a read-only file fails here
+            self.db.execute("COMMIT")
+        except (sqlite3.Error, OSError) as error:
+            self.close()
+            raise HistoryError(f"cannot open the link history: {error}", path=self.path,
+                               hint=history_hint(error)) from None  # fmt: skip
+        self.run_id: int | None = None
+
+    def _add_columns(self) -> None:
+        added = set()
+        for table, column, kind in ADDED_COLUMNS:
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                added.add(column)
+        if "confirmed" in added:  # alarms already raised under the old rule stay raised, and are not raised again
+            self.db.execute("UPDATE url_state SET confirmed = failing_runs >= ?, previous_confirmed = "
+                            "previous_failing_runs >= ?", (OLD_CONFIRM_AFTER, OLD_CONFIRM_AFTER))  # fmt: skip
+
+    def __enter__(self) -> LinkHistory:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor:
+        """Run statements in one transaction; a failure is a HistoryError and leaves no half-open transaction."""
+        cursor = None
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            for sql, values in statements:
+                cursor = self.db.execute(sql, values)
+            self.db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise HistoryError(f"cannot write the link history: {error}", path=self.path,
+                               hint=history_hint(error)) from None  # fmt: skip
+        finally:
+            if self.db.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
+                self.db.execute("ROLLBACK")
+        return cursor
+
+    def start_run(self, started_at: str, url_count: int) -> int:
+        cursor = self._write(("INSERT INTO runs (started_at, url_count) VALUES (?, ?)", (started_at, url_count)))
+        self.run_id = cursor.lastrowid
+        return self.run_id
+
+    def finish_run(self, finished_at: str, outcome: RunOutcome) -> None:
+        """End a run that changes no state (offline, interrupted, reports not written)."""
+        self._write(("UPDATE runs SET finished_at = ?, interrupted = ?, outcome = ? WHERE id = ?",
+                     (finished_at, int(outcome is RunOutcome.INTERRUPTED), str(outcome), self.run_id)))  # fmt: skip
+
+    def record(self, result: LinkResult, checked_at: str) -> None:
+        """Store one check of the run in progress; the URL's state moves only when the run is committed."""
+        self._write((
+            "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed, error,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.run_id, result.url, checked_at, str(result.status), result.code, result.final_url,
+             result.suggested_url, result.elapsed, result.error, result.detail),
+        ))  # fmt: skip
+
+    def commit_run(self, states: dict[str, UrlState], finished_at: str) -> None:
+        """Store the new state of every URL and end the run as completed, in one transaction."""
+        insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
+        self._write(
+            *((insert, tuple(getattr(state, name) for name in STATE_COLUMNS)) for state in states.values()),
+            ("UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
+             (finished_at, str(RunOutcome.COMPLETED), self.run_id)),
+        )  # fmt: skip
+
+    def state(self, url: str) -> UrlState | None:
+        row = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)).fetchone()
+        return state_of(row) if row else None
+
+    def states(self, urls: list[str]) -> dict[str, UrlState]:
+        """The latest state of each of `urls` that a completed run checked."""
+        wanted = set(urls)
+        rows = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
+        return {row[0]: state_of(row) for row in rows if row[0] in wanted}
+
+    def checks(self, url: str) -> list[tuple]:
+        """Every check of `url`, oldest first: (checked_at, status, code, error)."""
+        return self.db.execute("SELECT checked_at, status, code, error FROM checks WHERE url = ? ORDER BY id",
+                               (url,)).fetchall()  # fmt: skip
+
+    def outcomes(self) -> list[str | None]:
+        """How each run ended, oldest first (None: killed)."""
+        return [row[0] for row in self.db.execute("SELECT outcome FROM runs ORDER BY id")]
+
+
+def state_of(row: tuple) -> UrlState:
+    *head, confirmed, previous_confirmed = row
+    return UrlState(*head, bool(confirmed), bool(previous_confirmed))

@@ -1,0 +1,257 @@
+"""The nightly link check end to end: read the dataset, check its URLs, write the reports, then commit.
+
+The order is what keeps alarms true. Every check is stored as it arrives, but URL states (streaks)
+move only after the reports are written: an offline, interrupted or killed run, or one whose reports
+could not be written, leaves every state, the status file and the reports as they were, and the
+next complete run announces what it confirms. One run at a time per history.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit
+
+from pipeline import config
+from pipeline.errors import Offline, PipelineError, PublishError
+from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
+from pipeline.linkcheck.health import LinkHealth, health_json
+from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome, UrlState, next_state
+from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, summarise
+from pipeline.linkcheck.schedule import check_links
+from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
+from pipeline.locking import exclusive
+from pipeline.publish import publish, write_atomic
+
+REQUIRED_COLUMNS = ("id", "section", "title", "url")
+OFFLINE_MIN_HOSTS = 3  # fewer hosts failing together may just be those sites being down
+
+
+class DatasetError(PipelineError):
+    "The published dataset to check is missing or is not the one `mentor-guide build` writes"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a check; what was checked before it is in the history."""
+
+    def __init__(self, checked: int, total: int):
+        super().__init__(f"interrupted after {checked} of {total} URLs")
+        self.checked, self.total = checked, total
+
+
+@dataclass(frozen=True)
+class CheckPaths:
+    dataset: Path
+    out: Path
+    history: Path
+    status: Path
+
+
+def now_iso() -> str:
+    """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
+    """Each distinct URL of the dataset (in dataset order) with the resources that link to it."""
+    hint = "run `mentor-guide build` first, or pass the dataset with --dataset"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as file:
+            reader = csv.DictReader(file, strict=True)  # an unterminated quote is an error, not one huge cell
+            missing = [name for name in REQUIRED_COLUMNS if name not in (reader.fieldnames or ())]
+            if missing:
+                raise DatasetError(f"not a dataset written by `mentor-guide build`: no column {', '.join(missing)}",
+                                   path=path, line=1, hint=hint)  # fmt: skip
+            by_url: dict[str, list[ResourceRef]] = {}
+            for row in reader:
+                url = (row["url"] or "").strip()
+                if url:
+                    by_url.setdefault(url, []).append(ResourceRef(row["id"], row["title"], row["section"]))
+    except FileNotFoundError:
+        raise DatasetError("the dataset does not exist", path=path, hint=hint) from None
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"not UTF-8 text (byte {error.start})", path=path, hint=hint) from None
+    except csv.Error as error:
+        raise DatasetError(f"malformed CSV: {error}", path=path, line=reader.line_num or None,
+                           hint="rebuild it with `mentor-guide build`; a quote left open swallows the rest "
+                                "of the file") from None  # fmt: skip
+    except OSError as error:
+        raise DatasetError(f"cannot read the dataset: {error.strerror or error}", path=path, hint=hint) from None
+    return by_url
+
+
+SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
+
+
+def duration_text(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
+        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"  # fmt: skip
+
+
+def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None,
+                  width: int = 100) -> str:  # fmt: skip
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
+
+    A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
+    """
+    filled = 30 * done // total
+    eta = duration_text(elapsed / done * (total - done)) if done else "--"
+    line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"
+    if slowest is not None:
+        url, waited = slowest
+        line += f"; waiting {waited:.0f} s for "
+        room = max(width - len(line), 20)
+        line += url if len(url) <= room else url[: room - 1] + "…"
+    return line
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal; it names a URL in flight too long."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic):
+        self.stream = stream or sys.stderr
+        self.enabled = total > 0 and self.stream.isatty()
+        self.total, self.done, self.failing, self.drawn = total, 0, 0, 0.0
+        self.clock, self.started = clock, clock()
+        self.in_flight: dict[str, float] = {}  # URL → when its check started; kept up to date by check_links
+
+    def update(self, result: LinkResult) -> None:
+        self.done += 1
+        self.failing += result.failing
+        self.draw()
+
+    def draw(self) -> None:
+        now = self.clock()
+        if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
+            self.drawn = now
+            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)  # a copy: workers change it
+            slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
+            # \x1b[K clears what a longer line drawn before left behind
+            width = shutil.get_terminal_size((100, 24)).columns - 1
+            line = progress_line(self.done, self.total, self.failing, now - self.started, slowest, width)
+            self.stream.write(f"\r{line}\x1b[K")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def prepare_state_folders(paths: CheckPaths) -> None:
+    """The default state folder is made on first use; any other missing folder is a typo, refused."""
+    for path in (paths.history, paths.status):
+        folder = path.parent
+        if folder.is_dir():
+            continue
+        if folder == config.STATE_DIR:
+            folder.mkdir(parents=True, exist_ok=True)
+            continue
+        option = "--history" if path == paths.history else "--status"
+        raise HistoryError(f"the folder of {option} does not exist", path=path,
+                           hint=f"create it, or correct {option}: a new history would start without any "
+                                "streak or 'broken since' date")  # fmt: skip
+
+
+def health_of(state: UrlState) -> LinkHealth:
+    return LinkHealth(state.url, LinkStatus(state.status), state.checked_at, state.failing_runs, state.confirmed,
+                      state.broken_since, state.suggested_url, state.code, state.final_url)  # fmt: skip
+
+
+def offline_message(results: list[LinkResult]) -> str:
+    hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
+    errors = ", ".join(sorted({result.error for result in results}))
+    return (f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
+            "no link status changed and the reports were not rewritten; check this machine's network")  # fmt: skip
+
+
+def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 2, fail_on: str = "new",
+                   progress: bool = True, say: Callable[[str], None] = lambda line: None,
+                   archive: Archive | None = None) -> LinkStats:  # fmt: skip
+    """Check every URL of the dataset once, write the reports, then store the new states and the status file.
+
+    Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
+    another run holds the history, and PublishError when the reports cannot be written. With `archive`,
+    failing URLs get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
+    """
+    resources = read_resources(paths.dataset)
+    prepare_state_folders(paths)
+    with exclusive(paths.history, "check-links"), LinkHistory(paths.history) as history:
+        if history.created:
+            say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
+        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive)
+
+
+def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef]], paths: CheckPaths,
+                     options: Options, confirm_after: int, fail_on: str, progress: bool,
+                     archive: Archive | None = None) -> LinkStats:  # fmt: skip
+    urls = list(resources)
+    checked_at = now_iso()
+    started = time.monotonic()
+    bar = Progress(len(urls)) if progress else None
+    when: dict[str, str] = {}
+    history.start_run(checked_at, len(urls))
+
+    def record(result: LinkResult) -> None:
+        when[result.url] = now_iso()
+        history.record(scrubbed(result), when[result.url])
+        if bar:
+            bar.update(result)
+
+    try:
+        results = check_links(urls, options, on_result=record, in_flight=bar.in_flight if bar else None,
+                              on_wait=bar.draw if bar else None)  # fmt: skip
+    except KeyboardInterrupt:
+        history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
+        raise Interrupted(len(when), len(urls)) from None
+    finally:
+        if bar:
+            bar.close()
+    if network_down(results, OFFLINE_MIN_HOSTS):
+        history.finish_run(now_iso(), RunOutcome.OFFLINE)
+        raise Offline(offline_message(results))
+    public = public_results(results, when)
+    previous = history.states(list(public))
+    states = {url: next_state(previous.get(url), result, at, confirm_after) for url, (result, at) in public.items()}
+    by_public: dict[str, list[ResourceRef]] = {}
+    for url, refs in resources.items():
+        by_public.setdefault(without_credentials(url), []).extend(refs)
+    snapshots = archived_copies([result for result, _ in public.values()], archive, options.deadline)
+    stats = summarise([result for result, _ in public.values()], states, by_public, checked_at=checked_at,
+                      elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on,
+                      snapshots=snapshots)  # fmt: skip
+    try:
+        publish(report_files(stats), paths.out)
+    except PublishError:
+        history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
+        raise
+    history.commit_run(states, now_iso())
+    health = {url: health_of(state) for url, state in sorted(history.states(list(public)).items())}
+    archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
+    write_atomic(paths.status, health_json(health, checked_at=checked_at, confirm_after=confirm_after,
+                                           archived=archived).encode("utf-8"))  # fmt: skip
+    return stats
+
+
+def public_results(results: list[LinkResult], when: dict[str, str]) -> dict[str, tuple[LinkResult, str]]:
+    """Each result as it may be stored and printed (no credentials), by address; the first of duplicates wins."""
+    public: dict[str, tuple[LinkResult, str]] = {}
+    for result in results:
+        clean = scrubbed(result)
+        public.setdefault(clean.url, (clean, when.get(result.url, now_iso())))
+    return public
+
+
+def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:
+    """Archived copies of the failing URLs (addresses without credentials); none when the archive is off."""
+    if archive is None:
+        return {}
+    return find_snapshots([result.url for result in results if result.failing], archive, budget)

@@ -1,0 +1,112 @@
+"""What a run learns once per site, to judge a page that answered 2xx: its answer to an address that
+cannot exist (soft-404 evidence), and whether it speaks https (for upgrade suggestions).
+
+Each site is asked once per run, by the first worker that needs to know; the others wait for that
+answer within their own deadline. Every request here is made by a worker holding a slot of that
+host, so the per-host cap holds for them too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
+from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
+
+Fetch = Callable[[requests.Session, str, str, Options, float], Fetched]  # (session, url, method, options, deadline)
+
+
+def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
+    """The https:// address of an http:// URL: same host and path, on the https port its port maps to.
+
+    None for any other URL, and for an http port with no https port beside it (a port speaks one
+    protocol: `http://host:8080/` has no https twin at that port, and guessing another is no evidence).
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or parts.username or parts.password:
+        return None
+    https_port = https_ports.get(parts.port or 80)
+    if https_port is None:
+        return None
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    netloc = host if https_port == 443 else f"{host}:{https_port}"
+    return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+class Sites:
+    """Answers learnt once per site during one run."""
+
+    def __init__(self, fetch: Fetch, options: Options):
+        self.fetch, self.options = fetch, options
+        self.lock = threading.Lock()
+        self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
+        self.https: dict[str, Future] = {}  # host:port → Future[bool]: does https answer there?
+
+    def judge(self, session: requests.Session, result: LinkResult, fetched: Fetched, deadline: float) -> LinkResult:
+        """The result once the page is weighed: soft-404 evidence, then an https twin for an http:// URL."""
+        if result.status not in (LinkStatus.OK, LinkStatus.REDIRECTED) or fetched.page is None:
+            return result
+        reason = soft_404_reason(fetched.page, self.probe(session, fetched.page.url, deadline))
+        if reason:
+            return dataclasses.replace(result, status=LinkStatus.SOFT_404, error="soft-404", detail=reason)
+        if result.suggested_url is None and (twin := self.same_page_over_https(session, fetched.page, deadline)):
+            return dataclasses.replace(result, suggested_url=twin, suggestion=Suggestion.HTTPS)
+        return result
+
+    def probe(self, session: requests.Session, url: str, deadline: float) -> Page | None:
+        """What the site of `url` answers for an address that cannot exist, if that answer was 2xx HTML."""
+        answer, mine = self._once(self.probes, origin(url))
+        if mine:
+            page = None
+            try:
+                fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
+                page = fetched.page if not fetched.error else None
+            finally:
+                answer.set_result(page)
+        return self._wait(answer, deadline, None)
+
+    def same_page_over_https(self, session: requests.Session, page: Page, deadline: float) -> str | None:
+        """The https:// twin of an http:// page if it answers 2xx with the same page; else None."""
+        twin = https_twin(page.url, self.options.https_ports)
+        if twin is None:
+            return None
+        speaks, mine = self._once(self.https, urlsplit(page.url).netloc.lower())
+        if not mine and not self._wait(speaks, deadline, False):
+            return None
+        fetched = None
+        try:
+            fetched = self.fetch(session, twin, "GET", self.options, deadline)
+        finally:
+            if mine:  # any HTTP answer at all means the site speaks https; a TLS or connection error, that it does not
+                speaks.set_result(fetched is not None and fetched.code is not None)
+        if fetched.error or fetched.page is None:
+            return None
+        return twin if same_content(page, fetched.page) else None
+
+    def _once(self, answers: dict[str, Future], key: str) -> tuple[Future, bool]:
+        """The Future answering `key`, and whether this caller must provide it."""
+        with self.lock:
+            if key in answers:
+                return answers[key], False
+            answers[key] = Future()
+            return answers[key], True
+
+    @staticmethod
+    def _wait(answer: Future, deadline: float, otherwise):
+        try:
+            return answer.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            return otherwise

@@ -1,0 +1,174 @@
+"""Soft 404s: a page that answers 200 but is really "not found", told apart by evidence (pure).
+
+The evidence is a comparison with what the same site answers for a path that cannot exist (its
+*probe*): the same final address after redirects (a site that sends every missing path to its home
+page), or the same page — same title, about the same size, nearly the same first kilobyte (a "Page
+not found" page or a parked domain served with 200). A title or main heading that *is* a not-found
+or for-sale phrase counts too. Words in the body never do: an article about "not found" errors
+stays `ok`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import secrets
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+BODY_PREFIX = 65_536  # bytes of a body read at most, and only for GET
+COMPARED = 1024  # characters of the body compared with the probe's
+SAME_TEXT = 0.9  # similarity of the first kilobytes above which two pages are one page
+SAME_SIZE = 0.1  # sizes that differ by less than this share are the same size
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+NOT_FOUND = re.compile(
+    r"(error )?404( error)?|(error )?404 ?[-:]? ?(page |file )?not found|"
+    r"(page|file|document|resource|content|article|item) (was |is )?(not found|missing|unavailable)|not found|"
+    r"(this |the )?page (you requested |you are looking for )?(does not|doesn't|cannot|can't|could not|couldn't) "
+    r"(exist|be found)|nothing (was )?found|oops!?( page not found)?|sorry,? (this|that|the) page .*|"
+    r"page (no longer exists|has (been )?(moved|removed|deleted))"
+)  # fmt: skip
+PARKED = re.compile(
+    r".*\bdomain( name)? (is |may be )?for sale\b.*|.*\bbuy this domain\b.*|.*\bthis domain (is|has been) parked\b.*|"
+    r".*\bparked (free|domain|by|courtesy)\b.*|.*\bdomain parking\b.*"
+)  # fmt: skip
+LOGIN = re.compile(r"log-?in|sign-?in|auth|sso|shibboleth|idp|cas/", re.I)  # a login wall is not "not found"
+TITLE_PARTS = re.compile(r"\s+[|\u2013\u2014·:-]\s+|\s*[|\u2013\u2014·]\s*")
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a GET that ended in 2xx answered, as far as the soft-404 evidence goes."""
+
+    url: str  # the address asked for
+    final_url: str  # where the redirects ended
+    code: int
+    title: str = ""
+    heading: str = ""  # the first <h1>
+    size: int = 0  # Content-Length if the server gave it, else the bytes read
+    text: str = ""  # the first COMPARED characters of the body
+    scripted: bool = False  # the page is a shell that scripts fill (it has <noscript>)
+
+
+class _Heads(HTMLParser):
+    """Collects the <title> and the first <h1> of a page, and whether it has <noscript>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.title: list[str] = []
+        self.heading: list[str] = []
+        self.inside: str | None = None
+        self.done: set[str] = set()
+        self.noscript = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "noscript":
+            self.noscript = True
+        if tag in ("title", "h1") and tag not in self.done:
+            self.inside = tag
+
+    def handle_endtag(self, tag):
+        if tag == self.inside:
+            self.done.add(tag)
+            self.inside = None
+
+    def handle_data(self, data):
+        if self.inside == "title":
+            self.title.append(data)
+        elif self.inside == "h1":
+            self.heading.append(data)
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def is_html(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
+
+
+def read_page(url: str, final_url: str, code: int, body: bytes, *, content_length: int | None = None,
+              encoding: str | None = None) -> Page:  # fmt: skip
+    """The evidence of a body prefix (pure): title, first heading, size and first kilobyte of text."""
+    text = body.decode(encoding or "utf-8", errors="replace")
+    heads = _Heads()
+    try:
+        heads.feed(text)
+        heads.close()
+    except Exception:  # noqa: BLE001 — a page the parser chokes on gives no title, not a failed check
+        pass
+    size = content_length if content_length is not None else len(body)
+    return Page(url, final_url, code, squeeze("".join(heads.title))[:300], squeeze("".join(heads.heading))[:300],
+                size, text[:COMPARED], heads.noscript)  # fmt: skip
+
+
+def probe_url(url: str) -> str:
+    """An address on the same site that cannot exist: a random path, so no cache or real page answers it."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/{secrets.token_hex(12)}-no-such-page"
+
+
+def says_not_found(text: str) -> bool:
+    """Whether a title or heading *is* a not-found phrase (one of its parts, as in "Page not found | Site")."""
+    text = text.strip().lower()
+    return bool(text) and any(NOT_FOUND.fullmatch(part.strip(" .!")) for part in [text, *TITLE_PARTS.split(text)])
+
+
+def says_parked(text: str) -> bool:
+    return bool(PARKED.fullmatch(text.strip().lower()))
+
+
+def similarity(a: Page, b: Page) -> float:
+    """How alike the first kilobytes of two pages are (0 to 1), each page's own path taken out first."""
+    return text_similarity(*(page.text.replace(urlsplit(page.url).path, "") for page in (a, b)))
+
+
+def text_similarity(first: str, second: str) -> float:
+    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
+    if matcher.real_quick_ratio() < SAME_TEXT or matcher.quick_ratio() < SAME_TEXT:
+        return matcher.quick_ratio()
+    return matcher.ratio()
+
+
+def same_size(a: int, b: int) -> bool:
+    return abs(a - b) <= SAME_SIZE * max(a, b, 1)
+
+
+def same_address(a: str, b: str) -> bool:
+    return a.rstrip("/").lower() == b.rstrip("/").lower()
+
+
+def soft_404_reason(page: Page, probe: Page | None) -> str | None:
+    """Why a 2xx page is really "not found", or None if nothing says so.
+
+    `probe` is what the same site answered (after redirects) for a path that cannot exist; None if
+    that answer was not 2xx (the site says "not found" honestly) or could not be had.
+    """
+    for part, label in ((page.title, "title"), (page.heading, "main heading")):
+        if says_not_found(part):
+            return f"the page's {label} says {part!r}"
+        if says_parked(part):
+            return f"a parked domain: the page's {label} says {part!r}"
+    if probe is None:
+        return None
+    moved = not same_address(page.final_url, page.url)
+    if moved and same_address(page.final_url, probe.final_url) and not LOGIN.search(urlsplit(page.final_url).path):
+        return f"redirected to {page.final_url}, where this site sends any address that does not exist"
+    if same_address(page.final_url, probe.final_url):
+        return None  # the page is the very address missing paths land on (a site's home page)
+    if page.scripted:
+        return None  # a shell that scripts fill looks the same at every address: nothing tells them apart
+    alike = similarity(page, probe)
+    if page.title == probe.title and same_size(page.size, probe.size) and alike >= SAME_TEXT:
+        title = f"title {page.title!r}, " if page.title else ""
+        return (f"the same page ({title}{page.size} bytes, {alike:.0%} alike) as the site answers for an "
+                f"address that cannot exist")  # fmt: skip
+    return None
+
+
+def same_content(page: Page, twin: Page) -> bool:
+    """Whether an http:// page and its https:// twin are one page: same title, nearly the same first kilobyte."""
+    texts = (p.text.replace("https://", "http://") for p in (page, twin))  # absolute links follow the scheme
+    return page.title == twin.title and text_similarity(*texts) >= SAME_TEXT

@@ -1,0 +1,68 @@
+"""The dataset's link health (issue 11): `link_status` and `link_checked` from the status file, by the one
+rule of "confirmed broken", as the last columns of the CSV, the JSON and the data package's schema."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from pipeline import export
+from pipeline.build import Paths, build_date, dataset_files, prepare
+from pipeline.linkcheck.health import LinkHealth, LinkState, health_json
+from pipeline.linkcheck.status import LinkStatus
+from schemas.resource import LINK_HEALTH_COLUMNS, Resource
+
+
+@pytest.fixture(scope="module")
+def real_urls(tmp_path_factory):
+    prepared = prepare(Paths(processed=tmp_path_factory.mktemp("processed")))
+    return [url for url in prepared.resources["url"] if isinstance(url, str)]
+
+
+def write_status(path, entries: list[LinkHealth]):
+    text = health_json({entry.url: entry for entry in entries}, checked_at="2026-03-02T03:00:00Z", confirm_after=2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_urls):
+    broken, failing, fine = real_urls[0], real_urls[1], real_urls[2]
+    status = write_status(tmp_path / "link-status.json", [
+        LinkHealth(broken, LinkStatus.BROKEN, "2026-03-02T03:00:01Z", 2, True, "2026-03-01T03:00:00Z"),
+        LinkHealth(failing, LinkStatus.BROKEN, "2026-03-02T03:00:02Z", 1, False, "2026-03-02T03:00:02Z"),
+        LinkHealth(fine, LinkStatus.OK, "2026-03-02T03:00:03Z", 0, False),
+    ])  # fmt: skip
+    prepared = prepare(Paths(processed=tmp_path, link_status=status))
+    files = dataset_files(prepared, build_date(prepared.curation))
+    rows = list(csv.DictReader(io.StringIO(files[export.CSV_NAME].decode("utf-8-sig"))))
+    assert list(rows[0])[-2:] == list(LINK_HEALTH_COLUMNS) == list(Resource.to_schema().columns)[-2:]
+    by_url = {row["url"]: (row["link_status"], row["link_checked"]) for row in rows}
+    assert by_url[broken] == ("broken", "2026-03-02")
+    assert by_url[failing] == ("failing", "2026-03-02")  # one failing night: not broken
+    assert by_url[fine] == ("ok", "2026-03-02")
+    assert {by_url[url] for url in real_urls[3:]} == {("unchecked", "")}
+    assert {(row["link_status"], row["link_checked"]) for row in rows if not row["url"]} == {("", "")}
+    records = json.loads(files[export.JSON_NAME])
+    assert [record["link_status"] for record in records if not record["url"]] == [None] * sum(not r["url"] for r in rows)
+    fields = json.loads(files[export.PACKAGE_NAME])["resources"][0]["schema"]["fields"]
+    assert [field["name"] for field in fields][-2:] == ["link_status", "link_checked"]
+    assert fields[-2]["constraints"]["enum"] == [str(state) for state in LinkState]
+
+
+def test_without_a_status_file_every_link_is_unchecked(tmp_path):
+    prepared = prepare(Paths(processed=tmp_path, link_status=tmp_path / "none.json"))
+    with_url = prepared.resources["url"].notna()
+    assert set(prepared.resources.loc[with_url, "link_status"]) == {"unchecked"}
+    assert prepared.resources.loc[~with_url, "link_status"].isna().all()
+
+
+def test_a_hand_edited_status_file_stops_the_build_with_exit_3(tmp_path, run_cli, real_urls):
+    status = write_status(tmp_path / "link-status.json", [LinkHealth(real_urls[0], LinkStatus.OK, "2026-03-02T03:00:01Z", 0, False)])
+    document = json.loads(status.read_text(encoding="utf-8"))
+    document["urls"][real_urls[0]]["checked_at"] = 1772420401  # a number where a time belongs
+    status.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    run = run_cli("build", "-q", "--processed", tmp_path, "--out", tmp_path / "out", "--link-status", status)
+    assert run.status == 3 and "Traceback" not in run.err
+    assert f"{status}:" in run.err and "`checked_at` is 1772420401" in run.err and "hint:" in run.err
+    assert not (tmp_path / "out").exists()

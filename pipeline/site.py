@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -18,7 +19,17 @@ from pandera.typing import DataFrame
 
 from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
-from pipeline.handbook import BROKEN, UNCONFIRMED, byline, environment, label_tag, label_type, long_date, slug
+from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
+from pipeline.handbook import (
+    UNCONFIRMED,
+    UNCONFIRMED_OTHER,
+    byline,
+    environment,
+    label_tag,
+    label_type,
+    long_date,
+    slug,
+)
 from schemas.resource import Resource
 
 SITE_DIR = "site"
@@ -69,48 +80,6 @@ MEDIA_TYPES = {  # beyond the data files pipeline.metadata knows
 
 
 @dataclass(frozen=True)
-class LinkCheck:
-    """The nightly check's last word on one address."""
-
-    status: str
-    checked_at: str | None
-    confirmed_broken: bool
-    broken_since: str | None
-
-
-def link_check(link_status, url: str) -> LinkCheck | None:
-    """The check of `url`, from today's `read_link_status` dict ({checked_at, urls: {url: {...}}}) or from the
-    typed link health (a mapping, or a record with `urls`, of url → a record with `status`, `checked_at`,
-    `confirmed_broken`, `broken_since`). Where no `confirmed_broken` is given, a broken status is confirmed.
-    """
-    if not link_status or not url:
-        return None
-    if isinstance(link_status, dict):
-        urls = link_status.get("urls", link_status)
-    else:
-        urls = getattr(link_status, "urls", link_status)
-    result = urls.get(url) if hasattr(urls, "get") else None
-    if result is None:
-        return None
-
-    def field(name):
-        value = result.get(name) if isinstance(result, dict) else getattr(result, name, None)
-        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
-
-    status = field("status")
-    if not status:
-        return None
-    status = str(getattr(status, "value", status))
-    confirmed = field("confirmed_broken")
-    return LinkCheck(
-        status=status,
-        checked_at=field("checked_at"),
-        confirmed_broken=status in BROKEN if confirmed is None else bool(confirmed),
-        broken_since=field("broken_since"),
-    )
-
-
-@dataclass(frozen=True)
 class LinkNote:
     """What the page says under an address: a state for styling, a label and when."""
 
@@ -119,18 +88,21 @@ class LinkNote:
     detail: str
 
 
-def link_note(check: LinkCheck | None) -> LinkNote | None:
-    """The one place a check becomes words on the page; a confirmed broken link is marked as in the handbook."""
-    if check is None:
+def link_note(health: LinkHealth | None) -> LinkNote | None:
+    """The one place the link check becomes words on the page (None: never checked). Only a confirmed failure
+    is marked broken, as in the handbook; a failing or refused check says the link is not confirmed."""
+    if health is None:
         return None
-    checked = long_date(check.checked_at)
+    checked = long_date(health.checked_at)
     on = f"checked on {checked}" if checked else "checked"
-    if check.confirmed_broken:
-        since = long_date(check.broken_since)
+    state = health.state
+    if state is LinkState.BROKEN:
+        since = long_date(health.broken_since)
         return LinkNote("broken", "Broken link", f"reported broken{f' since {since}' if since else ''} ({on}).")
-    if check.status in UNCONFIRMED or check.status in BROKEN:
-        reason = UNCONFIRMED.get(check.status, "the site did not answer as expected")
-        return LinkNote("unconfirmed", "Link not confirmed", f"{reason} ({on}).")
+    if state in (LinkState.FAILING, LinkState.BLOCKED):
+        return LinkNote(
+            "unconfirmed", "Link not confirmed", f"{UNCONFIRMED.get(health.status, UNCONFIRMED_OTHER)} ({on})."
+        )
     return LinkNote("checked", "Link checked", f"on {checked}." if checked else "by the last check.")
 
 
@@ -180,7 +152,7 @@ def label_audience(value: str) -> str:
     return AUDIENCE_LABELS.get(value) or value.replace("-", " ").capitalize()
 
 
-def make_entry(row, link_status) -> WebEntry:
+def make_entry(row, link_health: Mapping[str, LinkHealth]) -> WebEntry:
     doi = row.doi if isinstance(row.doi, str) else None
     url = row.url if isinstance(row.url, str) else None
     if url is None and doi is not None:
@@ -196,18 +168,18 @@ def make_entry(row, link_status) -> WebEntry:
         paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
         url=url,
         doi=doi,
-        note=link_note(link_check(link_status, url)),
+        note=link_note(health_for(link_health, url)),
         reader_note=notes if isinstance(notes, str) and notes.strip() else None,
         tags=[Term(tag, label_tag(tag)) for tag in row.tags],
         audience=[Term(who, label_audience(who)) for who in row.audience],
     )
 
 
-def guide_context(resources: DataFrame[Resource], link_status) -> dict:
+def guide_context(resources: DataFrame[Resource], link_health: Mapping[str, LinkHealth]) -> dict:
     sections: dict[str, WebSection] = {}
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, WebSection(f"section-{slug(row.section)}", row.section, []))
-        section.entries.append(make_entry(row, link_status))
+        section.entries.append(make_entry(row, link_health))
     entries = [entry for section in sections.values() for entry in section.entries]
     by_tag: dict[str, list[WebEntry]] = {}
     for entry in entries:
@@ -224,7 +196,7 @@ def guide_context(resources: DataFrame[Resource], link_status) -> dict:
         "topics": topics,
         "audiences": choices(term for entry in entries for term in entry.audience),
         "kinds": choices(entry.kind for entry in entries),
-        "checked_on": long_date(link_status.get("checked_at")) if isinstance(link_status, dict) else None,
+        "checked_on": long_date(last_checked(link_health)),
     }
 
 
@@ -397,7 +369,7 @@ def render_site(
     created: dt.datetime,
     files: dict[str, bytes],
     *,
-    link_status=None,
+    link_status: Mapping[str, LinkHealth] | None = None,
 ) -> dict[str, bytes]:
     """The web edition as `site/...` file names → bytes; `files`, the build's other outputs, become its downloads."""
     common = {
@@ -410,7 +382,7 @@ def render_site(
         "contact_url": info.contact_url if info.contact_url and re.match(r"https?://", info.contact_url) else None,
     }
     pages = {
-        GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status)),
+        GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status or {})),
         LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created)),
     }
     site: dict[str, bytes] = {}

@@ -26,6 +26,8 @@ import pytest
 from pipeline import site
 from pipeline.build import Paths, build_date, prepare, render_outputs
 from pipeline.cli import main
+from pipeline.linkcheck.health import LinkHealth
+from pipeline.linkcheck.status import LinkStatus
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,16 +65,27 @@ def built(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site-out")
     resources = json.loads((build_site(out) / "resources.json").read_text(encoding="utf-8"))
     linked = [row["url"] for row in resources if row["url"]]
+
+    def entry(status, code, failing_runs, confirmed, since):
+        return {
+            "status": status,
+            "code": code,
+            "checked_at": "2026-11-20T03:00:01Z",
+            "failing_runs": failing_runs,
+            "confirmed_broken": confirmed,
+            "broken_since": since,
+            "final_url": None,
+            "suggested_url": None,
+        }
+
     status = {
+        "format": 2,
         "checked_at": "2026-11-20T03:00:00Z",
+        "confirm_after": 2,
         "urls": {
-            linked[0]: {
-                "status": "broken",
-                "code": 404,
-                "checked_at": "2026-11-20T03:00:01Z",
-                "broken_since": "2026-11-10T03:00:00Z",
-            },
-            linked[1]: {"status": "ok", "code": 200, "checked_at": "2026-11-20T03:00:02Z", "broken_since": None},
+            linked[0]: entry("broken", 404, 3, True, "2026-11-10T03:00:00Z"),
+            linked[1]: entry("ok", 200, 0, False, None),
+            linked[2]: entry("broken", 404, 1, False, "2026-11-20T03:00:01Z"),
         },
     }
     status_path = tmp_path_factory.mktemp("state") / "link-status.json"
@@ -234,47 +247,49 @@ def test_headings_are_in_order(built, name):
     assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), levels
 
 
+def health(status: str, *, failing_runs: int = 0, confirmed: bool = False, since: str | None = None) -> LinkHealth:
+    return LinkHealth(
+        "https://example.org/a", LinkStatus(status), "2026-11-20T03:00:00Z", failing_runs, confirmed, since
+    )
+
+
 @pytest.mark.parametrize(
-    "result",
+    "checked, expected",
     [
-        {"status": "broken", "checked_at": "2026-11-20T03:00:00Z", "broken_since": "2026-11-10T03:00:00Z"},
-        SimpleNamespace(
-            status="broken",
-            checked_at=dt.datetime(2026, 11, 20, 3, tzinfo=dt.timezone.utc),
-            confirmed_broken=True,
-            broken_since=dt.datetime(2026, 11, 10, 3, tzinfo=dt.timezone.utc),
+        (
+            health("broken", failing_runs=3, confirmed=True, since="2026-11-10T03:00:00Z"),
+            ("broken", "Broken link", "reported broken since 10 November 2026 (checked on 20 November 2026)."),
         ),
+        (
+            health("broken", failing_runs=1, since="2026-11-20T03:00:00Z"),
+            ("unconfirmed", "Link not confirmed", "the last check could not open it (checked on 20 November 2026)."),
+        ),
+        (
+            health("blocked"),
+            ("unconfirmed", "Link not confirmed", "the site refused the checker (checked on 20 November 2026)."),
+        ),
+        (health("redirected"), ("checked", "Link checked", "on 20 November 2026.")),
     ],
-    ids=["today's status file", "typed link health"],
+    ids=["confirmed broken", "failing once", "blocked", "redirected"],
 )
-def test_a_confirmed_broken_link_is_marked_from_either_link_status_shape(result):
-    url = "https://example.org/a"
-    status = {"urls": {url: result}} if isinstance(result, dict) else {url: result}
-    note = site.link_note(site.link_check(status, url))
-    assert (note.state, note.label, note.detail) == (
-        "broken",
-        "Broken link",
-        "reported broken since 10 November 2026 (checked on 20 November 2026).",
-    )
+def test_only_a_confirmed_failure_is_marked_broken(checked, expected):
+    note = site.link_note(checked)
+    assert (note.state, note.label, note.detail) == expected
+    assert site.link_note(None) is None
 
 
-def test_a_failure_not_yet_confirmed_is_not_marked_broken():
-    url = "https://example.org/a"
-    health = {url: SimpleNamespace(status="broken", checked_at="2026-11-20", confirmed_broken=False, broken_since=None)}
-    note = site.link_note(site.link_check(health, url))
-    assert note.state == "unconfirmed"
-    assert site.link_check(health, "https://example.org/never-checked") is None
-
-
-def test_the_guide_page_marks_the_broken_link_and_the_checked_one(built, resources):
+def test_the_guide_page_marks_only_the_confirmed_broken_link(built, resources):
     markup = (built / "site" / "index.html").read_text(encoding="utf-8")
-    broken, checked = [row for row in resources if row["url"]][:2]
-    broken_article = markup[markup.index(f'id="resource-{broken["id"]}"') :].split("</article>", 1)[0]
-    checked_article = markup[markup.index(f'id="resource-{checked["id"]}"') :].split("</article>", 1)[0]
-    assert "<strong>Broken link:</strong> reported broken since 10 November 2026 (checked on 20 November 2026)." in (
-        broken_article
-    )
-    assert "Link checked on 20 November 2026." in checked_article and "Broken link" not in checked_article
+
+    def article(row) -> str:
+        return markup[markup.index(f'id="resource-{row["id"]}"') :].split("</article>", 1)[0]
+
+    broken, checked, failing = [row for row in resources if row["url"]][:3]
+    marked = "<strong>Broken link:</strong> reported broken since 10 November 2026 (checked on 20 November 2026)."
+    assert '<p class="link broken">' in article(broken) and marked in article(broken)
+    assert "Link checked on 20 November 2026." in article(checked)
+    assert "Link not confirmed: the last check could not open it (checked on 20 November 2026)." in article(failing)
+    assert markup.count("Broken link") == 1 and "Links last checked on 20 November 2026." in markup
 
 
 def test_an_unknown_title_gets_an_honest_heading(tmp_path):

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import subprocess
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,9 @@ FIXTURE_CURATION = FIXTURES / "handbook-curation.toml"
 FIXTURE_LINK_STATUS = FIXTURES / "handbook-link-status.json"
 ZWSP = "\u200b"  # what WeasyPrint draws for <wbr>
 POINTS_PER_MM = 72 / 25.4
+BREAK_CHARACTERS = "/.-?&=_#"  # a wrapped address's next line starts with one of these
+PAGES_BEFORE = {"letter": 27, "a4": 26}  # before the paper-saving layout (issue 12)
+STRAIGHT_QUOTES = re.compile(r"['\"]")
 
 
 # ---------------------------------------------------------------- helpers
@@ -94,10 +98,37 @@ def real(tmp_path_factory):
     result["title"] = prepared.guide.title
     result["info"] = prepared.curation.dataset
     result["created"] = build_date(prepared.curation)
+    for paper in ("letter", "a4"):
+        result[f"{paper}-text"] = pdftotext(result[paper])
     reader = pypdf.PdfReader(io.BytesIO(result["letter"]))
     result["reader"] = reader
     result["pages"] = [page.extract_text() for page in reader.pages]
     return result
+
+
+def pdftotext(pdf: bytes) -> list[str]:
+    """The text of each page as poppler's `pdftotext` extracts it: what a reader gets by copying."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: `make setup` installs Debian's poppler-utils")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    return text.decode("utf-8").split("\f")[:-1]
+
+
+def copied_addresses(pages: list[str]) -> list[tuple[int, list[str]]]:
+    """(page, lines) of each address as copied out of the text: a line starting with http(s)://,
+    continued by each following line that starts with a break character."""
+    found = []
+    for number, page in enumerate(pages, 1):
+        lines = page.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith(("http://", "https://")):
+                block = [line]
+                for following in lines[i + 1 :]:
+                    if not following or following[0] not in BREAK_CHARACTERS:
+                        break
+                    block.append(following)
+                found.append((number, block))
+    return found
 
 
 def outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
@@ -314,6 +345,89 @@ def test_letter_and_a4(real, paper, width_mm, height_mm):
         box = page.mediabox
         assert float(box.width) == pytest.approx(width_mm * POINTS_PER_MM, abs=0.5)
         assert float(box.height) == pytest.approx(height_mm * POINTS_PER_MM, abs=0.5)
+
+
+PAPERS = pytest.mark.parametrize("paper", ["letter", "a4"])
+
+
+@PAPERS
+def test_every_address_copied_out_of_the_pdf_is_exact(real, paper):
+    """Lines of a wrapped address joined as a reader would (the break is not part of it) give the address."""
+    copied = {"".join(lines) for _, lines in copied_addresses(real[f"{paper}-text"])}
+    expected = set(printed_links(real["resources"]).values())
+    assert len(expected) >= 28
+    assert sorted(expected - copied) == []
+
+
+@PAPERS
+def test_an_address_breaks_only_before_a_break_character(real, paper):
+    """No line of a wrapped address ends with a break character it carries over to the next line."""
+    expected = set(printed_links(real["resources"]).values())
+    wrapped = [lines for _, lines in copied_addresses(real[f"{paper}-text"]) if "".join(lines) in expected]
+    assert [lines for lines in wrapped if any(line[-1] in BREAK_CHARACTERS for line in lines[:-1])] == []
+    assert any(len(lines) > 1 for lines in wrapped), "some addresses are long enough to wrap"
+
+
+@PAPERS
+def test_each_qr_code_is_on_the_page_of_its_address(real, paper):
+    pages = [squashed(text) for text in real[f"{paper}-text"]]
+    document = pdfium.PdfDocument(real[paper])
+    apart = []
+    for number, page in enumerate(document):
+        image = page.render(scale=200 / 72).to_pil().convert("L")
+        for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+            if squashed(code.text) not in pages[number]:
+                apart.append((number + 1, code.text))
+    assert apart == []
+
+
+@PAPERS
+def test_names_and_venues_never_break_inside(real, paper):
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    text = "\n".join(lines)
+    resources = real["resources"]
+    names = {handbook.curly_quotes(name) for creators in resources["creators"] for name in creators}
+    venues = {handbook.curly_quotes(venue) for venue in resources["publisher"].dropna()}
+    assert "van der Velden, Gisela J." in names
+    assert sorted(name for name in names | venues if words(name) not in text) == []
+
+
+@PAPERS
+def test_no_heading_ends_on_a_lonely_word(real, paper):
+    """A title's last two words are on one line, in its heading and in the index."""
+    lines = {words(line) for page in real[f"{paper}-text"] for line in page.splitlines()}
+    lonely = []
+    for row in real["resources"].itertuples():
+        title = words(handbook.curly_quotes(row.title)).split()
+        if len(title) > 1 and title[-1] in lines:
+            lonely.append(" ".join(title))
+    assert lonely == []
+
+
+@PAPERS
+def test_the_how_to_text_leaves_no_word_alone_on_a_line(real, paper):
+    page = next(text for text in real[f"{paper}-text"] if "How to use this guide" in text)
+    headings = {"How to use this guide", "Scan the codes", "Corrections"}
+    assert [line for line in page.splitlines() if len(line.split()) == 1 and line not in headings] == []
+
+
+@PAPERS
+def test_no_straight_quotes_outside_addresses(real, paper):
+    """Titles, descriptions and the handbook's own text use typographic quotes; addresses and DOIs keep theirs."""
+    text = "\n".join(real[f"{paper}-text"])
+    for _, lines in copied_addresses(real[f"{paper}-text"]):
+        for line in lines:
+            text = text.replace(line, "")
+    for doi in real["resources"]["doi"].dropna():
+        text = text.replace(doi, "")
+    assert [line for line in text.splitlines() if STRAIGHT_QUOTES.search(line)] == []
+    assert "’" in text
+
+
+@PAPERS
+def test_at_least_15_percent_fewer_pages(real, paper):
+    pages = len(pypdf.PdfReader(io.BytesIO(real[paper])).pages)
+    assert pages <= int(PAGES_BEFORE[paper] * 0.85)
 
 
 # ---------------------------------------------------------------- the small fixed guide

@@ -55,10 +55,14 @@ TAG_LABELS = {
     "peer-mentoring": "Peer mentoring",
     "community-resources": "Community resources",
 }
-# Clean break points in a printed address: after "//", before "/", ".", "?", "#", "&", "=", "-", "_", "~", "%".
+# A printed address may break only BEFORE one of these characters, which then starts the next line:
+# a line never ends with a character the address carries over (PDF text extraction drops a line-final
+# hyphen, and a reader cannot tell it from an added one). Never inside the scheme's "//".
 # Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
 URL_ONE_LINE = 64
-URL_BREAK = re.compile(r"(?<=//)|(?<=[^/:])(?=/)|(?=[.?#&=_~%-])")
+URL_BREAK = re.compile(r"(?<=[^/:])(?=/)|(?<!/)(?=[.?#&=_~%-])")
+# Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
+LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
 
 
 class HandbookError(PipelineError):
@@ -88,15 +92,22 @@ class Entry:
     """One resource as the handbook prints it."""
 
     anchor: str
-    title: str
+    title: str  # the resource's title, or an honest heading when its title is not known
+    title_known: bool
     kind: str
-    byline: str
+    creators: list[str]
+    year: str | None
     publisher: str | None
     paragraphs: list[str]
     link: Link | None
     note: LinkNote | None
     doi: str | None
     tags: list[str]
+
+    @property
+    def byline_ends_sentence(self) -> bool:
+        """True when the byline already ends in a full stop (a last initial, no year)."""
+        return not self.year and bool(self.creators) and self.creators[-1].endswith(".")
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ def render_html(
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -168,6 +179,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(curly=curly_quotes, keep_last_words=keep_last_words, address=breakable)
+    return env
 
 
 def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
@@ -177,13 +190,17 @@ def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
         url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
     note = link_note(urls.get(url), omit_broken) if url else None
     link = make_link(url) if url and (note is None or note.state != "omitted") else None
+    kind = label_type(row.type)
+    title_known = getattr(row, "title_known", True) is not False  # a dataset without the column: known
     return Entry(
         anchor=f"resource-{row.id}",
-        title=row.title,
-        kind=label_type(row.type),
-        byline=byline(row.creators, row.year),
-        publisher=row.publisher if isinstance(row.publisher, str) else None,
-        paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
+        title=curly_quotes(row.title) if title_known else f"Untitled resource — {kind.lower()}",
+        title_known=title_known,
+        kind=kind,
+        creators=[curly_quotes(name) for name in row.creators],
+        year=None if pd.isna(row.year) else str(int(row.year)),
+        publisher=curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
+        paragraphs=[curly_quotes(p) for p in row.description.split("\n\n") if p.strip()],
         link=link,
         note=note,
         doi=doi,
@@ -191,10 +208,32 @@ def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
     )
 
 
-def byline(creators: list[str], year) -> str:
-    names = "; ".join(creators)
-    when = "" if pd.isna(year) else str(int(year))
-    return f"{names} ({when})" if names and when else names or when
+def curly_quotes(text: str) -> str:
+    """Straight quotes and apostrophes made typographic ("It's" → "It’s"), addresses and DOIs left as they are."""
+    pieces, start = [], 0
+    for literal in LITERAL.finditer(text):
+        pieces += [curl(text[start : literal.start()], text[: literal.start()]), literal.group()]
+        start = literal.end()
+    return "".join([*pieces, curl(text[start:], text[:start])])
+
+
+def curl(text: str, before: str = "") -> str:
+    """`text` with curly quotes; `before` is what precedes it, which decides whether a quote opens."""
+    out = []
+    for i, char in enumerate(text):
+        if char not in "'\"":
+            out.append(char)
+            continue
+        previous = out[-1] if out else (before[-1] if before else "")
+        opens = previous == "" or previous.isspace() or previous in "([{\u2014\u2013\u201c\u2018/-"
+        following = text[i + 1 : i + 2]
+        if char == '"':
+            out.append("\u201c" if opens else "\u201d")
+        elif opens and not following.isdigit():  # ’90s: an elision, not an opening quote
+            out.append("\u2018")
+        else:
+            out.append("\u2019")
+    return "".join(out)
 
 
 def link_note(result: dict | None, omit_broken: bool) -> LinkNote | None:
@@ -253,13 +292,21 @@ def qr_svg(modules: list[list[bool]], title: str) -> Markup:
 
 
 def breakable(url: str) -> Markup:
-    """The address escaped, with <wbr> at the places a long address may break without confusion.
+    """The address escaped, in unbreakable pieces each starting with a break character, <wbr> between them.
 
-    An address short enough to fit on one line gets none: every <wbr> costs WeasyPrint layout time.
+    Pango would also break after a hyphen of its own accord: the pieces forbid any break but the <wbr>s.
+    An address short enough to fit on one line is one piece: every <wbr> costs WeasyPrint layout time.
     """
-    if len(url) <= URL_ONE_LINE:
-        return escape(url)
-    return Markup("<wbr>").join(escape(part) for part in URL_BREAK.split(url) if part)
+    parts = [url] if len(url) <= URL_ONE_LINE else [part for part in URL_BREAK.split(url) if part]
+    return Markup("<wbr>").join(Markup('<span class="nobr">{}</span>').format(part) for part in parts)
+
+
+def keep_last_words(text: str, count: int = 2) -> Markup:
+    """`text` escaped, its last `count` words unbreakable, so that its last line never holds a lonely word."""
+    words = text.split(" ")
+    if len(words) <= count:
+        return Markup('<span class="nobr">{}</span>').format(text) if len(words) > 1 else escape(text)
+    return Markup('{} <span class="nobr">{}</span>').format(" ".join(words[:-count]), " ".join(words[-count:]))
 
 
 def make_index(entries: list[Entry]) -> list[Topic]:

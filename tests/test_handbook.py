@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import threading
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,6 +69,11 @@ def words(text: str) -> str:
     return " ".join(text.replace(ZWSP, "").split())
 
 
+def printed(text: str) -> str:
+    """A title, name or description as the handbook prints it: typographic quotes, white space collapsed."""
+    return words(handbook.curly_quotes(text))
+
+
 def squashed(text: str) -> str:
     return "".join(text.replace(ZWSP, "").split())
 
@@ -114,6 +120,29 @@ def pdftotext(pdf: bytes) -> list[str]:
     return text.decode("utf-8").split("\f")[:-1]
 
 
+def column_lines(pdf: bytes, first_page: int, after: str) -> list[str]:
+    """The text lines of a two-column part, from its heading `after` on `first_page` to the end:
+    left column, then right column, page by page, each line's words in reading order."""
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(first_page), "-", "-"],
+                           input=pdf, capture_output=True, check=True).stdout  # fmt: skip
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    result, heading = [], None
+    for page in ET.fromstring(xhtml).iterfind(".//x:page", ns):
+        # The page's margins (handbook.css) hold the running header and the footer, no part of the columns.
+        middle, top, bottom = float(page.get("width")) / 2, 22 * POINTS_PER_MM, float(page.get("height")) - 20 * POINTS_PER_MM
+        rows: dict[tuple[int, float], list[tuple[float, str]]] = {}
+        for word in page.iterfind(".//x:word", ns):
+            x, y = float(word.get("xMin")), round(float(word.get("yMax")), 1)
+            if top < y < bottom:
+                rows.setdefault((int(x >= middle), y), []).append((x, word.text))
+        lines = [(column, y, " ".join(w for _, w in sorted(ws))) for (column, y), ws in sorted(rows.items())]
+        if heading is None:
+            heading = next(y for column, y, text in lines if text == after)
+            lines = [line for line in lines if line[1] > heading]
+        result += [text for _, _, text in lines]
+    return result
+
+
 def copied_addresses(pages: list[str]) -> list[tuple[int, list[str]]]:
     """(page, lines) of each address as copied out of the text: a line starting with http(s)://,
     continued by each following line that starts with a break character."""
@@ -151,7 +180,7 @@ def start_pages(real) -> dict[str, int]:
     pages = [words(text) for text in real["pages"]]
     found = {}
     for row in real["resources"].itertuples():
-        heading = f"{handbook.label_type(row.type).upper()} {words(row.title)}"
+        heading = f"{handbook.label_type(row.type).upper()} {printed(row.title)}"
         hits = [number for number, text in enumerate(pages, 1) if heading in text]
         assert len(hits) == 1, f"{row.id}: its heading is on pages {hits}"
         found[row.id] = hits[0]
@@ -173,7 +202,8 @@ def leader_entries(text: str, headings: set[str], running_title: str) -> list[tu
             continue
         match = LEADER_LINE.match(line)
         if match:
-            entries.append((" ".join([*pending, match["title"]]).rstrip(". "), int(match["page"])))
+            title = re.sub(r"(?<=\w-) (?=\w)", "", " ".join([*pending, match["title"]]))  # a line broken after a hyphen
+            entries.append((title.rstrip(". "), int(match["page"])))
             pending = []
         else:
             pending.append(line)
@@ -190,7 +220,7 @@ def test_weasyprint_logged_nothing(real):
 
 def test_every_title_appears(real):
     text = words(" ".join(real["pages"]))
-    missing = [row.title for row in real["resources"].itertuples() if words(row.title) not in text]
+    missing = [row.title for row in real["resources"].itertuples() if printed(row.title) not in text]
     assert missing == []
 
 
@@ -208,7 +238,9 @@ def test_how_to_page_says_how_to_scan_group_and_correct(real):
     assert "How to use this guide" in page
     assert "QR code" in page
     assert all(section in page for section in real["resources"]["section"].unique())
-    assert words(real["info"].corrections) in page
+    info = real["info"]
+    contacts = [c for c in (info.contact_email, info.contact_url) if c] or [printed(info.corrections)]
+    assert all(contact in page for contact in contacts)
 
 
 def test_outline_holds_every_section_and_resource(real):
@@ -217,10 +249,11 @@ def test_outline_holds_every_section_and_resource(real):
     sections = list(real["resources"]["section"].unique())
     assert top == ["How to use this guide", "Contents", *sections, "Topic index"]
     children = [title for level, title, _ in marks if level == 2]
-    assert children == real["resources"]["title"].tolist()
+    titles = [handbook.curly_quotes(title) for title in real["resources"]["title"]]
+    assert children == titles
     starts = start_pages(real)
     pages = {title: page for level, title, page in marks if level == 2}
-    assert [pages[t] for t in real["resources"]["title"]] == [starts[i] for i in real["resources"]["id"]]
+    assert [pages[t] for t in titles] == [starts[i] for i in real["resources"]["id"]]
 
 
 def test_a_byline_ending_in_an_initial_gets_no_second_full_stop(real):
@@ -237,19 +270,32 @@ def test_every_page_but_the_cover_says_page_n_of_m(real):
 
 
 def test_running_header_names_the_section(real):
-    """The header's left part is the section the page is in, its right part the guide's title."""
+    """The header's left part is the section the page begins in, its right part the guide's title."""
     starts = start_pages(real)
+    first_on_page = {}
     for row in real["resources"].itertuples():
-        lines = [words(line) for line in real["pages"][starts[row.id] - 1].splitlines()]
-        assert f"{row.section} {words(real['title'])}" in lines, row.id
+        first_on_page.setdefault(starts[row.id], row)
+    for page, row in first_on_page.items():
+        lines = [words(line) for line in real["pages"][page - 1].splitlines()]
+        assert f"{row.section} {words(real['title'])}" in lines, (page, row.id)
+
+
+def part_from(pages: list[str], heading: str) -> tuple[int, list[str]]:
+    """(1-based page, texts) of the part a heading starts: its page's text after the heading line, then each later page."""
+    for number, text in enumerate(pages, 1):
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if words(line) == heading:
+                return number, ["\n".join(lines[i + 1 :]), *pages[number:]]
+    raise AssertionError(f"no heading {heading!r}")
 
 
 def test_contents_page_numbers_are_where_sections_start(real):
     resources, starts = real["resources"], start_pages(real)
-    contents = next(text for text in real["pages"] if text.lstrip().startswith("Contents"))
-    entries = leader_entries(contents, {"Contents"}, words(real["title"]))
+    _, (contents, *_) = part_from(real["pages"], "Contents")
+    entries = leader_entries(contents, set(), words(real["title"]))
     expected = [(section, starts[group["id"].iloc[0]]) for section, group in resources.groupby("section", sort=False)]
-    index_start = next(n for n, text in enumerate(real["pages"], 1) if text.lstrip().startswith("Topic index"))
+    index_start, _ = part_from(real["pages"], "Topic index")
     assert entries == [*expected, ("Topic index", index_start)]
     for section, page in expected:
         assert section in real["pages"][page - 1]
@@ -257,11 +303,12 @@ def test_contents_page_numbers_are_where_sections_start(real):
 
 def test_index_page_numbers_are_where_resources_start(real):
     resources, starts = real["resources"], start_pages(real)
-    first = next(n for n, text in enumerate(real["pages"]) if text.lstrip().startswith("Topic index"))
+    first, _ = part_from(real["pages"], "Topic index")
+    index = column_lines(real["letter"], first, "Topic index")
     labels = {handbook.label_tag(tag) for tags in resources["tags"] for tag in tags}
     headings = {"Topic index", *labels}
-    entries = [entry for text in real["pages"][first:] for entry in leader_entries(text, headings, words(real["title"]))]
-    expected = [(words(row.title), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
+    entries = leader_entries("\n".join(index), headings, words(real["title"]))
+    expected = [(printed(row.title), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
     assert sorted(entries) == sorted(expected)
 
 
@@ -407,8 +454,9 @@ def test_no_heading_ends_on_a_lonely_word(real, paper):
 @PAPERS
 def test_the_how_to_text_leaves_no_word_alone_on_a_line(real, paper):
     page = next(text for text in real[f"{paper}-text"] if "How to use this guide" in text)
+    how_to = page.split("\nContents\n")[0]
     headings = {"How to use this guide", "Scan the codes", "Corrections"}
-    assert [line for line in page.splitlines() if len(line.split()) == 1 and line not in headings] == []
+    assert [line for line in how_to.splitlines() if len(line.split()) == 1 and line not in headings] == []
 
 
 @PAPERS
@@ -498,12 +546,16 @@ def test_link_note(result, omit, expected):
     ],
 )
 def test_printed_address_only_gains_break_points(url):
-    printed = str(handbook.breakable(url))
-    assert printed.replace("<wbr>", "").replace("&amp;", "&") == url
+    """Unbreakable pieces, each after the first starting with a break character, <wbr> between them."""
+    html = str(handbook.breakable(url))
+    pieces = re.findall(r'<span class="nobr">(.*?)</span>', html)
+    assert html == "<wbr>".join(f'<span class="nobr">{piece}</span>' for piece in pieces)
+    assert "".join(pieces).replace("&amp;", "&") == url
     if len(url) > handbook.URL_ONE_LINE:
-        assert "//<wbr>" in printed and "<wbr>/" not in printed.split("//", 1)[0]
+        assert len(pieces) > 1 and all(piece[0] in BREAK_CHARACTERS for piece in pieces[1:])
+        assert "//" in pieces[0]  # never a break inside or right after the scheme's "//"
     else:
-        assert "<wbr>" not in printed  # it fits on one line: no break points to lay out
+        assert len(pieces) == 1  # it fits on one line: no break points to lay out
 
 
 def test_build_option_omit_broken_links(tmp_path, capsys):
@@ -566,8 +618,8 @@ def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, 
     with weasyprint_log() as records:
         pdf = handbook.render_pdf(html)
     text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
-    assert f"Before {image} middle {sheet} after." in text
-    assert f"Title {sheet}" in text
+    assert printed(f"Before {image} middle {sheet} after.") in text
+    assert printed(f"Title {sheet}") in text
     assert hits == []
     assert [r.getMessage() for r in records] == []
 

@@ -61,6 +61,8 @@ TAG_LABELS = {
 # Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
 URL_ONE_LINE = 64
 URL_BREAK = re.compile(r"(?<=[^/:])(?=/)|(?<!/)(?=[.?#&=_~%-])")
+# An address inside a description, without the punctuation that closes the sentence around it.
+URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
 # Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
 LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
 
@@ -179,7 +181,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(curly=curly_quotes, keep_last_words=keep_last_words, address=breakable)
+    env.filters.update(
+        curly=curly_quotes, keep_last_words=keep_last_words, unbreakable=unbreakable, address=breakable, prose=prose
+    )
     return env
 
 
@@ -190,13 +194,11 @@ def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
         url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
     note = link_note(urls.get(url), omit_broken) if url else None
     link = make_link(url) if url and (note is None or note.state != "omitted") else None
-    kind = label_type(row.type)
-    title_known = getattr(row, "title_known", True) is not False  # a dataset without the column: known
     return Entry(
         anchor=f"resource-{row.id}",
-        title=curly_quotes(row.title) if title_known else f"Untitled resource — {kind.lower()}",
-        title_known=title_known,
-        kind=kind,
+        title=heading(row),
+        title_known=title_known(row),
+        kind=label_type(row.type),
         creators=[curly_quotes(name) for name in row.creators],
         year=None if pd.isna(row.year) else str(int(row.year)),
         publisher=curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
@@ -206,6 +208,20 @@ def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
         doi=doi,
         tags=list(row.tags),
     )
+
+
+def title_known(row) -> bool:
+    """False only when the dataset flags the title as unknown; a dataset without the flag knows its titles."""
+    return getattr(row, "title_known", True) is not False
+
+
+def heading(row) -> str:
+    """The resource's title; for an unknown title, an honest heading (never the provisional title, which
+    repeats the description's first words): the kind of resource and who made or published it."""
+    if title_known(row):
+        return curly_quotes(row.title)
+    who = row.publisher if isinstance(row.publisher, str) else next(iter(row.creators), None)
+    return f"Untitled {label_type(row.type).lower()}" + (f" — {curly_quotes(who)}" if who else "")
 
 
 def curly_quotes(text: str) -> str:
@@ -302,11 +318,26 @@ def breakable(url: str) -> Markup:
 
 
 def keep_last_words(text: str, count: int = 2) -> Markup:
-    """`text` escaped, its last `count` words unbreakable, so that its last line never holds a lonely word."""
+    """`text` escaped, its last `count` words joined by no-break spaces, so its last line never holds a lonely word."""
     words = text.split(" ")
-    if len(words) <= count:
-        return Markup('<span class="nobr">{}</span>').format(text) if len(words) > 1 else escape(text)
-    return Markup('{} <span class="nobr">{}</span>').format(" ".join(words[:-count]), " ".join(words[-count:]))
+    return Markup(" ").join([*(escape(word) for word in words[:-count]), unbreakable(" ".join(words[-count:]))])
+
+
+def prose(paragraph: str) -> Markup:
+    """A paragraph escaped: an address in it breaks as a printed address does, else its last two words are kept together."""
+    parts = URL_IN_TEXT.split(paragraph)  # text, address, text, ...
+    if len(parts) == 1:
+        return keep_last_words(paragraph)
+    return Markup("").join(breakable(part) if index % 2 else escape(part) for index, part in enumerate(parts))
+
+
+def unbreakable(text: str) -> Markup:
+    """`text` escaped with no-break spaces between its words (a name, a venue), which copy out as plain spaces.
+
+    No-break spaces rather than a nowrap span: WeasyPrint, breaking a line before an inline box that
+    does not fit, can break the preceding text at its first opportunity and leave one word on a line.
+    """
+    return Markup("&nbsp;").join(escape(word) for word in text.split(" "))
 
 
 def make_index(entries: list[Entry]) -> list[Topic]:

@@ -5,6 +5,7 @@ small fixed guide in tests/fixtures/handbook-* feeds the golden file and the qui
 Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python -m pytest tests/test_handbook.py`.
 """
 
+import dataclasses
 import datetime as dt
 import http.server
 import io
@@ -28,6 +29,7 @@ import zxingcpp
 from pipeline import config, handbook
 from pipeline.build import Paths, build, build_date, prepare, read_link_status
 from pipeline.cli import main
+from pipeline.normalise import provisional_title
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden" / "handbook.html"
@@ -180,7 +182,7 @@ def start_pages(real) -> dict[str, int]:
     pages = [words(text) for text in real["pages"]]
     found = {}
     for row in real["resources"].itertuples():
-        heading = f"{handbook.label_type(row.type).upper()} {printed(row.title)}"
+        heading = f"{handbook.label_type(row.type).upper()} {words(handbook.heading(row))}"
         hits = [number for number, text in enumerate(pages, 1) if heading in text]
         assert len(hits) == 1, f"{row.id}: its heading is on pages {hits}"
         found[row.id] = hits[0]
@@ -220,7 +222,7 @@ def test_weasyprint_logged_nothing(real):
 
 def test_every_title_appears(real):
     text = words(" ".join(real["pages"]))
-    missing = [row.title for row in real["resources"].itertuples() if printed(row.title) not in text]
+    missing = [row.title for row in real["resources"].itertuples() if words(handbook.heading(row)) not in text]
     assert missing == []
 
 
@@ -249,16 +251,16 @@ def test_outline_holds_every_section_and_resource(real):
     sections = list(real["resources"]["section"].unique())
     assert top == ["How to use this guide", "Contents", *sections, "Topic index"]
     children = [title for level, title, _ in marks if level == 2]
-    titles = [handbook.curly_quotes(title) for title in real["resources"]["title"]]
-    assert children == titles
+    titles = [handbook.heading(row) for row in real["resources"].itertuples()]
+    assert [words(child) for child in children] == [words(title) for title in titles]
     starts = start_pages(real)
-    pages = {title: page for level, title, page in marks if level == 2}
-    assert [pages[t] for t in titles] == [starts[i] for i in real["resources"]["id"]]
+    pages = {words(title): page for level, title, page in marks if level == 2}
+    assert [pages[words(t)] for t in titles] == [starts[i] for i in real["resources"]["id"]]
 
 
 def test_a_byline_ending_in_an_initial_gets_no_second_full_stop(real):
-    anderson = next(text for text in real["pages"] if "Anderson, Chase T. M." in text)
-    assert "Anderson, Chase T. M. in-House" in words(anderson)
+    anderson = next(words(text) for text in real["pages"] if "Anderson, Chase T. M." in words(text))
+    assert "Anderson, Chase T. M. in-House" in anderson
     assert not any(re.search(r"\w\.\. ", text) for text in real["pages"])
 
 
@@ -308,7 +310,7 @@ def test_index_page_numbers_are_where_resources_start(real):
     labels = {handbook.label_tag(tag) for tags in resources["tags"] for tag in tags}
     headings = {"Topic index", *labels}
     entries = leader_entries("\n".join(index), headings, words(real["title"]))
-    expected = [(printed(row.title), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
+    expected = [(words(handbook.heading(row)), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
     assert sorted(entries) == sorted(expected)
 
 
@@ -445,18 +447,27 @@ def test_no_heading_ends_on_a_lonely_word(real, paper):
     lines = {words(line) for page in real[f"{paper}-text"] for line in page.splitlines()}
     lonely = []
     for row in real["resources"].itertuples():
-        title = words(handbook.curly_quotes(row.title)).split()
+        title = words(handbook.heading(row)).split()
         if len(title) > 1 and title[-1] in lines:
             lonely.append(" ".join(title))
     assert lonely == []
 
 
 @PAPERS
-def test_the_how_to_text_leaves_no_word_alone_on_a_line(real, paper):
-    page = next(text for text in real[f"{paper}-text"] if "How to use this guide" in text)
-    how_to = page.split("\nContents\n")[0]
-    headings = {"How to use this guide", "Scan the codes", "Corrections"}
-    assert [line for line in how_to.splitlines() if len(line.split()) == 1 and line not in headings] == []
+def test_no_word_alone_on_a_line_of_running_text(real, paper):
+    """Only headings, labels, page numbers and addresses may stand alone on a line: never one word of a sentence,
+    a byline or a description ("Where" once stood alone in the how-to text)."""
+    resources, info = real["resources"], real["info"]
+    headings = {*resources["section"], *(handbook.label_tag(tag) for tags in resources["tags"] for tag in tags)}
+    headings |= {words(handbook.heading(row)) for row in resources.itertuples()}
+    headings |= {"Contents", "Corrections", "Edition", "Date", info.version}
+
+    def may_stand_alone(line: str) -> bool:
+        is_address = "://" in line or line[0] in BREAK_CHARACTERS
+        return line in headings or line.isdigit() or line.isupper() or is_address
+
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    assert [line for line in lines if len(line.split()) == 1 and not may_stand_alone(line)] == []
 
 
 @PAPERS
@@ -485,6 +496,72 @@ def test_at_least_15_percent_fewer_pages(real, paper):
 def fixture_guide(tmp_path_factory):
     prepared = prepare(Paths(raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p")))
     return prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
+
+
+@pytest.fixture(scope="module")
+def fixture_pdf(fixture_guide):
+    """The small fixed guide's PDF (Letter, with its link-check results) and its text as pdftotext gives it."""
+    status = read_link_status(FIXTURE_LINK_STATUS)
+    with weasyprint_log() as records:
+        pdf = handbook.render_handbook(*fixture_guide, paper="letter", link_status=status)
+    assert [r.getMessage() for r in records] == []
+    return pdf, pdftotext(pdf)
+
+
+def test_cover_and_how_to_page_give_the_contact_and_the_online_guide(fixture_guide, fixture_pdf):
+    info = fixture_guide[1]
+    _, pages = fixture_pdf
+    cover, how_to = squashed(pages[0]), squashed(pages[1])
+    for contact in (info.contact_email, info.contact_url, info.homepage):
+        assert contact in cover and contact in how_to
+    assert "openanissue" not in cover + how_to
+    front = pypdf.PdfReader(io.BytesIO(fixture_pdf[0])).pages[:2]
+    uris = {a.get_object().get("/A", {}).get("/URI") for page in front for a in page.get("/Annots", [])}
+    assert {f"mailto:{info.contact_email}", info.contact_url, info.homepage} <= uris
+
+
+def test_without_a_contact_the_corrections_text_is_printed(fixture_guide):
+    resources, info, title, created = fixture_guide
+    bare = dataclasses.replace(info, homepage=None, contact_email=None, contact_url=None)
+    html = handbook.render_html(resources, bare, title, created)
+    assert html.count("the guide’s keepers at guide@example.org") == 2  # cover and how-to page
+    assert "mailto:" not in html and "Online guide" not in html
+
+
+def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_guide):
+    resources, info, title, created = fixture_guide
+    untitled = resources.copy()
+    row = untitled.index[untitled["id"] == "student-guidebook"][0]
+    description = untitled.loc[row, "description"]
+    untitled.loc[row, "title"] = provisional_title(None, description)
+    untitled["title_known"] = untitled["id"] != "student-guidebook"
+    with weasyprint_log() as records:
+        pdf = handbook.render_pdf(handbook.render_html(untitled, info, title, created))
+    assert [r.getMessage() for r in records] == []
+    text = words(" ".join(pdftotext(pdf)))
+    assert "CAMPUS RESOURCE Untitled campus resource — Larner Students Larner Students" in text
+    assert untitled.loc[row, "title"].rstrip("…") not in text.replace(words(description), "")  # only the description
+    assert text.count(words(description)) == 1
+    assert "Untitled campus resource — Larner Students" in [words(mark) for _, mark, _ in outline(pypdf.PdfReader(io.BytesIO(pdf)))]
+    assert "Making the Most of Mentors: A Guide for Mentees" in text  # a known title is printed as it is
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Physician Mentorship: Why It's Important", "Physician Mentorship: Why It’s Important"),
+        ('"Value my culture, value me": a case', "“Value my culture, value me”: a case"),
+        ("the 'hidden curriculum' of medicine", "the ‘hidden curriculum’ of medicine"),
+        ("students' and mentees' roles ('90s)", "students’ and mentees’ roles (’90s)"),
+        ('("quoted")', "(“quoted”)"),
+        ("see https://x.example/it's?a='b' and doi 10.1000/a'b\"c", "see https://x.example/it's?a='b' and doi 10.1000/a'b\"c"),
+        ("O'Brien said \"it's fine\"", "O’Brien said “it’s fine”"),
+        ("no quotes at all", "no quotes at all"),
+    ],
+)
+def test_curly_quotes(text, expected):
+    assert handbook.curly_quotes(text) == expected
+    assert handbook.curly_quotes(expected) == expected
 
 
 def test_html_matches_the_reviewed_golden_file(fixture_guide):

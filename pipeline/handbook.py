@@ -97,19 +97,12 @@ class Entry:
     title: str  # the resource's title, or an honest heading when its title is not known
     title_known: bool
     kind: str
-    creators: list[str]
-    year: str | None
-    publisher: str | None
+    byline: Markup  # creators (year). venue
     paragraphs: list[str]
     link: Link | None
     note: LinkNote | None
     doi: str | None
     tags: list[str]
-
-    @property
-    def byline_ends_sentence(self) -> bool:
-        """True when the byline already ends in a full stop (a last initial, no year)."""
-        return not self.year and bool(self.creators) and self.creators[-1].endswith(".")
 
 
 @dataclass(frozen=True)
@@ -199,15 +192,37 @@ def make_entry(row, urls: dict, omit_broken: bool) -> Entry:
         title=heading(row),
         title_known=title_known(row),
         kind=label_type(row.type),
-        creators=[curly_quotes(name) for name in row.creators],
-        year=None if pd.isna(row.year) else str(int(row.year)),
-        publisher=curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
+        byline=byline(
+            [curly_quotes(name) for name in row.creators],
+            None if pd.isna(row.year) else int(row.year),
+            curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
+        ),
         paragraphs=[curly_quotes(p) for p in row.description.split("\n\n") if p.strip()],
         link=link,
         note=note,
         doi=doi,
         tags=list(row.tags),
     )
+
+
+def byline(creators: list[str], year: int | None, venue: str | None) -> Markup:
+    """'Name, Given; Name, Given (year). <cite>Venue</cite>': no name or venue broken inside, and the venue
+    kept with the word before it, so that neither stands alone on a line.
+
+    The venue and that word are one box whose leading space is inside it: WeasyPrint then breaks the line
+    inside that box; before a box that cannot break it would break the preceding text at its first space.
+    """
+    text = Markup("; ").join(unbreakable(name) for name in creators)
+    if year is not None:
+        text = Markup("{} ({})").format(text, year) if text else Markup("({})").format(year)
+    if venue is None:
+        return text
+    cite = Markup("<cite>{}</cite>").format(unbreakable(venue))
+    if not text:
+        return cite
+    head, _, last = text.rpartition(" ")
+    stop = "" if text.endswith(".") else "."  # a last initial already ends the sentence
+    return Markup('{}<span class="byline-end">{}{}{}&nbsp;{}</span>').format(head, " " if head else "", last, stop, cite)
 
 
 def title_known(row) -> bool:

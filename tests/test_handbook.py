@@ -441,6 +441,35 @@ def test_names_and_venues_never_break_inside(real, paper):
     assert sorted(name for name in names | venues if words(name) not in text) == []
 
 
+def byline_text(row) -> str:
+    """A resource's byline as printed: creators; (year). venue."""
+    names = "; ".join(handbook.curly_quotes(name) for name in row.creators)
+    year = "" if pd.isna(row.year) else f"({int(row.year)})"
+    byline = " ".join(filter(None, [names, year]))
+    if isinstance(row.publisher, str):
+        byline = f"{byline}{'' if not byline or byline.endswith('.') else '.'} {handbook.curly_quotes(row.publisher)}"
+    return words(byline)
+
+
+@PAPERS
+def test_a_byline_fills_its_lines(real, paper):
+    """A wrapped byline breaks where its line is full, not after its first name (as a venue too long for the
+    rest of the line once made WeasyPrint do)."""
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    short = []
+    for row in real["resources"].itertuples():
+        expected = byline_text(row)
+        if not expected:
+            continue
+        start = next(i for i, line in enumerate(lines) if line and expected.startswith(line))
+        taken = [lines[start]]
+        while " ".join(taken) != expected:
+            taken.append(lines[start + len(taken)])
+        # A line ends early only before a long unbreakable name or venue; 40 characters is under half a line.
+        short += [(row.id, line) for line in taken[:-1] if len(line) < 40]
+    assert short == []
+
+
 @PAPERS
 def test_no_heading_ends_on_a_lonely_word(real, paper):
     """A title's last two words are on one line, in its heading and in the index."""

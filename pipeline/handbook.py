@@ -55,12 +55,12 @@ TAG_LABELS = {
     "peer-mentoring": "Peer mentoring",
     "community-resources": "Community resources",
 }
-# A printed address may break only BEFORE one of these characters, which then starts the next line:
-# a line never ends with a character the address carries over (PDF text extraction drops a line-final
-# hyphen, and a reader cannot tell it from an added one). Never inside the scheme's "//".
+# A printed address may break only BEFORE one of / . - ? & = _ #, which then starts the next line, and
+# never right after one (nor inside the scheme's "//"): no line ends with a character the address carries
+# over (PDF text extraction drops a line-final hyphen, and a reader cannot tell it from an added one).
+URL_BREAK = re.compile(r"(?<![/.?#&=_:-])(?=[/.?#&=_-])")
 # Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
 URL_ONE_LINE = 64
-URL_BREAK = re.compile(r"(?<=[^/:])(?=/)|(?<!/)(?=[.?#&=_~%-])")
 # An address inside a description, without the punctuation that closes the sentence around it.
 URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
 # Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.

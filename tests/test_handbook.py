@@ -515,6 +515,21 @@ def test_no_straight_quotes_outside_addresses(real, paper):
 
 
 @PAPERS
+def test_each_section_heading_is_on_the_page_of_its_first_resource(real, paper):
+    pages = real[f"{paper}-text"]
+    apart = []
+    for section, group in real["resources"].groupby("section", sort=False):
+        row = next(group.itertuples())
+        first = squashed(f"{handbook.label_type(row.type).upper()} {handbook.heading(row)}")
+        resource_page = next(n for n, text in enumerate(pages, 1) if first in squashed(text))
+        # The heading's line is the section's first; later pages name it again in their running header.
+        heading_page = next(n for n, text in enumerate(pages, 1) if section in text.splitlines())
+        if heading_page != resource_page:
+            apart.append((section, heading_page, resource_page))
+    assert apart == []
+
+
+@PAPERS
 def test_at_least_15_percent_fewer_pages(real, paper):
     pages = len(pypdf.PdfReader(io.BytesIO(real[paper])).pages)
     assert pages <= int(PAGES_BEFORE[paper] * 0.85)

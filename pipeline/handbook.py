@@ -226,8 +226,10 @@ def byline(creators: list[str], year: int | None, venue: str | None) -> Markup:
 
 
 def title_known(row) -> bool:
-    """False only when the dataset flags the title as unknown; a dataset without the flag knows its titles."""
-    return getattr(row, "title_known", True) is not False
+    """False only when the dataset flags the title as unknown; a dataset without the flag (or a missing
+    value in it) counts the title as known."""
+    flag = getattr(row, "title_known", True)
+    return bool(flag) if isinstance(flag, (bool, np.bool_)) else True
 
 
 def heading(row) -> str:

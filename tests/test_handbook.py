@@ -20,7 +20,9 @@ import threading
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pypdf
 import pypdfium2 as pdfium
@@ -590,6 +592,14 @@ def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_gui
     assert text.count(words(description)) == 1
     assert "Untitled campus resource — Larner Students" in [words(mark) for _, mark, _ in outline(pypdf.PdfReader(io.BytesIO(pdf)))]
     assert "Making the Most of Mentors: A Guide for Mentees" in text  # a known title is printed as it is
+
+
+@pytest.mark.parametrize(
+    ("flag", "known"), [(False, False), (np.False_, False), (True, True), (np.True_, True), (pd.NA, True), (None, True)]
+)
+def test_title_known_reads_the_flag_and_treats_a_missing_one_as_known(flag, known):
+    assert handbook.title_known(SimpleNamespace(title_known=flag)) is known
+    assert handbook.title_known(SimpleNamespace()) is True
 
 
 @pytest.mark.parametrize(

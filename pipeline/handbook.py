@@ -222,7 +222,8 @@ def byline(creators: list[str], year: int | None, venue: str | None) -> Markup:
         return cite
     head, _, last = text.rpartition(" ")
     stop = "" if text.endswith(".") else "."  # a last initial already ends the sentence
-    return Markup('{}<span class="byline-end">{}{}{}&nbsp;{}</span>').format(head, " " if head else "", last, stop, cite)
+    space = " " if head else ""
+    return Markup('{}<span class="byline-end">{}{}{}&nbsp;{}</span>').format(head, space, last, stop, cite)
 
 
 def title_known(row) -> bool:
@@ -341,7 +342,7 @@ def keep_last_words(text: str, count: int = 2) -> Markup:
 
 
 def prose(paragraph: str) -> Markup:
-    """A paragraph escaped: an address in it breaks as a printed address does, else its last two words are kept together."""
+    """A paragraph escaped: an address in it breaks as a printed address does; else its last two words stay together."""
     parts = URL_IN_TEXT.split(paragraph)  # text, address, text, ...
     if len(parts) == 1:
         return keep_last_words(paragraph)

@@ -134,7 +134,8 @@ def column_lines(pdf: bytes, first_page: int, after: str) -> list[str]:
     result, heading = [], None
     for page in ET.fromstring(xhtml).iterfind(".//x:page", ns):
         # The page's margins (handbook.css) hold the running header and the footer, no part of the columns.
-        middle, top, bottom = float(page.get("width")) / 2, 22 * POINTS_PER_MM, float(page.get("height")) - 20 * POINTS_PER_MM
+        middle, height = float(page.get("width")) / 2, float(page.get("height"))
+        top, bottom = 22 * POINTS_PER_MM, height - 20 * POINTS_PER_MM
         rows: dict[tuple[int, float], list[tuple[float, str]]] = {}
         for word in page.iterfind(".//x:word", ns):
             x, y = float(word.get("xMin")), round(float(word.get("yMax")), 1)
@@ -286,7 +287,7 @@ def test_running_header_names_the_section(real):
 
 
 def part_from(pages: list[str], heading: str) -> tuple[int, list[str]]:
-    """(1-based page, texts) of the part a heading starts: its page's text after the heading line, then each later page."""
+    """(1-based page, texts) of the part a heading starts: its page's text after the heading, then each later page."""
     for number, text in enumerate(pages, 1):
         lines = text.splitlines()
         for i, line in enumerate(lines):
@@ -590,7 +591,8 @@ def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_gui
     assert "CAMPUS RESOURCE Untitled campus resource — Larner Students Larner Students" in text
     assert untitled.loc[row, "title"].rstrip("…") not in text.replace(words(description), "")  # only the description
     assert text.count(words(description)) == 1
-    assert "Untitled campus resource — Larner Students" in [words(mark) for _, mark, _ in outline(pypdf.PdfReader(io.BytesIO(pdf)))]
+    bookmarks = [words(mark) for _, mark, _ in outline(pypdf.PdfReader(io.BytesIO(pdf)))]
+    assert "Untitled campus resource — Larner Students" in bookmarks
     assert "Making the Most of Mentors: A Guide for Mentees" in text  # a known title is printed as it is
 
 
@@ -610,7 +612,8 @@ def test_title_known_reads_the_flag_and_treats_a_missing_one_as_known(flag, know
         ("the 'hidden curriculum' of medicine", "the ‘hidden curriculum’ of medicine"),
         ("students' and mentees' roles ('90s)", "students’ and mentees’ roles (’90s)"),
         ('("quoted")', "(“quoted”)"),
-        ("see https://x.example/it's?a='b' and doi 10.1000/a'b\"c", "see https://x.example/it's?a='b' and doi 10.1000/a'b\"c"),
+        ("see https://x.example/it's?a='b'", "see https://x.example/it's?a='b'"),
+        ("doi 10.1000/a'b\"c or www.example.org/it's", "doi 10.1000/a'b\"c or www.example.org/it's"),
         ("O'Brien said \"it's fine\"", "O’Brien said “it’s fine”"),
         ("no quotes at all", "no quotes at all"),
     ],

@@ -19,12 +19,16 @@ $(BIN)/mentor-guide: pyproject.toml
 setup: system-libs browser $(BIN)/mentor-guide node_modules/axe-core/axe.min.js  ## make .venv and install the project with its test tools
 
 # WeasyPrint subsets fonts with HarfBuzz's subset library when it is there (faster, and no warning);
-# Debian's image ships Pango and fonts but not that library. Installed only as root with apt; else a note.
+# the handbook's tests read the PDF back with poppler's pdftotext. Debian's image ships Pango and fonts
+# but neither of these. Installed only as root with apt; else a note.
 system-libs:
-	@ldconfig -p | grep -q libharfbuzz-subset.so.0 || \
+	@missing=""; \
+	  ldconfig -p | grep -q libharfbuzz-subset.so.0 || missing="$$missing libharfbuzz-subset0"; \
+	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	  [ -z "$$missing" ] || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    { apt-get update -qq >/dev/null && apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }; } || \
-	  echo "note: libharfbuzz-subset0 is missing; WeasyPrint will subset fonts more slowly and say so"
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq $$missing >/dev/null; }; } || \
+	  echo "note: missing Debian packages:$$missing (WeasyPrint subsets fonts more slowly without libharfbuzz-subset0; the handbook tests need pdftotext)"
 
 # The web edition's tests drive Debian's Chromium through Playwright (which cannot download a browser of
 # its own here) and check it with axe-core from npm. Chromium is installed only as root with apt; else a note.

@@ -57,10 +57,16 @@ TAG_LABELS = {
     "peer-mentoring": "Peer mentoring",
     "community-resources": "Community resources",
 }
-# Clean break points in a printed address: after "//", before "/", ".", "?", "#", "&", "=", "-", "_", "~", "%".
+# A printed address may break only BEFORE one of / . - ? & = _ #, which then starts the next line, and
+# never right after one (nor inside the scheme's "//"): no line ends with a character the address carries
+# over (PDF text extraction drops a line-final hyphen, and a reader cannot tell it from an added one).
+URL_BREAK = re.compile(r"(?<![/.?#&=_:-])(?=[/.?#&=_-])")
 # Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
 URL_ONE_LINE = 64
-URL_BREAK = re.compile(r"(?<=//)|(?<=[^/:])(?=/)|(?=[.?#&=_~%-])")
+# An address inside a description, without the punctuation that closes the sentence around it.
+URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
+# Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
+LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
 
 
 class HandbookError(PipelineError):
@@ -90,10 +96,10 @@ class Entry:
     """One resource as the handbook prints it."""
 
     anchor: str
-    title: str
+    title: str  # the resource's title, or an honest heading when its title is not known
+    title_known: bool
     kind: str
-    byline: str
-    publisher: str | None
+    byline: Markup  # creators (year). venue
     paragraphs: list[str]
     link: Link | None
     note: LinkNote | None
@@ -163,7 +169,7 @@ def render_html(
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -171,6 +177,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(
+        curly=curly_quotes, keep_last_words=keep_last_words, unbreakable=unbreakable, address=breakable, prose=prose
+    )
+    return env
 
 
 def make_entry(row, health: dict[str, LinkHealth], omit_broken: bool) -> Entry:
@@ -182,11 +192,15 @@ def make_entry(row, health: dict[str, LinkHealth], omit_broken: bool) -> Entry:
     link = make_link(url) if url and (note is None or note.state != "omitted") else None
     return Entry(
         anchor=f"resource-{row.id}",
-        title=row.title,
+        title=heading(row),
+        title_known=title_known(row),
         kind=label_type(row.type),
-        byline=byline(row.creators, row.year),
-        publisher=row.publisher if isinstance(row.publisher, str) else None,
-        paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
+        byline=byline(
+            [curly_quotes(name) for name in row.creators],
+            None if pd.isna(row.year) else int(row.year),
+            curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
+        ),
+        paragraphs=[curly_quotes(p) for p in row.description.split("\n\n") if p.strip()],
         link=link,
         note=note,
         doi=doi,
@@ -194,10 +208,69 @@ def make_entry(row, health: dict[str, LinkHealth], omit_broken: bool) -> Entry:
     )
 
 
-def byline(creators: list[str], year) -> str:
-    names = "; ".join(creators)
-    when = "" if pd.isna(year) else str(int(year))
-    return f"{names} ({when})" if names and when else names or when
+def byline(creators: list[str], year: int | None, venue: str | None) -> Markup:
+    """'Name, Given; Name, Given (year). <cite>Venue</cite>': no name or venue broken inside, and the venue
+    kept with the word before it, so that neither stands alone on a line.
+
+    The venue and that word are one box whose leading space is inside it: WeasyPrint then breaks the line
+    inside that box; before a box that cannot break it would break the preceding text at its first space.
+    """
+    text = Markup("; ").join(unbreakable(name) for name in creators)
+    if year is not None:
+        text = Markup("{} ({})").format(text, year) if text else Markup("({})").format(year)
+    if venue is None:
+        return text
+    cite = Markup("<cite>{}</cite>").format(unbreakable(venue))
+    if not text:
+        return cite
+    head, _, last = text.rpartition(" ")
+    stop = "" if text.endswith(".") else "."  # a last initial already ends the sentence
+    space = " " if head else ""
+    return Markup('{}<span class="byline-end">{}{}{}&nbsp;{}</span>').format(head, space, last, stop, cite)
+
+
+def title_known(row) -> bool:
+    """False only when the dataset flags the title as unknown; a dataset without the flag (or a missing
+    value in it) counts the title as known."""
+    flag = getattr(row, "title_known", True)
+    return bool(flag) if isinstance(flag, (bool, np.bool_)) else True
+
+
+def heading(row) -> str:
+    """The resource's title; for an unknown title, an honest heading (never the provisional title, which
+    repeats the description's first words): the kind of resource and who made or published it."""
+    if title_known(row):
+        return curly_quotes(row.title)
+    who = row.publisher if isinstance(row.publisher, str) else next(iter(row.creators), None)
+    return f"Untitled {label_type(row.type).lower()}" + (f" — {curly_quotes(who)}" if who else "")
+
+
+def curly_quotes(text: str) -> str:
+    """Straight quotes and apostrophes made typographic ("It's" → "It’s"), addresses and DOIs left as they are."""
+    pieces, start = [], 0
+    for literal in LITERAL.finditer(text):
+        pieces += [curl(text[start : literal.start()], text[: literal.start()]), literal.group()]
+        start = literal.end()
+    return "".join([*pieces, curl(text[start:], text[:start])])
+
+
+def curl(text: str, before: str = "") -> str:
+    """`text` with curly quotes; `before` is what precedes it, which decides whether a quote opens."""
+    out = []
+    for i, char in enumerate(text):
+        if char not in "'\"":
+            out.append(char)
+            continue
+        previous = out[-1] if out else (before[-1] if before else "")
+        opens = previous == "" or previous.isspace() or previous in "([{\u2014\u2013\u201c\u2018/-"
+        following = text[i + 1 : i + 2]
+        if char == '"':
+            out.append("\u201c" if opens else "\u201d")
+        elif opens and not following.isdigit():  # ’90s: an elision, not an opening quote
+            out.append("\u2018")
+        else:
+            out.append("\u2019")
+    return "".join(out)
 
 
 def link_note(health: LinkHealth | None, omit_broken: bool) -> LinkNote | None:
@@ -258,13 +331,36 @@ def qr_svg(modules: list[list[bool]], title: str) -> Markup:
 
 
 def breakable(url: str) -> Markup:
-    """The address escaped, with <wbr> at the places a long address may break without confusion.
+    """The address escaped, in unbreakable pieces each starting with a break character, <wbr> between them.
 
-    An address short enough to fit on one line gets none: every <wbr> costs WeasyPrint layout time.
+    Pango would also break after a hyphen of its own accord: the pieces forbid any break but the <wbr>s.
+    An address short enough to fit on one line is one piece: every <wbr> costs WeasyPrint layout time.
     """
-    if len(url) <= URL_ONE_LINE:
-        return escape(url)
-    return Markup("<wbr>").join(escape(part) for part in URL_BREAK.split(url) if part)
+    parts = [url] if len(url) <= URL_ONE_LINE else [part for part in URL_BREAK.split(url) if part]
+    return Markup("<wbr>").join(Markup('<span class="nobr">{}</span>').format(part) for part in parts)
+
+
+def keep_last_words(text: str, count: int = 2) -> Markup:
+    """`text` escaped, its last `count` words joined by no-break spaces, so its last line never holds a lonely word."""
+    words = text.split(" ")
+    return Markup(" ").join([*(escape(word) for word in words[:-count]), unbreakable(" ".join(words[-count:]))])
+
+
+def prose(paragraph: str) -> Markup:
+    """A paragraph escaped: an address in it breaks as a printed address does; else its last two words stay together."""
+    parts = URL_IN_TEXT.split(paragraph)  # text, address, text, ...
+    if len(parts) == 1:
+        return keep_last_words(paragraph)
+    return Markup("").join(breakable(part) if index % 2 else escape(part) for index, part in enumerate(parts))
+
+
+def unbreakable(text: str) -> Markup:
+    """`text` escaped with no-break spaces between its words (a name, a venue), which copy out as plain spaces.
+
+    No-break spaces rather than a nowrap span: WeasyPrint, breaking a line before an inline box that
+    does not fit, can break the preceding text at its first opportunity and leave one word on a line.
+    """
+    return Markup("&nbsp;").join(escape(word) for word in text.split(" "))
 
 
 def make_index(entries: list[Entry]) -> list[Topic]:

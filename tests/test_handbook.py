@@ -5,16 +5,23 @@ small fixed guide in tests/fixtures/handbook-* feeds the golden file and the qui
 Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python -m pytest tests/test_handbook.py`.
 """
 
+import dataclasses
 import datetime as dt
+import functools
 import http.server
 import io
 import logging
 import os
 import re
+import shutil
+import subprocess
 import threading
+import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pypdf
 import pypdfium2 as pdfium
@@ -26,6 +33,7 @@ from pipeline.build import Paths, build, build_date, prepare
 from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
 from pipeline.cli import main
+from pipeline.normalise import provisional_title
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden" / "handbook.html"
@@ -34,6 +42,9 @@ FIXTURE_CURATION = FIXTURES / "handbook-curation.toml"
 FIXTURE_LINK_STATUS = FIXTURES / "handbook-link-status.json"
 ZWSP = "\u200b"  # what WeasyPrint draws for <wbr>
 POINTS_PER_MM = 72 / 25.4
+BREAK_CHARACTERS = "/.-?&=_#"  # a wrapped address's next line starts with one of these
+PAGES_BEFORE = {"letter": 27, "a4": 26}  # before the paper-saving layout (issue 12)
+STRAIGHT_QUOTES = re.compile(r"['\"]")
 
 
 # ---------------------------------------------------------------- helpers
@@ -62,6 +73,11 @@ def weasyprint_log():
 def words(text: str) -> str:
     """Text with white space collapsed and the zero-width spaces of <wbr> removed."""
     return " ".join(text.replace(ZWSP, "").split())
+
+
+def printed(text: str) -> str:
+    """A title, name or description as the handbook prints it: typographic quotes, white space collapsed."""
+    return words(handbook.curly_quotes(text))
 
 
 def squashed(text: str) -> str:
@@ -94,10 +110,61 @@ def real(tmp_path_factory):
     result["title"] = prepared.guide.title
     result["info"] = prepared.curation.dataset
     result["created"] = build_date(prepared.curation)
+    for paper in ("letter", "a4"):
+        result[f"{paper}-text"] = pdftotext(result[paper])
     reader = pypdf.PdfReader(io.BytesIO(result["letter"]))
     result["reader"] = reader
     result["pages"] = [page.extract_text() for page in reader.pages]
     return result
+
+
+def pdftotext(pdf: bytes) -> list[str]:
+    """The text of each page as poppler's `pdftotext` extracts it: what a reader gets by copying."""
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: `make setup` installs Debian's poppler-utils")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    return text.decode("utf-8").split("\f")[:-1]
+
+
+def column_lines(pdf: bytes, first_page: int, after: str) -> list[str]:
+    """The text lines of a two-column part, from its heading `after` on `first_page` to the end:
+    left column, then right column, page by page, each line's words in reading order."""
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(first_page), "-", "-"],
+                           input=pdf, capture_output=True, check=True).stdout  # fmt: skip
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    result, heading = [], None
+    for page in ET.fromstring(xhtml).iterfind(".//x:page", ns):
+        # The page's margins (handbook.css) hold the running header and the footer, no part of the columns.
+        middle, height = float(page.get("width")) / 2, float(page.get("height"))
+        top, bottom = 22 * POINTS_PER_MM, height - 20 * POINTS_PER_MM
+        rows: dict[tuple[int, float], list[tuple[float, str]]] = {}
+        for word in page.iterfind(".//x:word", ns):
+            x, y = float(word.get("xMin")), round(float(word.get("yMax")), 1)
+            if top < y < bottom:
+                rows.setdefault((int(x >= middle), y), []).append((x, word.text))
+        lines = [(column, y, " ".join(w for _, w in sorted(ws))) for (column, y), ws in sorted(rows.items())]
+        if heading is None:
+            heading = next(y for column, y, text in lines if text == after)
+            lines = [line for line in lines if line[1] > heading]
+        result += [text for _, _, text in lines]
+    return result
+
+
+def copied_addresses(pages: list[str]) -> list[tuple[int, list[str]]]:
+    """(page, lines) of each address as copied out of the text: a line starting with http(s)://,
+    continued by each following line that starts with a break character."""
+    found = []
+    for number, page in enumerate(pages, 1):
+        lines = page.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith(("http://", "https://")):
+                block = [line]
+                for following in lines[i + 1 :]:
+                    if not following or following[0] not in BREAK_CHARACTERS:
+                        break
+                    block.append(following)
+                found.append((number, block))
+    return found
 
 
 def outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
@@ -120,7 +187,7 @@ def start_pages(real) -> dict[str, int]:
     pages = [words(text) for text in real["pages"]]
     found = {}
     for row in real["resources"].itertuples():
-        heading = f"{handbook.label_type(row.type).upper()} {words(row.title)}"
+        heading = f"{handbook.label_type(row.type).upper()} {words(handbook.heading(row))}"
         hits = [number for number, text in enumerate(pages, 1) if heading in text]
         assert len(hits) == 1, f"{row.id}: its heading is on pages {hits}"
         found[row.id] = hits[0]
@@ -142,7 +209,8 @@ def leader_entries(text: str, headings: set[str], running_title: str) -> list[tu
             continue
         match = LEADER_LINE.match(line)
         if match:
-            entries.append((" ".join([*pending, match["title"]]).rstrip(". "), int(match["page"])))
+            title = re.sub(r"(?<=\w-) (?=\w)", "", " ".join([*pending, match["title"]]))  # a line broken after a hyphen
+            entries.append((title.rstrip(". "), int(match["page"])))
             pending = []
         else:
             pending.append(line)
@@ -159,7 +227,7 @@ def test_weasyprint_logged_nothing(real):
 
 def test_every_title_appears(real):
     text = words(" ".join(real["pages"]))
-    missing = [row.title for row in real["resources"].itertuples() if words(row.title) not in text]
+    missing = [row.title for row in real["resources"].itertuples() if words(handbook.heading(row)) not in text]
     assert missing == []
 
 
@@ -177,7 +245,9 @@ def test_how_to_page_says_how_to_scan_group_and_correct(real):
     assert "How to use this guide" in page
     assert "QR code" in page
     assert all(section in page for section in real["resources"]["section"].unique())
-    assert words(real["info"].corrections) in page
+    info = real["info"]
+    contacts = [c for c in (info.contact_email, info.contact_url) if c] or [printed(info.corrections)]
+    assert all(contact in page for contact in contacts)
 
 
 def test_outline_holds_every_section_and_resource(real):
@@ -186,15 +256,16 @@ def test_outline_holds_every_section_and_resource(real):
     sections = list(real["resources"]["section"].unique())
     assert top == ["How to use this guide", "Contents", *sections, "Topic index"]
     children = [title for level, title, _ in marks if level == 2]
-    assert children == real["resources"]["title"].tolist()
+    titles = [handbook.heading(row) for row in real["resources"].itertuples()]
+    assert [words(child) for child in children] == [words(title) for title in titles]
     starts = start_pages(real)
-    pages = {title: page for level, title, page in marks if level == 2}
-    assert [pages[t] for t in real["resources"]["title"]] == [starts[i] for i in real["resources"]["id"]]
+    pages = {words(title): page for level, title, page in marks if level == 2}
+    assert [pages[words(t)] for t in titles] == [starts[i] for i in real["resources"]["id"]]
 
 
 def test_a_byline_ending_in_an_initial_gets_no_second_full_stop(real):
-    anderson = next(text for text in real["pages"] if "Anderson, Chase T. M." in text)
-    assert "Anderson, Chase T. M. in-House" in words(anderson)
+    anderson = next(words(text) for text in real["pages"] if "Anderson, Chase T. M." in words(text))
+    assert "Anderson, Chase T. M. in-House" in anderson
     assert not any(re.search(r"\w\.\. ", text) for text in real["pages"])
 
 
@@ -206,19 +277,32 @@ def test_every_page_but_the_cover_says_page_n_of_m(real):
 
 
 def test_running_header_names_the_section(real):
-    """The header's left part is the section the page is in, its right part the guide's title."""
+    """The header's left part is the section the page begins in, its right part the guide's title."""
     starts = start_pages(real)
+    first_on_page = {}
     for row in real["resources"].itertuples():
-        lines = [words(line) for line in real["pages"][starts[row.id] - 1].splitlines()]
-        assert f"{row.section} {words(real['title'])}" in lines, row.id
+        first_on_page.setdefault(starts[row.id], row)
+    for page, row in first_on_page.items():
+        lines = [words(line) for line in real["pages"][page - 1].splitlines()]
+        assert f"{row.section} {words(real['title'])}" in lines, (page, row.id)
+
+
+def part_from(pages: list[str], heading: str) -> tuple[int, list[str]]:
+    """(1-based page, texts) of the part a heading starts: its page's text after the heading, then each later page."""
+    for number, text in enumerate(pages, 1):
+        lines = text.splitlines()
+        for i, line in enumerate(lines):
+            if words(line) == heading:
+                return number, ["\n".join(lines[i + 1 :]), *pages[number:]]
+    raise AssertionError(f"no heading {heading!r}")
 
 
 def test_contents_page_numbers_are_where_sections_start(real):
     resources, starts = real["resources"], start_pages(real)
-    contents = next(text for text in real["pages"] if text.lstrip().startswith("Contents"))
-    entries = leader_entries(contents, {"Contents"}, words(real["title"]))
+    _, (contents, *_) = part_from(real["pages"], "Contents")
+    entries = leader_entries(contents, set(), words(real["title"]))
     expected = [(section, starts[group["id"].iloc[0]]) for section, group in resources.groupby("section", sort=False)]
-    index_start = next(n for n, text in enumerate(real["pages"], 1) if text.lstrip().startswith("Topic index"))
+    index_start, _ = part_from(real["pages"], "Topic index")
     assert entries == [*expected, ("Topic index", index_start)]
     for section, page in expected:
         assert section in real["pages"][page - 1]
@@ -226,11 +310,12 @@ def test_contents_page_numbers_are_where_sections_start(real):
 
 def test_index_page_numbers_are_where_resources_start(real):
     resources, starts = real["resources"], start_pages(real)
-    first = next(n for n, text in enumerate(real["pages"]) if text.lstrip().startswith("Topic index"))
+    first, _ = part_from(real["pages"], "Topic index")
+    index = column_lines(real["letter"], first, "Topic index")
     labels = {handbook.label_tag(tag) for tags in resources["tags"] for tag in tags}
     headings = {"Topic index", *labels}
-    entries = [entry for text in real["pages"][first:] for entry in leader_entries(text, headings, words(real["title"]))]
-    expected = [(words(row.title), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
+    entries = leader_entries("\n".join(index), headings, words(real["title"]))
+    expected = [(words(handbook.heading(row)), starts[row.id]) for row in resources.itertuples() for _ in row.tags]
     assert sorted(entries) == sorted(expected)
 
 
@@ -257,12 +342,18 @@ def test_resources_without_an_address_say_so(real):
     assert text.count("No confirmed link") == int(unlinked.sum()) + 1  # +1: the how-to page explains it
 
 
-def test_qr_codes_decode_to_their_addresses(real):
-    document = pdfium.PdfDocument(real["letter"])
-    decoded = []
-    for page in document:
+@functools.cache
+def decoded_qr_codes(pdf: bytes) -> list[tuple[int, str]]:
+    """(1-based page, text) of every QR code a reader scans on the printed pages (rendered at 200 dpi)."""
+    found = []
+    for number, page in enumerate(pdfium.PdfDocument(pdf), 1):
         image = page.render(scale=200 / 72).to_pil().convert("L")
-        decoded += [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+        found += [(number, code.text) for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return found
+
+
+def test_qr_codes_decode_to_their_addresses(real):
+    decoded = [text for _, text in decoded_qr_codes(real["letter"])]
     assert sorted(decoded) == sorted(printed_links(real["resources"]).values())
 
 
@@ -316,6 +407,138 @@ def test_letter_and_a4(real, paper, width_mm, height_mm):
         assert float(box.height) == pytest.approx(height_mm * POINTS_PER_MM, abs=0.5)
 
 
+PAPERS = pytest.mark.parametrize("paper", ["letter", "a4"])
+
+
+@PAPERS
+def test_every_address_copied_out_of_the_pdf_is_exact(real, paper):
+    """Lines of a wrapped address joined as a reader would (the break is not part of it) give the address."""
+    copied = {"".join(lines) for _, lines in copied_addresses(real[f"{paper}-text"])}
+    expected = set(printed_links(real["resources"]).values())
+    assert len(expected) >= 28
+    assert sorted(expected - copied) == []
+
+
+@PAPERS
+def test_an_address_breaks_only_before_a_break_character(real, paper):
+    """No line of a wrapped address ends with a break character it carries over to the next line."""
+    expected = set(printed_links(real["resources"]).values())
+    wrapped = [lines for _, lines in copied_addresses(real[f"{paper}-text"]) if "".join(lines) in expected]
+    assert [lines for lines in wrapped if any(line[-1] in BREAK_CHARACTERS for line in lines[:-1])] == []
+    assert any(len(lines) > 1 for lines in wrapped), "some addresses are long enough to wrap"
+
+
+@PAPERS
+def test_each_qr_code_is_on_the_page_of_its_address(real, paper):
+    pages = [squashed(text) for text in real[f"{paper}-text"]]
+    decoded = decoded_qr_codes(real[paper])
+    assert len(decoded) == len(printed_links(real["resources"]))
+    assert [(page, text) for page, text in decoded if squashed(text) not in pages[page - 1]] == []
+
+
+@PAPERS
+def test_names_and_venues_never_break_inside(real, paper):
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    text = "\n".join(lines)
+    resources = real["resources"]
+    names = {handbook.curly_quotes(name) for creators in resources["creators"] for name in creators}
+    venues = {handbook.curly_quotes(venue) for venue in resources["publisher"].dropna()}
+    assert "van der Velden, Gisela J." in names
+    assert sorted(name for name in names | venues if words(name) not in text) == []
+
+
+def byline_text(row) -> str:
+    """A resource's byline as printed: creators; (year). venue."""
+    names = "; ".join(handbook.curly_quotes(name) for name in row.creators)
+    year = "" if pd.isna(row.year) else f"({int(row.year)})"
+    byline = " ".join(filter(None, [names, year]))
+    if isinstance(row.publisher, str):
+        byline = f"{byline}{'' if not byline or byline.endswith('.') else '.'} {handbook.curly_quotes(row.publisher)}"
+    return words(byline)
+
+
+@PAPERS
+def test_a_byline_fills_its_lines(real, paper):
+    """A wrapped byline breaks where its line is full, not after its first name (as a venue too long for the
+    rest of the line once made WeasyPrint do)."""
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    short = []
+    for row in real["resources"].itertuples():
+        expected = byline_text(row)
+        if not expected:
+            continue
+        start = next(i for i, line in enumerate(lines) if line and expected.startswith(line))
+        taken = [lines[start]]
+        while " ".join(taken) != expected:
+            taken.append(lines[start + len(taken)])
+        # A line ends early only before a long unbreakable name or venue; 40 characters is under half a line.
+        short += [(row.id, line) for line in taken[:-1] if len(line) < 40]
+    assert short == []
+
+
+@PAPERS
+def test_no_heading_ends_on_a_lonely_word(real, paper):
+    """A title's last two words are on one line, in its heading and in the index."""
+    lines = {words(line) for page in real[f"{paper}-text"] for line in page.splitlines()}
+    lonely = []
+    for row in real["resources"].itertuples():
+        title = words(handbook.heading(row)).split()
+        if len(title) > 1 and title[-1] in lines:
+            lonely.append(" ".join(title))
+    assert lonely == []
+
+
+@PAPERS
+def test_no_word_alone_on_a_line_of_running_text(real, paper):
+    """Only headings, labels, page numbers and addresses may stand alone on a line: never one word of a sentence,
+    a byline or a description ("Where" once stood alone in the how-to text)."""
+    resources, info = real["resources"], real["info"]
+    headings = {*resources["section"], *(handbook.label_tag(tag) for tags in resources["tags"] for tag in tags)}
+    headings |= {words(handbook.heading(row)) for row in resources.itertuples()}
+    headings |= {"Contents", "Corrections", "Edition", "Date", info.version}
+
+    def may_stand_alone(line: str) -> bool:
+        is_address = "://" in line or line[0] in BREAK_CHARACTERS
+        return line in headings or line.isdigit() or line.isupper() or is_address
+
+    lines = [words(line) for page in real[f"{paper}-text"] for line in page.splitlines()]
+    assert [line for line in lines if len(line.split()) == 1 and not may_stand_alone(line)] == []
+
+
+@PAPERS
+def test_no_straight_quotes_outside_addresses(real, paper):
+    """Titles, descriptions and the handbook's own text use typographic quotes; addresses and DOIs keep theirs."""
+    text = "\n".join(real[f"{paper}-text"])
+    for _, lines in copied_addresses(real[f"{paper}-text"]):
+        for line in lines:
+            text = text.replace(line, "")
+    for doi in real["resources"]["doi"].dropna():
+        text = text.replace(doi, "")
+    assert [line for line in text.splitlines() if STRAIGHT_QUOTES.search(line)] == []
+    assert "’" in text
+
+
+@PAPERS
+def test_each_section_heading_is_on_the_page_of_its_first_resource(real, paper):
+    pages = real[f"{paper}-text"]
+    apart = []
+    for section, group in real["resources"].groupby("section", sort=False):
+        row = next(group.itertuples())
+        first = squashed(f"{handbook.label_type(row.type).upper()} {handbook.heading(row)}")
+        resource_page = next(n for n, text in enumerate(pages, 1) if first in squashed(text))
+        # The heading's line is the section's first; later pages name it again in their running header.
+        heading_page = next(n for n, text in enumerate(pages, 1) if section in text.splitlines())
+        if heading_page != resource_page:
+            apart.append((section, heading_page, resource_page))
+    assert apart == []
+
+
+@PAPERS
+def test_at_least_15_percent_fewer_pages(real, paper):
+    pages = len(pypdf.PdfReader(io.BytesIO(real[paper])).pages)
+    assert pages <= int(PAGES_BEFORE[paper] * 0.85)
+
+
 # ---------------------------------------------------------------- the small fixed guide
 
 
@@ -323,6 +546,82 @@ def test_letter_and_a4(real, paper, width_mm, height_mm):
 def fixture_guide(tmp_path_factory):
     prepared = prepare(Paths(raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p")))
     return prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
+
+
+@pytest.fixture(scope="module")
+def fixture_pdf(fixture_guide):
+    """The small fixed guide's PDF (Letter, with its link-check results) and its text as pdftotext gives it."""
+    status = read_link_health(FIXTURE_LINK_STATUS)
+    with weasyprint_log() as records:
+        pdf = handbook.render_handbook(*fixture_guide, paper="letter", link_status=status)
+    assert [r.getMessage() for r in records] == []
+    return pdf, pdftotext(pdf)
+
+
+def test_cover_and_how_to_page_give_the_contact_and_the_online_guide(fixture_guide, fixture_pdf):
+    info = fixture_guide[1]
+    _, pages = fixture_pdf
+    cover, how_to = squashed(pages[0]), squashed(pages[1])
+    for contact in (info.contact_email, info.contact_url, info.homepage):
+        assert contact in cover and contact in how_to
+    assert "openanissue" not in cover + how_to
+    front = pypdf.PdfReader(io.BytesIO(fixture_pdf[0])).pages[:2]
+    uris = {a.get_object().get("/A", {}).get("/URI") for page in front for a in page.get("/Annots", [])}
+    assert {f"mailto:{info.contact_email}", info.contact_url, info.homepage} <= uris
+
+
+def test_without_a_contact_the_corrections_text_is_printed(fixture_guide):
+    resources, info, title, created = fixture_guide
+    bare = dataclasses.replace(info, homepage=None, contact_email=None, contact_url=None)
+    html = handbook.render_html(resources, bare, title, created)
+    assert html.count("the guide’s keepers at guide@example.org") == 2  # cover and how-to page
+    assert "mailto:" not in html and "Online guide" not in html
+
+
+def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_guide):
+    resources, info, title, created = fixture_guide
+    untitled = resources.copy()
+    row = untitled.index[untitled["id"] == "student-guidebook"][0]
+    description = untitled.loc[row, "description"]
+    untitled.loc[row, "title"] = provisional_title(None, description)
+    untitled["title_known"] = untitled["id"] != "student-guidebook"
+    with weasyprint_log() as records:
+        pdf = handbook.render_pdf(handbook.render_html(untitled, info, title, created))
+    assert [r.getMessage() for r in records] == []
+    text = words(" ".join(pdftotext(pdf)))
+    assert "CAMPUS RESOURCE Untitled campus resource — Larner Students Larner Students" in text
+    assert untitled.loc[row, "title"].rstrip("…") not in text.replace(words(description), "")  # only the description
+    assert text.count(words(description)) == 1
+    bookmarks = [words(mark) for _, mark, _ in outline(pypdf.PdfReader(io.BytesIO(pdf)))]
+    assert "Untitled campus resource — Larner Students" in bookmarks
+    assert "Making the Most of Mentors: A Guide for Mentees" in text  # a known title is printed as it is
+
+
+@pytest.mark.parametrize(
+    ("flag", "known"), [(False, False), (np.False_, False), (True, True), (np.True_, True), (pd.NA, True), (None, True)]
+)
+def test_title_known_reads_the_flag_and_treats_a_missing_one_as_known(flag, known):
+    assert handbook.title_known(SimpleNamespace(title_known=flag)) is known
+    assert handbook.title_known(SimpleNamespace()) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Physician Mentorship: Why It's Important", "Physician Mentorship: Why It’s Important"),
+        ('"Value my culture, value me": a case', "“Value my culture, value me”: a case"),
+        ("the 'hidden curriculum' of medicine", "the ‘hidden curriculum’ of medicine"),
+        ("students' and mentees' roles ('90s)", "students’ and mentees’ roles (’90s)"),
+        ('("quoted")', "(“quoted”)"),
+        ("see https://x.example/it's?a='b'", "see https://x.example/it's?a='b'"),
+        ("doi 10.1000/a'b\"c or www.example.org/it's", "doi 10.1000/a'b\"c or www.example.org/it's"),
+        ("O'Brien said \"it's fine\"", "O’Brien said “it’s fine”"),
+        ("no quotes at all", "no quotes at all"),
+    ],
+)
+def test_curly_quotes(text, expected):
+    assert handbook.curly_quotes(text) == expected
+    assert handbook.curly_quotes(expected) == expected
 
 
 def test_html_matches_the_reviewed_golden_file(fixture_guide):
@@ -391,15 +690,21 @@ def test_link_note(result, omit, expected):
         "https://resources.example.org/article/physician-mentorship-why-its-important?a=1&b=2#top",
         "https://doi.org/10.1097/ACM.0b013e3181b6e0d8",
         "http://x.org",
+        "https://www.example.edu/larnermed/a//b/-c/.well-known/form.php?x=&y=1&z_a=2#part-one",
     ],
 )
 def test_printed_address_only_gains_break_points(url):
-    printed = str(handbook.breakable(url))
-    assert printed.replace("<wbr>", "").replace("&amp;", "&") == url
+    """Unbreakable pieces, each after the first starting with a break character, <wbr> between them."""
+    html = str(handbook.breakable(url))
+    pieces = re.findall(r'<span class="nobr">(.*?)</span>', html)
+    assert html == "<wbr>".join(f'<span class="nobr">{piece}</span>' for piece in pieces)
+    assert "".join(pieces).replace("&amp;", "&") == url
     if len(url) > handbook.URL_ONE_LINE:
-        assert "//<wbr>" in printed and "<wbr>/" not in printed.split("//", 1)[0]
+        assert len(pieces) > 1 and all(piece[0] in BREAK_CHARACTERS for piece in pieces[1:])
+        assert all(piece[-1] not in BREAK_CHARACTERS for piece in pieces[:-1])  # never a break right after one
+        assert "//" in pieces[0]  # never a break inside or right after the scheme's "//"
     else:
-        assert "<wbr>" not in printed  # it fits on one line: no break points to lay out
+        assert len(pieces) == 1  # it fits on one line: no break points to lay out
 
 
 def test_build_option_omit_broken_links(tmp_path, capsys):
@@ -462,8 +767,8 @@ def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, 
     with weasyprint_log() as records:
         pdf = handbook.render_pdf(html)
     text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
-    assert f"Before {image} middle {sheet} after." in text
-    assert f"Title {sheet}" in text
+    assert printed(f"Before {image} middle {sheet} after.") in text
+    assert printed(f"Title {sheet}") in text
     assert hits == []
     assert [r.getMessage() for r in records] == []
 

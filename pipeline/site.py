@@ -25,10 +25,12 @@ from pipeline.handbook import (
     UNCONFIRMED_OTHER,
     byline,
     environment,
+    heading,
     label_tag,
     label_type,
     long_date,
     slug,
+    title_known,
 )
 from schemas.resource import Resource
 
@@ -124,7 +126,6 @@ class WebEntry:
     title_known: bool
     kind: Term
     byline: str
-    publisher: str | None
     paragraphs: list[str]
     url: str | None
     doi: str | None
@@ -160,11 +161,10 @@ def make_entry(row, link_health: Mapping[str, LinkHealth]) -> WebEntry:
     notes = getattr(row, "note", None) or getattr(row, "notes", None)  # the reader's note, by either name
     return WebEntry(
         anchor=f"resource-{row.id}",
-        title=row.title,
-        title_known=bool(getattr(row, "title_known", True)),
+        title=heading(row),
+        title_known=title_known(row),
         kind=Term(row.type, label_type(row.type)),
-        byline=byline(row.creators, row.year),
-        publisher=row.publisher if isinstance(row.publisher, str) else None,
+        byline=byline(row.creators, row.year, row.publisher if isinstance(row.publisher, str) else None),
         paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
         url=url,
         doi=doi,

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help setup system-libs browser build test bench clean
+.PHONY: help setup setup-test system-libs test-tools build test bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,27 +16,29 @@ $(BIN)/mentor-guide: pyproject.toml
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-setup: system-libs browser $(BIN)/mentor-guide node_modules/axe-core/axe.min.js  ## make .venv and install the project with its test tools
+setup: system-libs $(BIN)/mentor-guide  ## make .venv and install the project (enough to build)
+
+setup-test: setup test-tools node_modules/axe-core/axe.min.js  ## setup, and the tools the tests use
 
 # WeasyPrint subsets fonts with HarfBuzz's subset library when it is there (faster, and no warning);
-# the handbook's tests read the PDF back with poppler's pdftotext. Debian's image ships Pango and fonts
-# but neither of these. Installed only as root with apt; else a note.
+# Debian's image ships Pango and fonts but not that library. Installed only as root with apt; else a note.
 system-libs:
+	@ldconfig -p | grep -q libharfbuzz-subset.so.0 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq >/dev/null && apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }; } || \
+	  echo "note: libharfbuzz-subset0 is missing; WeasyPrint will subset fonts more slowly and say so"
+
+# The handbook's tests read the PDF back with poppler's pdftotext; the web edition's tests drive Debian's
+# Chromium through Playwright (which cannot download a browser of its own here) and check it with
+# axe-core from npm. Debian packages are installed only as root with apt; else a note.
+test-tools:
 	@missing=""; \
-	  ldconfig -p | grep -q libharfbuzz-subset.so.0 || missing="$$missing libharfbuzz-subset0"; \
 	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  [ -z "$$missing" ] || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    { apt-get update -qq >/dev/null && apt-get install -y -qq $$missing >/dev/null; }; } || \
-	  echo "note: missing Debian packages:$$missing (WeasyPrint subsets fonts more slowly without libharfbuzz-subset0; the handbook tests need pdftotext)"
-
-# The web edition's tests drive Debian's Chromium through Playwright (which cannot download a browser of
-# its own here) and check it with axe-core from npm. Chromium is installed only as root with apt; else a note.
-browser:
-	@command -v chromium >/dev/null || \
-	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	    { apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }; } || \
-	  echo "note: chromium is missing; tests/test_site.py fails until it is installed (apt-get install chromium)"
+	  echo "note: missing Debian packages:$$missing (the handbook tests need pdftotext, the web edition's chromium)"
 
 node_modules/axe-core/axe.min.js:
 	npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@4
@@ -44,7 +46,7 @@ node_modules/axe-core/axe.min.js:
 build: setup  ## build output/ from data/raw/ (no network)
 	$(BIN)/mentor-guide build
 
-test: setup  ## run the test suite
+test: setup-test  ## run the test suite
 	$(BIN)/python -m pytest -q
 
 bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md

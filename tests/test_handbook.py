@@ -574,7 +574,7 @@ def test_without_a_contact_the_corrections_text_is_printed(fixture_guide):
     resources, info, title, created = fixture_guide
     bare = dataclasses.replace(info, homepage=None, contact_email=None, contact_url=None)
     html = handbook.render_html(resources, bare, title, created)
-    assert html.count("the guide’s keepers at guide@example.org") == 2  # cover and how-to page
+    assert html.count("the guide’s keepers at&nbsp;guide@example.org") == 2  # cover and how-to page, last words kept together
     assert "mailto:" not in html and "Online guide" not in html
 
 

@@ -46,6 +46,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--releases", type=Path, default=config.RELEASES_DIR, metavar="DIR", help="release history (default: %(default)s)"
     )
+    add("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE",
+        help="latest link-check status, written by check-links (default: %(default)s)")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -69,8 +71,6 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="output folder (default: %(default)s)"
     )
-    build_parser.add_argument("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE",
-                              help="latest link-check status, written by check-links (default: %(default)s)")
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
     build_parser.add_argument("--omit-broken-links", action="store_true",
                               help="leave links confirmed broken out of the handbook (default: mark them)")  # fmt: skip
@@ -91,7 +91,7 @@ def paths_from(args: argparse.Namespace):
     from pipeline.build import Paths
 
     return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
-                 processed=args.processed, link_status=getattr(args, "link_status", config.LINK_STATUS),
+                 processed=args.processed, link_status=args.link_status,
                  releases=args.releases)
 
 

@@ -217,3 +217,20 @@ def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_pa
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # same inputs, same bytes
     assert leftovers(out) == []
+
+
+def test_a_blocked_output_path_never_publishes_a_mixed_set(tmp_path, run_cli):
+    """The reported case: `handbook.pdf` replaced by a folder. The next build publishes a whole new release
+    beside it, or nothing: never new data files beside an old handbook."""
+    out = tmp_path / "out"
+    common = ("--out", out, "--processed", tmp_path / "p", "--releases", tmp_path / "r")
+    assert run_cli("build", "-q", *common).status == 0
+    (out / "handbook.pdf").unlink()
+    (out / "handbook.pdf").mkdir()
+    (out / "handbook.pdf" / "stray.txt").write_text("in the way")
+    assert run_cli("build", "-q", *common).status == 0
+    assert (out / "handbook.pdf").is_file() and (out / "handbook.pdf").read_bytes().startswith(b"%PDF")
+    package = json.loads((out / "datapackage.json").read_text())
+    for resource in package["resources"]:
+        assert resource["hash"] == "sha256:" + hashlib.sha256((out / resource["path"]).read_bytes()).hexdigest()
+    assert leftovers(out) == []

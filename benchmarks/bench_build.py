@@ -7,6 +7,7 @@ steady time per entry and memory per entry from 1,000 to 4,000 entries.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,26 +19,28 @@ from synthetic import synthetic_guide  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CHILD = r"""
-import json, resource, sys, time
-from pathlib import Path
-started = time.perf_counter()
-from pipeline.build import Paths, build_date, dataset_files, prepare
-from pipeline.publish import publish
-imported = time.perf_counter()
-raw, curation, out = map(Path, sys.argv[1:4])
-prepared = prepare(Paths(raw=raw, curation=curation, out=out, processed=out / "processed"))
-publish(dataset_files(prepared, build_date(prepared.curation)), out)
-done = time.perf_counter()
-print(json.dumps({"import_s": imported - started, "build_s": done - imported,
-                  "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+def child(raw: Path, curation: Path, work: Path) -> None:
+    """In a fresh process: import, then build and publish the dataset files; print the figures as JSON."""
+    import resource
+    import time
 
+    started = time.perf_counter()
+    from pipeline.build import Paths, build_date, dataset_files, prepare
+    from pipeline.publish import publish
+
+    imported = time.perf_counter()
+    paths = Paths(raw=raw, curation=curation, out=work / "out", processed=work / "processed",
+                  releases=work / "releases", link_status=work / "no-link-status.json")  # fmt: skip
+    prepared = prepare(paths)
+    publish(dataset_files(prepared, build_date(prepared.curation)), paths.out)
+    done = time.perf_counter()
+    print(json.dumps({"import_s": imported - started, "build_s": done - imported,
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
 
 
 def measure(raw: Path, curation: Path, work: Path) -> dict:
-    out = work / "out"
-    result = subprocess.run([sys.executable, "-c", CHILD, str(raw), str(curation), str(out)],
+    shutil.rmtree(work / "releases", ignore_errors=True)  # each guide is a first release of its own
+    result = subprocess.run([sys.executable, __file__, "--child", str(raw), str(curation), str(work)],
                             cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -72,4 +75,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        sys.path.insert(0, str(ROOT))
+        child(*map(Path, sys.argv[2:5]))
+    else:
+        main()

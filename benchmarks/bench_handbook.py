@@ -42,7 +42,8 @@ weasyprint.HTML(string="<p>warm-up</p>").write_pdf()  # one-off start-up, charge
 import pandas as pd, pandera.pandas as pa
 pa.DataFrameSchema({"a": pa.Column(int)}).validate(pd.DataFrame({"a": [1]}))
 t0 = time.perf_counter()
-prepared = prepare(Paths(raw=raw, curation=curation, processed=work / "processed"))
+prepared = prepare(Paths(raw=raw, curation=curation, processed=work / "processed", releases=work / "releases",
+                         link_status=work / "no-link-status.json"))
 t1 = time.perf_counter()
 links = [url for url in prepared.resources["url"].dropna()]
 for url in links:
@@ -75,7 +76,8 @@ def time_whole_build(work: Path, runs: int = 5) -> list[float]:
         out = work / f"build-{run}"
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out),
-                        "--processed", str(out / "processed")], cwd=ROOT, check=True)  # fmt: skip
+                        "--processed", str(work / f"processed-{run}"), "--releases", str(work / "releases"),
+                        "--link-status", str(work / "no-link-status.json")], cwd=ROOT, check=True)  # fmt: skip
         times.append(time.perf_counter() - started)
     return times
 

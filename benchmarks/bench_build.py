@@ -34,11 +34,15 @@ print(json.dumps({"import_s": imported - started, "build_s": done - imported,
 """
 
 
-
 def measure(raw: Path, curation: Path, work: Path) -> dict:
     out = work / "out"
-    result = subprocess.run([sys.executable, "-c", CHILD, str(raw), str(curation), str(out)],
-                            cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(raw), str(curation), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -54,19 +58,35 @@ def main() -> None:
             (work / "curation.toml").write_text(curation, encoding="utf-8")
             rows.append((f"synthetic {entries}", entries, measure(work / "guide.txt", work / "curation.toml", work)))
     base = rows[1][2]
-    table = ["| guide | entries | build (s) | ms per entry | import (s) | peak RSS (MB) |", "| --- | --- | --- | --- | --- | --- |"]
+    table = [
+        "| guide | entries | build (s) | ms per entry | import (s) | peak RSS (MB) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for name, entries, m in rows:
-        table.append(f"| {name} | {entries} | {m['build_s']:.2f} | {1000 * m['build_s'] / entries:.2f} | "
-                     f"{m['import_s']:.2f} | {m['max_rss_mb']:.0f} |")  # fmt: skip
+        table.append(
+            f"| {name} | {entries} | {m['build_s']:.2f} | {1000 * m['build_s'] / entries:.2f} | "
+            f"{m['import_s']:.2f} | {m['max_rss_mb']:.0f} |"
+        )
     largest = rows[-1][2]
     ratio_time = (largest["build_s"] / 4000) / (base["build_s"] / 1000)
     extra_mb_per_1000 = (largest["max_rss_mb"] - base["max_rss_mb"]) / 3
-    summary = (f"Time per entry at 4,000 entries is {ratio_time:.2f}× that at 1,000 (1.0 = linear); "
-               f"memory grows by {extra_mb_per_1000:.1f} MB per 1,000 entries above the interpreter's base.")  # fmt: skip
-    body = "\n".join([machine_line(), "", *table, "", summary, "",
-                      "Build = ingest, normalise (curation matched through a word-trigram index), validate, "
-                      "export and publish of the datasets; the handbook is timed in its own section, and the "
-                      "whole `build` of the real guide there too."])  # fmt: skip
+    summary = (
+        f"Time per entry at 4,000 entries is {ratio_time:.2f}× that at 1,000 (1.0 = linear); "
+        f"memory grows by {extra_mb_per_1000:.1f} MB per 1,000 entries above the interpreter's base."
+    )
+    body = "\n".join(
+        [
+            machine_line(),
+            "",
+            *table,
+            "",
+            summary,
+            "",
+            "Build = ingest, normalise (curation matched through a word-trigram index), validate, "
+            "export and publish of the datasets; the handbook is timed in its own section, and the "
+            "whole `build` of the real guide there too.",
+        ]
+    )
     print(body)
     write_section("Dataset build (bench_build.py)", body)
 

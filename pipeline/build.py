@@ -103,8 +103,10 @@ def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) ->
     """The resources with the link check's `link_status` and `link_checked`, as the last columns."""
     urls = [url if isinstance(url, str) else None for url in frame["url"]]
     states, checked = link_columns(urls, link_health)
-    return frame.assign(link_status=pd.Series(states, index=frame.index, dtype=object),
-                        link_checked=pd.Series(checked, index=frame.index, dtype=object))  # fmt: skip
+    return frame.assign(
+        link_status=pd.Series(states, index=frame.index, dtype=object),
+        link_checked=pd.Series(checked, index=frame.index, dtype=object),
+    )
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -185,9 +187,14 @@ def render_outputs(
     files = dataset_files(prepared, created)
     progress(f"laying out the handbook of {len(prepared.resources):,} resources")
     files[handbook.PDF_NAME] = handbook.render_handbook(
-        prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
-        paper=paper, link_status=link_status, omit_broken=omit_broken,
-    )  # fmt: skip
+        prepared.resources,
+        prepared.curation.dataset,
+        prepared.guide.title,
+        created,
+        paper=paper,
+        link_status=link_status,
+        omit_broken=omit_broken,
+    )
     # Last, because the landing page lists, sizes and hashes every other output.
     progress("writing the web edition")
     web_edition = site.render_site(
@@ -211,8 +218,14 @@ def build(
     """
     with exclusive(paths.out, "the build", wait=wait):
         prepared = prepare(paths, strict=strict, progress=progress)
-        files = render_outputs(prepared, build_date(prepared.curation), paper=paper,
-                               link_status=prepared.link_health, omit_broken=omit_broken, progress=progress)  # fmt: skip
+        files = render_outputs(
+            prepared,
+            build_date(prepared.curation),
+            paper=paper,
+            link_status=prepared.link_health,
+            omit_broken=omit_broken,
+            progress=progress,
+        )
         progress(f"publishing {len(files)} files to {paths.out}")
         publish(files, paths.out, keep=config.is_link_report, locked=True)
         if prepared.new_release:  # recorded once published: the librarian commits the snapshot

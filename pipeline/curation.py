@@ -80,17 +80,39 @@ class Curation:
 
 
 RECORD_KEYS = {
-    "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
-    "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "note": str, "research": str,
+    "id": str,
+    "match": str,
+    "title": str,
+    "creators": list,
+    "sources": list,
+    "type": str,
+    "year": int,
+    "publisher": str,
+    "url": str,
+    "doi": str,
+    "tags": list,
+    "audience": list,
+    "note": str,
+    "research": str,
     "fix": "[[resource.fix]] tables",
-}  # fmt: skip
+}
 REQUIRED_KEYS = ("id", "match")
 FIX_KEYS = {"find": str, "replace": str, "reason": str}
 DATASET_KEYS = {
-    "name": str, "title": str, "version": str, "updated": dt.date, "license": str, "institution": str,
-    "corrections": str, "description": str, "homepage": str, "contact_email": str, "contact_url": str,
-    "keywords": list, "contributors": "[[dataset.contributors]] tables",
-}  # fmt: skip
+    "name": str,
+    "title": str,
+    "version": str,
+    "updated": dt.date,
+    "license": str,
+    "institution": str,
+    "corrections": str,
+    "description": str,
+    "homepage": str,
+    "contact_email": str,
+    "contact_url": str,
+    "keywords": list,
+    "contributors": "[[dataset.contributors]] tables",
+}
 OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
@@ -254,8 +276,10 @@ def source_problem(source: str) -> str | None:
         pass
     denied = next((d for d in DENYLISTED_SOURCE_HOSTS if host == d or host.endswith("." + d)), None)
     if denied:
-        return (f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
-                "cite the publisher's, PubMed's, a library's or the organisation's page instead")
+        return (
+            f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
+            "cite the publisher's, PubMed's, a library's or the organisation's page instead"
+        )
     return None
 
 
@@ -316,7 +340,7 @@ def describe(value) -> str:
 
 
 def did_you_mean(word: str, choices, *, every: bool = False) -> str:
-    """"; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
+    """ "; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"

@@ -150,20 +150,24 @@ def render_html(
         section.entries.append(make_entry(row, health, omit_broken))
     entries = [entry for section in sections.values() for entry in section.entries]
     stamp = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return environment().get_template(TEMPLATE).render(
-        title=guide_title,
-        info=info,
-        edition_date=long_date(created),
-        stamp=stamp,
-        page_size=PAPER_SIZES[paper],
-        stylesheet=STYLESHEET,
-        generator=GENERATOR,
-        keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
-        sections=list(sections.values()),
-        topics=make_index(entries),
-        checked_on=long_date(last_checked(health)),
-        omit_broken=omit_broken,
-        count=len(entries),
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            title=guide_title,
+            info=info,
+            edition_date=long_date(created),
+            stamp=stamp,
+            page_size=PAPER_SIZES[paper],
+            stylesheet=STYLESHEET,
+            generator=GENERATOR,
+            keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
+            sections=list(sections.values()),
+            topics=make_index(entries),
+            checked_on=long_date(last_checked(health)),
+            omit_broken=omit_broken,
+            count=len(entries),
+        )
     )
 
 
@@ -458,4 +462,6 @@ def template_asset(url: str, root: Path | None = None) -> Path:
 
 
 def media_type(path: Path) -> str:
-    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
+        path.suffix, "application/octet-stream"
+    )

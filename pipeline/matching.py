@@ -43,9 +43,7 @@ class Matching:
     stub_phrases: dict[int, str | None] = field(default_factory=dict)  # entry without a record → a phrase only it holds
 
 
-def match_guide(
-    records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str
-) -> Matching:
+def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str) -> Matching:
     """Attach each record to its entry; a phrase in several entries, or two records on one entry, is an error."""
     index = GuideIndex(texts)
     matched: dict[int, CurationRecord] = {}

@@ -23,10 +23,19 @@ from pipeline.locking import exclusive
 STAGING_PREFIX = "staging-"
 RELEASE_PREFIX = "release-"
 # What earlier versions wrote into a plain output folder, which is adopted as a first release.
-EARLIER_OUTPUTS = frozenset({
-    ".gitkeep", "resources.csv", "resources.json", "datapackage.json", "data-quality.json", "handbook.pdf",
-    "link-report.md", "link-report.json", "link-report.html",
-})
+EARLIER_OUTPUTS = frozenset(
+    {
+        ".gitkeep",
+        "resources.csv",
+        "resources.json",
+        "datapackage.json",
+        "data-quality.json",
+        "handbook.pdf",
+        "link-report.md",
+        "link-report.json",
+        "link-report.html",
+    }
+)
 LOCK_WAIT = 60.0  # seconds a publisher waits for another one on the same folder before giving up
 
 
@@ -88,9 +97,12 @@ def publish(
 
 
 def unwritable(out_dir: Path, error: OSError) -> PublishError:
-    return PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
-                        hint="check that the folder is writable and the disk has room, or pass another with --out; "
-                             "the previous outputs are untouched")
+    return PublishError(
+        f"cannot write the outputs: {error.strerror}",
+        path=out_dir,
+        hint="check that the folder is writable and the disk has room, or pass another with --out; "
+        "the previous outputs are untouched",
+    )
 
 
 def live_release(out_dir: Path, files: dict[str, bytes]) -> Path | None:
@@ -101,14 +113,18 @@ def live_release(out_dir: Path, files: dict[str, bytes]) -> Path | None:
     if not out_dir.exists():
         return None
     if not out_dir.is_dir():
-        raise PublishError("cannot write the outputs: it is a file, not a folder", path=out_dir,
-                           hint="remove it or pass another folder with --out")
+        raise PublishError(
+            "cannot write the outputs: it is a file, not a folder",
+            path=out_dir,
+            hint="remove it or pass another folder with --out",
+        )
     strangers = [entry.name for entry in out_dir.iterdir() if not is_ours(entry.name, files)]
     if strangers:
         raise PublishError(
             f"is a folder holding files this command did not write ({', '.join(sorted(strangers)[:3])}…)",
-            path=out_dir, hint="pass an empty or new folder with --out, or move those files away",
-        )  # fmt: skip
+            path=out_dir,
+            hint="pass an empty or new folder with --out, or move those files away",
+        )
     # Earlier versions wrote plain files here: adopt them as the live release, then link to it.
     adopted = releases_dir(out_dir) / f"{RELEASE_PREFIX}adopted-{os.getpid()}"
     os.rename(out_dir, adopted)
@@ -207,5 +223,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise PublishError(f"cannot write the file: {error.strerror}", path=path,
-                           hint="check that the folder exists and is writable, and that the disk has room") from None  # fmt: skip
+        raise PublishError(
+            f"cannot write the file: {error.strerror}",
+            path=path,
+            hint="check that the folder exists and is writable, and that the disk has room",
+        ) from None

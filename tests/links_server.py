@@ -143,7 +143,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def drip_headers(self, every: float) -> None:
         """The status line and headers one byte every `every` seconds: each read is quick, the whole is not."""
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+        head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+        )
         self.close_connection = True
         try:
             for byte in head:
@@ -180,8 +182,10 @@ class LinksServer:
             server = ThreadingHTTPServer((address, 0), handler)
             server.daemon_threads = True
             self.servers.append(server)
-        self.threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-                        for server in self.servers]  # fmt: skip
+        self.threads = [
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            for server in self.servers
+        ]
 
     def __enter__(self) -> LinksServer:
         for thread in self.threads:

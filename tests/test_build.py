@@ -113,10 +113,32 @@ def test_bom_and_crlf_guide_gives_identical_output(built, tmp_path, run_cli):
 
 def test_formula_cells_are_neutralised(tmp_path, run_cli):
     guide = tmp_path / "guide.txt"
-    guide.write_text(REAL_GUIDE.read_text(encoding="utf-8").replace("Most physicians who", "=HYPERLINK(\"x\") Most physicians who"), encoding="utf-8")
+    guide.write_text(
+        REAL_GUIDE.read_text(encoding="utf-8").replace("Most physicians who", '=HYPERLINK("x") Most physicians who'),
+        encoding="utf-8",
+    )
     curation = tmp_path / "curation.toml"
-    curation.write_text(REAL_CURATION.read_text(encoding="utf-8").replace('title = "Physician Mentorship', 'title = "@Physician Mentorship'), encoding="utf-8")
-    assert run_cli("build", "-q", "--raw", guide, "--curation", curation, "--out", tmp_path / "o", "--processed", tmp_path / "p").status == 0
+    curation.write_text(
+        REAL_CURATION.read_text(encoding="utf-8").replace(
+            'title = "Physician Mentorship', 'title = "@Physician Mentorship'
+        ),
+        encoding="utf-8",
+    )
+    assert (
+        run_cli(
+            "build",
+            "-q",
+            "--raw",
+            guide,
+            "--curation",
+            curation,
+            "--out",
+            tmp_path / "o",
+            "--processed",
+            tmp_path / "p",
+        ).status
+        == 0
+    )
     row = next(csv.DictReader((tmp_path / "o" / "resources.csv").open(encoding="utf-8-sig", newline="")))
     assert row["description"].startswith("'=HYPERLINK")
     assert row["title"].startswith("'@Physician")
@@ -129,7 +151,10 @@ BAD_GUIDES = {
     "binary": (b"\x00\x01\x02PK\x03\x04", "binary"),
     "cp1252": ("Articles\n\nBody\n\ncaf\u00e9\n".encode("cp1252"), "not UTF-8"),
     "no-sections": (b"Some notes\n\nwithout headings\n", "no section headings"),
-    "unknown-section": (b"A\n\nArticles\n\nBody\n\nOne.\n\n\nRecipes\n\nBody\n\nTwo.\n", "unknown section heading 'Recipes'"),
+    "unknown-section": (
+        b"A\n\nArticles\n\nBody\n\nOne.\n\n\nRecipes\n\nBody\n\nTwo.\n",
+        "unknown section heading 'Recipes'",
+    ),
     "duplicate": (b"A\n\nArticles\n\nBody\n\nOne entry.\n\n\nOne entry.\n", "duplicate entry"),
 }
 
@@ -158,10 +183,14 @@ def test_bad_guide_exits_3_and_leaves_output_untouched(case, previous_output, tm
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
-         "unknown key 'publsher'; did you mean 'publisher'?"),
-        (('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
-         "make it longer"),
+        (
+            ('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
+            "unknown key 'publsher'; did you mean 'publisher'?",
+        ),
+        (
+            ('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
+            "make it longer",
+        ),
         (('url = "https://narath.io/"', 'url = "narath.io"'), "is not an http(s) address"),
     ],
 )
@@ -180,7 +209,7 @@ def test_broken_curation_exits_3_and_leaves_output_untouched(change, words, prev
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        ("[dataset]\nname = \"caf\u00e9\"\n".encode("cp1252"), "not UTF-8"),
+        ('[dataset]\nname = "caf\u00e9"\n'.encode("cp1252"), "not UTF-8"),
         (b"[dataset]\x00", "binary"),
     ],
 )
@@ -247,7 +276,9 @@ def test_unwritable_output_is_a_clear_error(tmp_path, run_cli):
 
 def test_python_dash_m_runs_the_same_cli(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "validate", "-q", "--processed", str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-m", "pipeline", "validate", "-q", "--processed", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
@@ -284,9 +315,20 @@ def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
 
     from tests.conftest import FIXTURES
 
-    command = [sys.executable, "-m", "pipeline", "build", "--raw", str(FIXTURES / "handbook-guide.txt"),
-               "--curation", str(FIXTURES / "handbook-curation.toml"), "--processed", str(tmp_path / "p"),
-               "--releases", str(tmp_path / "releases")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "build",
+        "--raw",
+        str(FIXTURES / "handbook-guide.txt"),
+        "--curation",
+        str(FIXTURES / "handbook-curation.toml"),
+        "--processed",
+        str(tmp_path / "p"),
+        "--releases",
+        str(tmp_path / "releases"),
+    ]
     piped = subprocess.run([*command, "--out", str(tmp_path / "piped")], capture_output=True, text=True)
     assert piped.returncode == 0 and "build: " not in piped.stderr
     primary, secondary = pty.openpty()

@@ -120,7 +120,9 @@ def verbatim_fields(text: str) -> dict[str, dict]:
     """url and doi as written: biblatex reads them verbatim, so they are not LaTeX to decode."""
     verbatim = {}
     for entry in bibtexparser.parse_string(text).entries:
-        verbatim[entry.key] = {name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict}
+        verbatim[entry.key] = {
+            name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict
+        }
     return verbatim
 
 

@@ -57,7 +57,9 @@ def test_table_schema_declares_list_fields_with_the_delimiter(real_build):
     fields = {field["name"]: field for field in package["resources"][0]["schema"]["fields"]}
     for column in LIST_COLUMNS:
         assert (fields[column]["type"], fields[column]["delimiter"], fields[column]["itemType"]) == (
-            "list", LIST_DELIMITER, "string"
+            "list",
+            LIST_DELIMITER,
+            "string",
         )
     assert fields["title_known"]["type"] == "boolean"
     assert fields["note"]["type"] == "string" and "notes" not in fields and "research" not in fields
@@ -161,7 +163,7 @@ def real_frame():
         ("sources", "https://example.org/a\nhttps://example.org/b"),  # the delimiter inside an item
         ("creators", " Darves, Bonnie"),  # white space a split would keep but a reader would not see
         ("creators", ""),
-        ("creators", "=HYPERLINK(\"x\")"),  # a CSV formula guard would change the cell, so it could not split back
+        ("creators", '=HYPERLINK("x")'),  # a CSV formula guard would change the cell, so it could not split back
         ("tags", "mentoring-relationships\nwellness"),
     ],
 )

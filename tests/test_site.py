@@ -360,9 +360,7 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
 )
 def test_corrections_go_to_the_contact_else_the_curated_words(tmp_path, email, url, expected):
     prepared = prepare(Paths(processed=tmp_path))
-    info = dataclasses.replace(
-        prepared.curation.dataset, contact_email=email, contact_url=url, corrections="the desk"
-    )
+    info = dataclasses.replace(prepared.curation.dataset, contact_email=email, contact_url=url, corrections="the desk")
     pages = site.render_site(prepared.resources, info, prepared.guide.title, build_date(prepared.curation), {})
     landing = pages["site/dataset.html"].decode("utf-8")
     corrections = landing[

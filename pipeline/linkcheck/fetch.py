@@ -55,8 +55,15 @@ def error_slug(error: BaseException) -> str:
         return "timeout"
     if isinstance(error, requests.exceptions.SSLError):
         return "tls-error"
-    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-                          requests.exceptions.MissingSchema, ValueError)):  # fmt: skip
+    if isinstance(
+        error,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            ValueError,
+        ),
+    ):
         return "malformed-url"
     text = repr(error)
     if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo failed" in text:
@@ -100,8 +107,9 @@ class Resolver:
             answer = self.answers.get(host)
             if answer is None:
                 answer = self.answers[host] = Future()
-                threading.Thread(target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns",
-                                 daemon=True).start()  # fmt: skip
+                threading.Thread(
+                    target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns", daemon=True
+                ).start()
         try:
             found = answer.result(timeout=timeout)
         except FutureTimeout:
@@ -251,11 +259,16 @@ class GuardedConnection:
         failure: Exception | None = None
         for address in addresses:
             try:
-                return create_connection((address, self.port), self.timeout, source_address=self.source_address,
-                                         socket_options=self.socket_options)  # fmt: skip
+                return create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
             except socket.timeout:
-                failure = ConnectTimeoutError(self, f"Connection to {self.host} ({address}) timed out. "
-                                                    f"(connect timeout={self.timeout})")  # fmt: skip
+                failure = ConnectTimeoutError(
+                    self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+                )
             except OSError as error:
                 failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")
         raise failure
@@ -334,20 +347,37 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
     return b"".join(kept)[:limit]
 
 
-def read_answer(response: requests.Response, url: str, final_url: str, options: Options, deadline: float) -> Page | None:
+def read_answer(
+    response: requests.Response, url: str, final_url: str, options: Options, deadline: float
+) -> Page | None:
     """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
-    wanted = response.request.method == "GET" and 200 <= response.status_code < 300 and \
-        is_html(response.headers.get("Content-Type"))  # fmt: skip
+    wanted = (
+        response.request.method == "GET"
+        and 200 <= response.status_code < 300
+        and is_html(response.headers.get("Content-Type"))
+    )
     body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
     if not wanted:
         return None
     length = response.headers.get("Content-Length", "")
-    return read_page(url, final_url, response.status_code, body, encoding=response.encoding,
-                     content_length=int(length) if length.isdigit() else None)  # fmt: skip
+    return read_page(
+        url,
+        final_url,
+        response.status_code,
+        body,
+        encoding=response.encoding,
+        content_length=int(length) if length.isdigit() else None,
+    )
 
 
-def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
-          resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+def fetch(
+    session: requests.Session,
+    url: str,
+    method: str,
+    options: Options,
+    deadline: float,
+    resolver: Resolver | None = None,
+) -> Fetched:
     """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
     resolver = resolver or Resolver()
     hops: list[Hop] = []
@@ -368,9 +398,13 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
         if starts_public is None:
             starts_public = public  # a check that starts on an intranet may stay there
         elif starts_public and not public and not options.allow_private_redirects:
-            return Fetched(current, tuple(hops), code=hops[-1].code, error="private-redirect",
-                           detail=f"a public site redirected to {host} ({', '.join(addresses)}), a private address; "
-                                  "not followed")  # fmt: skip
+            return Fetched(
+                current,
+                tuple(hops),
+                code=hops[-1].code,
+                error="private-redirect",
+                detail=f"a public site redirected to {host} ({', '.join(addresses)}), a private address; not followed",
+            )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:
                 response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
@@ -378,8 +412,12 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
                 if alarm.rang and slug != "connect-timeout":
-                    return Fetched(current, tuple(hops), error="deadline",
-                                   detail=f"no complete answer within {options.deadline:g} s")  # fmt: skip
+                    return Fetched(
+                        current,
+                        tuple(hops),
+                        error="deadline",
+                        detail=f"no complete answer within {options.deadline:g} s",
+                    )
                 return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
             code = response.status_code
             location = response.headers.get("Location") if code in REDIRECT_CODES else None
@@ -401,15 +439,21 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
     return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
 
 
-def attempt(session: requests.Session, url: str, options: Options, deadline: float,
-            resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+def attempt(
+    session: requests.Session, url: str, options: Options, deadline: float, resolver: Resolver | None = None
+) -> Fetched:
     """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
     return fetch(session, url, "GET", options, deadline, resolver)
 
 
-def check_url(session: requests.Session, url: str, options: Options = Options(),
-              stop: threading.Event | None = None, resolver: Resolver | None = None,
-              sites: Sites | None = None) -> LinkResult:  # fmt: skip
+def check_url(
+    session: requests.Session,
+    url: str,
+    options: Options = Options(),
+    stop: threading.Event | None = None,
+    resolver: Resolver | None = None,
+    sites: Sites | None = None,
+) -> LinkResult:
     """Check one URL, retrying as `should_retry` says; never raises for a dead link.
 
     With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""

@@ -43,8 +43,9 @@ class LinkStatus(StrEnum):
 
 
 # Statuses that count as a failing night for alarms; `blocked` is reported apart and never alarms.
-FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID,
-                     LinkStatus.SOFT_404})  # fmt: skip
+FAILING = frozenset(
+    {LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID, LinkStatus.SOFT_404}
+)
 # Errors met before any server answered: when every URL on several hosts ends so, the checker is offline.
 NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error", "connect-timeout"})
 CREDENTIALS = re.compile(r"(?<=//)[^/?#@\s]*@")  # the user:password@ part of an address in free text
@@ -178,7 +179,9 @@ def status_of_error(error: str) -> LinkStatus:
         return LinkStatus.TIMEOUT
     if error in ("malformed-url", "unsupported-scheme"):
         return LinkStatus.INVALID
-    return LinkStatus.BROKEN  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
+    return (
+        LinkStatus.BROKEN
+    )  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
 
 
 def suggested_url(hops: tuple[Hop, ...]) -> str | None:
@@ -195,15 +198,26 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
     url = fetched.hops[0].url if fetched.hops else fetched.url
     final_url = fetched.url if fetched.hops else None
-    common = dict(url=url, code=fetched.code, final_url=final_url, elapsed=round(elapsed, 3), attempts=attempts,
-                  detail=fetched.detail, retry_after=fetched.retry_after)  # fmt: skip
+    common = dict(
+        url=url,
+        code=fetched.code,
+        final_url=final_url,
+        elapsed=round(elapsed, 3),
+        attempts=attempts,
+        detail=fetched.detail,
+        retry_after=fetched.retry_after,
+    )
     if fetched.error:
         return LinkResult(status=status_of_error(fetched.error), error=fetched.error, **common)
     status = status_of_code(fetched.code)
     if status is LinkStatus.OK and fetched.hops:
         suggestion = suggested_url(fetched.hops)
-        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggestion,
-                          suggestion=Suggestion.MOVED if suggestion else None, **common)  # fmt: skip
+        return LinkResult(
+            status=LinkStatus.REDIRECTED,
+            suggested_url=suggestion,
+            suggestion=Suggestion.MOVED if suggestion else None,
+            **common,
+        )
     error = None if status is LinkStatus.OK else f"http-{fetched.code}"
     return LinkResult(status=status, error=error, **common)
 
@@ -254,9 +268,13 @@ def without_credentials(url: str | None) -> str | None:
 
 def scrubbed(result: LinkResult) -> LinkResult:
     """The result as it may be printed and stored: no credentials in any address or in the detail."""
-    return dataclasses.replace(result, url=without_credentials(result.url), final_url=without_credentials(result.final_url),
-                               suggested_url=without_credentials(result.suggested_url),
-                               detail=CREDENTIALS.sub("", result.detail))  # fmt: skip
+    return dataclasses.replace(
+        result,
+        url=without_credentials(result.url),
+        final_url=without_credentials(result.final_url),
+        suggested_url=without_credentials(result.suggested_url),
+        detail=CREDENTIALS.sub("", result.detail),
+    )
 
 
 def network_down(results: list[LinkResult], min_hosts: int) -> bool:

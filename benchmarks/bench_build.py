@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine_line, write_section  # noqa: E402
-from synthetic import synthetic_guide  # noqa: E402
+from results import machine_line, write_section
+from synthetic import synthetic_guide
 
 ROOT = Path(__file__).resolve().parent.parent
 

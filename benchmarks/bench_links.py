@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine_line, write_section  # noqa: E402
+from results import machine_line, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.1

@@ -12,7 +12,7 @@ TITLE = "# Benchmark results\n\nEach section is rewritten by the script it names
 
 def machine_line() -> str:
     """Which machine and when: benchmark figures mean nothing without it."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpu = platform.processor() or platform.machine()
     return f"Machine: {platform.node()} — {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; run {now}."
 

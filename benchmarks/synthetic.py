@@ -26,10 +26,28 @@ TAGS = [
     "medical-education",
     "peer-mentoring",
 ]
-WORDS = (
-    "mentor mentee student resident faculty career research wellness leadership identity peer "
-    "medicine program support guidance inclusion diversity training academic clinical"
-).split()
+WORDS = [
+    "mentor",
+    "mentee",
+    "student",
+    "resident",
+    "faculty",
+    "career",
+    "research",
+    "wellness",
+    "leadership",
+    "identity",
+    "peer",
+    "medicine",
+    "program",
+    "support",
+    "guidance",
+    "inclusion",
+    "diversity",
+    "training",
+    "academic",
+    "clinical",
+]
 DATASET = textwrap.dedent("""\
     [dataset]
     name = "synthetic"

@@ -56,13 +56,13 @@ def build_date(curation: Curation) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError):
             raise PipelineError(
                 f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds", hint="unset it or give an integer"
             ) from None
     updated = curation.dataset.updated
-    return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.UTC)
 
 
 def quiet(stage: str) -> None:

@@ -149,7 +149,7 @@ def render_html(
         section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
         section.entries.append(make_entry(row, health, omit_broken))
     entries = [entry for section in sections.values() for entry in section.entries]
-    stamp = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
         environment()
         .get_template(TEMPLATE)

@@ -198,7 +198,7 @@ def remove_leftovers(out_dir: Path, keep: set[Path] = frozenset(), *, staging_on
     """
     kept = {path.resolve() for path in keep}
     for entry in releases_dir(out_dir).iterdir():
-        if staging_only and not entry.name.startswith(STAGING_PREFIX) or entry.resolve() in kept:
+        if (staging_only and not entry.name.startswith(STAGING_PREFIX)) or entry.resolve() in kept:
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

@@ -19,7 +19,6 @@ from pandera.typing import DataFrame
 
 from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from pipeline.handbook import (
     UNCONFIRMED,
     UNCONFIRMED_OTHER,
@@ -32,6 +31,7 @@ from pipeline.handbook import (
     slug,
     title_known,
 )
+from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from schemas.resource import Resource
 
 SITE_DIR = "site"
@@ -376,7 +376,7 @@ def render_site(
         "title": guide_title,
         "info": info,
         "edition_date": long_date(created),
-        "stamp": created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "stamp": created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "csp": CONTENT_SECURITY_POLICY,
         "count": len(resources),
         "contact_url": info.contact_url if info.contact_url and re.match(r"https?://", info.contact_url) else None,

@@ -30,9 +30,9 @@ import zxingcpp
 
 from pipeline import config, handbook
 from pipeline.build import Paths, build, build_date, prepare
+from pipeline.cli import main
 from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
-from pipeline.cli import main
 from pipeline.normalise import provisional_title
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -836,7 +836,7 @@ def test_fetcher_serves_only_template_files(url, allowed):
 
 
 def test_long_date():
-    assert handbook.long_date(dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc)) == "4 March 2026"
+    assert handbook.long_date(dt.datetime(2026, 3, 4, tzinfo=dt.UTC)) == "4 March 2026"
     assert handbook.long_date("2026-02-20T03:00:00Z") == "20 February 2026"
     assert handbook.long_date("not a date") is None
     assert handbook.long_date(None) is None

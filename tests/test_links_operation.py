@@ -7,11 +7,11 @@ by a run whose report says so. Servers run on 127.0.0.1; names are answered by t
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import shutil
 import time
 
 import pytest

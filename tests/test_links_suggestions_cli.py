@@ -58,7 +58,7 @@ def test_a_soft_404_is_confirmed_like_any_failure_and_gets_an_archived_copy(run_
     assert status[removed]["archived"] == {"url": copy, "date": "2019-03-04"}
     assert "archived" not in status[real] and status[removed]["suggested_url"] is None  # never replaces the URL
     markdown = (tmp_path / "out" / "link-report.md").read_text(encoding="utf-8")
-    assert f"| soft-404: the page's title says 'Page Not Found \\| Example College' |" in markdown
+    assert "| soft-404: the page's title says 'Page Not Found \\| Example College' |" in markdown
     assert f"archived copy of 2019-03-04: {copy} |" in markdown
     page = (tmp_path / "out" / "link-report.html").read_text(encoding="utf-8")
     assert f'archived copy of 2019-03-04: <a href="{copy}">{copy}</a>' in page

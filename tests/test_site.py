@@ -321,7 +321,7 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
     info = SimpleNamespace(
         title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I", keywords=(), homepage=None
     )
-    created = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    created = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     given = {
         "@type": "Dataset",
         "name": "A </script><script>alert(1)</script> & b",

@@ -15,10 +15,10 @@ import os
 import socket
 import threading
 import time
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
@@ -30,7 +30,6 @@ from urllib3.util.connection import create_connection
 
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.soft404 import Page, is_html, read_page
-
 from pipeline.linkcheck.status import (
     REDIRECT_CODES,
     Fetched,
@@ -133,7 +132,7 @@ class Resolver:
     def _look_up(host: str, answer: Future, lookup: Callable) -> None:
         try:
             answer.set_result(lookup(host, None, 0, socket.SOCK_STREAM))
-        except BaseException as error:  # noqa: BLE001 — handed to whoever waits for the answer
+        except BaseException as error:  # handed to whoever waits for the answer
             answer.set_exception(error)
 
 
@@ -265,7 +264,7 @@ class GuardedConnection:
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )
-            except socket.timeout:
+            except TimeoutError:
                 failure = ConnectTimeoutError(
                     self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
                 )
@@ -341,7 +340,7 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
             read += len(chunk)
             if keep:
                 kept.append(chunk)
-    except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
+    except Exception:  # the answer is already known; a failure here only loses the connection
         pass
     raw.close()  # too long or too slow: drop the connection rather than read on
     return b"".join(kept)[:limit]

@@ -9,8 +9,8 @@ next complete run announces what it confirms. One run at a time per history.
 from __future__ import annotations
 
 import csv
-import shutil
 import datetime as dt
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -56,7 +56,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:

@@ -98,7 +98,7 @@ def read_page(
     try:
         heads.feed(text)
         heads.close()
-    except Exception:  # noqa: BLE001 — a page the parser chokes on gives no title, not a failed check
+    except Exception:  # a page the parser chokes on gives no title, not a failed check
         pass
     size = content_length if content_length is not None else len(body)
     return Page(

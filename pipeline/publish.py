@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 from pipeline.errors import PublishError
@@ -89,10 +89,8 @@ def publish(
         except BaseException:
             discard(release or staging, out_dir)
             raise
-        try:
+        with suppress(OSError):  # published already; the next run removes what is left
             remove_leftovers(out_dir, keep={release, live} - {None})
-        except OSError:
-            pass  # published already; the next run removes what is left
         return release
 
 

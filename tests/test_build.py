@@ -52,7 +52,7 @@ def test_csv_opens_cleanly_and_matches_json(built):
     assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
     rows = list(csv.DictReader((built / "resources.csv").open(encoding="utf-8-sig", newline="")))
     records = json.loads((built / "resources.json").read_text(encoding="utf-8"))
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         assert row["title"] == record["title"]
         assert row["tags"] == "\n".join(record["tags"])
         assert row["url"] == (record["url"] or "")

@@ -52,7 +52,7 @@ def test_csl_json_renders_an_apa_bibliography_of_every_resource(real_build, data
     bibliography = CitationStylesBibliography(apa, CiteProcJSON(items), formatter.plain)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
-    rendered = {key: str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
+    rendered = {key: str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography(), strict=True)}
     assert set(rendered) == set(dataset)
     for key, text in rendered.items():
         record = dataset[key]

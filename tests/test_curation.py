@@ -271,12 +271,12 @@ def paths_of(value, path=()):
     """Every path of the parsed document, as the line map names them."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield path + (key,)
-            yield from paths_of(item, path + (key,))
+            yield (*path, key)
+            yield from paths_of(item, (*path, key))
     elif isinstance(value, list):
         for number, item in enumerate(value):
-            yield path + (number,)
-            yield from paths_of(item, path + (number,))
+            yield (*path, number)
+            yield from paths_of(item, (*path, number))
 
 
 @settings(max_examples=200, deadline=None)

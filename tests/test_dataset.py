@@ -44,7 +44,7 @@ def test_the_list_columns_are_the_four_documented():
 def test_every_list_cell_splits_back_into_its_json_array(real_build):
     rows, records = csv_rows(real_build), json_records(real_build)
     assert len(rows) == len(records) == 45
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         assert row["id"] == record["id"]
         for column in LIST_COLUMNS:
             cell = row[column]
@@ -187,7 +187,7 @@ def test_frictionless_reads_the_list_fields_as_the_json_arrays(real_build):
     rows = resource.read_rows()
     records = json_records(real_build)
     assert len(rows) == len(records) == 45
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         for column in LIST_COLUMNS:
             assert (row[column] or []) == record[column], (record["id"], column)
         assert row["year"] == record["year"] and row["title_known"] is record["title_known"]

@@ -238,7 +238,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
         time.sleep(0.05)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    _out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
     assert "interrupted after" in err and "Traceback" not in err
     db = sqlite3.connect(place.history)

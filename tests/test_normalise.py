@@ -127,14 +127,14 @@ def test_ids_survive_reordering_and_editing_other_entries():
     before, _ = resources_of(records=RECORD)
     blocks = GUIDE.split("\n\n\n")
     reordered = "\n\n\n".join(
-        [blocks[0].replace("First article", "First ARTICLE, edited,"), blocks[2], blocks[1]] + blocks[3:]
+        [blocks[0].replace("First article", "First ARTICLE, edited,"), blocks[2], blocks[1], *blocks[3:]]
     )
     reordered = reordered.replace(
         "Body\n\nFirst ARTICLE", "Body\n\nThird article about writing; see the Handbook ().\n\n\nFirst ARTICLE"
     ).replace("\n\n\nThird article about writing; see the Handbook ().\n\nVideos", "\n\nVideos")
     after, _ = resources_of(reordered, records=RECORD)
-    ids_before = dict(zip(before["description"], before["id"]))
-    ids_after = dict(zip(after["description"], after["id"]))
+    ids_before = dict(zip(before["description"], before["id"], strict=True))
+    ids_after = dict(zip(after["description"], after["id"], strict=True))
     assert after["id"].tolist() != before["id"].tolist()  # the order did change
     unchanged = [d for d in ids_before if d in ids_after]
     assert len(unchanged) == 3

@@ -5,6 +5,7 @@ real curation file's.
 """
 
 import csv
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ def reword(guide: str, records) -> tuple[str, CurationRecord, str]:
 def remove_entry(guide: str, records, keep: CurationRecord) -> tuple[str, CurationRecord]:
     """Delete a curated entry that has another entry after it in its section."""
     entries = parse_guide(guide).entries.to_dict("records")
-    for entry, following in zip(entries, entries[1:]):
+    for entry, following in itertools.pairwise(entries):
         record = next((r for r in records if fold(r.match) in fold(entry["text"])), None)
         if record and record != keep and following["section"] == entry["section"] and entry["position"] > 1:
             lines = guide.split("\n")

@@ -14,6 +14,7 @@ import hashlib
 import html
 import html.parser
 import http.server
+import itertools
 import json
 import re
 import threading
@@ -244,7 +245,7 @@ def test_headings_are_in_order(built, name):
     collector.feed((built / "site" / name).read_text(encoding="utf-8"))
     levels = collector.levels
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels)), levels
 
 
 def health(status: str, *, failing_runs: int = 0, confirmed: bool = False, since: str | None = None) -> LinkHealth:

@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -174,10 +174,8 @@ class Alarm:
 
 def cut(sock: socket.socket) -> None:
     """Wake whoever waits on `sock`: its reads end at once, as if the server had hung up."""
-    try:
+    with suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
 
 
 class Watchdog:

@@ -1,4 +1,6 @@
-"""Time and memory of the dataset build (everything but the handbook, which bench_handbook.py times) on the real guide and on synthetic guides of growing size.
+"""Time and memory of the dataset build (everything but the handbook, which bench_handbook.py times).
+
+Measured on the real guide and on synthetic guides of growing size.
 
 Run: python benchmarks/bench_build.py   (writes its section of benchmarks/RESULTS.md)
 

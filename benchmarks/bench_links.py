@@ -226,7 +226,8 @@ def main() -> None:
                     row[label] = run_one(seen, label, command, busiest_host(urls) if shape == "skewed" else None)
                     row[label]["ratio"] = row["bound"] / row[label]["wall"]
                     print(
-                        f"{shape:6} c={concurrency:2} {label:11}: {row[label]['wall']:6.2f} s (bound {row['bound']:5.2f} s, "
+                        f"{shape:6} c={concurrency:2} {label:11}: "
+                        f"{row[label]['wall']:6.2f} s (bound {row['bound']:5.2f} s, "
                         f"{row[label]['ratio']:.2f} of it), {row[label]['requests']} requests, "
                         f"max {row[label]['per_host']} in flight per host",
                         flush=True,
@@ -239,7 +240,8 @@ def main() -> None:
 
 def report(rows: list[dict], version: str, load: tuple[float, float]) -> None:
     table = [
-        "| shape | concurrency | bound (s) | check-links (s) | of bound | lychee (s) | of bound | requests (check-links / lychee) | peak RSS MB (check-links / lychee) |",
+        "| shape | concurrency | bound (s) | check-links (s) | of bound | lychee (s) | of bound "
+        "| requests (check-links / lychee) | peak RSS MB (check-links / lychee) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:

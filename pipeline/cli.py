@@ -1,4 +1,4 @@
-"""The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
+"""The `mentor-guide` command: a thin layer that parses options, calls the library, maps its errors to exit statuses."""
 
 import argparse
 import gc

@@ -139,7 +139,10 @@ def find_headings(lines: list[str], source: Path | str) -> list[int]:
                     f"unknown section heading {name!r}",
                     path=source,
                     line=previous + 1,
-                    hint=f"the guide's sections are: {', '.join(SECTIONS)}; add a new one to SECTIONS in pipeline/ingest.py",
+                    hint=(
+                        f"the guide's sections are: {', '.join(SECTIONS)}; "
+                        "add a new one to SECTIONS in pipeline/ingest.py"
+                    ),
                 )
             if name in seen:
                 raise GuideStructureError(

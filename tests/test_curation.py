@@ -201,16 +201,16 @@ def test_reported_case_points_at_each_key_whatever_the_comments():
     assert error.value.line == 24
     assert lines_of_problems("\n".join(lines) + "\n") == [24, 55, 58]
     assert (
-        "curation.toml:24: record 'physician-mentorship-nejm-careercenter': tags 'mentee-skill' is not in the vocabulary; did you mean 'mentee-skills'?"
-        in message
+        "curation.toml:24: record 'physician-mentorship-nejm-careercenter': "
+        "tags 'mentee-skill' is not in the vocabulary; did you mean 'mentee-skills'?" in message
     )
     assert (
         "curation.toml:55: record 'narath-carlile-blog': type 'blgo' is not a known type; did you mean 'blog'?"
         in message
     )
     assert (
-        "curation.toml:58: record 'narath-carlile-blog': tags 'wellnes' is not in the vocabulary; did you mean 'wellness'?"
-        in message
+        "curation.toml:58: record 'narath-carlile-blog': "
+        "tags 'wellnes' is not in the vocabulary; did you mean 'wellness'?" in message
     )
 
 

@@ -16,7 +16,8 @@ from tests.conftest import DATASET_ONLY, REAL_CURATION, REAL_GUIDE
 
 # Words that belong to a research log or to the tools of the work, not to a library's record.
 RESEARCH_LOG = re.compile(
-    r"find_string|find_files|read_file|search tool|pages? search|code search|docs search|stored (?:copy|excerpt|page|text)"
+    r"find_string|find_files|read_file|search tool|pages? search|code search|docs search"
+    r"|stored (?:copy|excerpt|page|text)"
     r"|\bcorpus|\bcorpora\b|\bindex\b|\bround [a-z]\b|still not|\(negative\)|\bquer(?:y|ies)\b|\bhelper\b"
     r"|\bagent\b|\bsession\b|\bAI\b",
     re.IGNORECASE,

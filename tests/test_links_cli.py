@@ -128,8 +128,8 @@ def test_reports_and_status_file(run_cli, server, place):
     markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
     assert "## Failing, not yet confirmed (2)" in markdown and "## Blocked" in markdown
     assert (
-        f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} | broken (http-404) | since "
-        in markdown
+        f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} "
+        "| broken (http-404) | since " in markdown
     )
     assert (
         f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} (moved-permanently) |"

@@ -32,7 +32,8 @@ RESOURCES = {
 EXPECTED_MD = """\
 # Link check 2026-01-02T02:00:00Z
 
-3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid, 0 soft-404.
+3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error,\
+ 0 blocked, 0 invalid, 0 soft-404.
 
 ALARM (--fail-on new): 1 newly broken, 1 failing now; a URL is newly broken after 2 failing run(s) in a row.
 
@@ -62,7 +63,8 @@ None.
 
 | resource | section | id | URL | status | since | suggested URL |
 |---|---|---|---|---|---|---|
-| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ (moved-permanently) |
+| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |\
+  | https://b.example/ (moved-permanently) |
 """
 
 

@@ -117,7 +117,10 @@ def test_a_login_wall_is_not_soft():
 
 
 def test_a_page_filled_by_scripts_is_not_judged_by_its_shell():
-    shell = "<html><head><title>App</title></head><body><noscript>Enable JavaScript</noscript><div id=root></div></body></html>"
+    shell = (
+        "<html><head><title>App</title></head>"
+        "<body><noscript>Enable JavaScript</noscript><div id=root></div></body></html>"
+    )
     assert soft_404_reason(page("/items/42", shell), page("/zzz", shell)) is None
 
 

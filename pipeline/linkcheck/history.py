@@ -129,7 +129,7 @@ def next_state(previous: UrlState | None, result: LinkResult, checked_at: str, c
     was_confirmed = bool(previous and previous.confirmed and streak)
     if result.failing:
         failing_runs = streak + 1
-        broken_since = previous.broken_since if streak and previous.broken_since else checked_at
+        broken_since = previous.broken_since if previous and streak and previous.broken_since else checked_at
         confirmed = was_confirmed or failing_runs >= confirm_after
     else:
         failing_runs, broken_since, confirmed = 0, None, False
@@ -211,14 +211,20 @@ class LinkHistory:
     def _add_columns(self) -> None:
         added = set()
         for table, column, kind in ADDED_COLUMNS:
-            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if column not in {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}:
+                self.connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 added.add(column)
         if "confirmed" in added:  # alarms already raised under the old rule stay raised, and are not raised again
-            self.db.execute(
+            self.connection.execute(
                 "UPDATE url_state SET confirmed = failing_runs >= ?, previous_confirmed = previous_failing_runs >= ?",
                 (OLD_CONFIRM_AFTER, OLD_CONFIRM_AFTER),
             )
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open database: a history is used between opening and closing only."""
+        assert self.db is not None, "the link history is closed"
+        return self.db
 
     def __enter__(self) -> LinkHistory:
         return self
@@ -231,25 +237,26 @@ class LinkHistory:
             self.db.close()
             self.db = None
 
-    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor:
+    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor | None:
         """Run statements in one transaction; a failure is a HistoryError and leaves no half-open transaction."""
         cursor = None
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.connection.execute("BEGIN IMMEDIATE")
             for sql, values in statements:
-                cursor = self.db.execute(sql, values)
-            self.db.execute("COMMIT")
+                cursor = self.connection.execute(sql, values)
+            self.connection.execute("COMMIT")
         except sqlite3.Error as error:
             raise HistoryError(
                 f"cannot write the link history: {error}", path=self.path, hint=history_hint(error)
             ) from None
         finally:
-            if self.db.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
-                self.db.execute("ROLLBACK")
+            if self.connection.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
+                self.connection.execute("ROLLBACK")
         return cursor
 
     def start_run(self, started_at: str, url_count: int) -> int:
         cursor = self._write(("INSERT INTO runs (started_at, url_count) VALUES (?, ?)", (started_at, url_count)))
+        assert cursor is not None and cursor.lastrowid is not None  # one INSERT ran
         self.run_id = cursor.lastrowid
         return self.run_id
 
@@ -295,26 +302,54 @@ class LinkHistory:
         )
 
     def state(self, url: str) -> UrlState | None:
-        row = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)).fetchone()
+        row = self.connection.execute(
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)
+        ).fetchone()
         return state_of(row) if row else None
 
     def states(self, urls: list[str]) -> dict[str, UrlState]:
         """The latest state of each of `urls` that a completed run checked."""
         wanted = set(urls)
-        rows = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
+        rows = self.connection.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
         return {row[0]: state_of(row) for row in rows if row[0] in wanted}
 
     def checks(self, url: str) -> list[tuple]:
         """Every check of `url`, oldest first: (checked_at, status, code, error)."""
-        return self.db.execute(
+        return self.connection.execute(
             "SELECT checked_at, status, code, error FROM checks WHERE url = ? ORDER BY id", (url,)
         ).fetchall()
 
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
-        return [row[0] for row in self.db.execute("SELECT outcome FROM runs ORDER BY id")]
+        return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
 
 
 def state_of(row: tuple) -> UrlState:
-    *head, confirmed, previous_confirmed = row
-    return UrlState(*head, bool(confirmed), bool(previous_confirmed))
+    (
+        url,
+        status,
+        code,
+        checked_at,
+        final_url,
+        suggested_url,
+        error,
+        failing_runs,
+        broken_since,
+        previous_failing_runs,
+        confirmed,
+        previous_confirmed,
+    ) = row
+    return UrlState(
+        url,
+        status,
+        code,
+        checked_at,
+        final_url,
+        suggested_url,
+        error,
+        failing_runs,
+        broken_since,
+        previous_failing_runs,
+        bool(confirmed),
+        bool(previous_confirmed),
+    )

@@ -96,7 +96,7 @@ def health_json(
 ) -> str:
     """The status file's text: every URL's health, sorted, stable keys; `archived` ({"url", "date"} of an
     archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
-    urls = {
+    urls: dict[str, dict[str, object]] = {
         url: {
             "status": str(entry.status),
             "code": entry.code,
@@ -151,7 +151,7 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
     if not isinstance(entry, dict):
         raise wrong("urls", "an object")
     try:
-        status = LinkStatus(entry.get("status"))
+        status = LinkStatus(entry.get("status", ""))
     except ValueError:
         raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
     if not (isinstance(entry.get("checked_at"), str) and TIME.match(entry["checked_at"])):

@@ -194,7 +194,7 @@ def health_of(state: UrlState) -> LinkHealth:
 
 def offline_message(results: list[LinkResult]) -> str:
     hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
-    errors = ", ".join(sorted({result.error for result in results}))
+    errors = ", ".join(sorted({result.error for result in results if result.error}))
     return (
         f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
         "no link status changed and the reports were not rewritten; check this machine's network"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import functools
 import ipaddress
 import random
 import re
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import overload
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.linkcheck.soft404 import Page
@@ -198,7 +200,8 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
     url = fetched.hops[0].url if fetched.hops else fetched.url
     final_url = fetched.url if fetched.hops else None
-    common = dict(
+    result = functools.partial(
+        LinkResult,
         url=url,
         code=fetched.code,
         final_url=final_url,
@@ -208,18 +211,18 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
         retry_after=fetched.retry_after,
     )
     if fetched.error:
-        return LinkResult(status=status_of_error(fetched.error), error=fetched.error, **common)
+        return result(status=status_of_error(fetched.error), error=fetched.error)
+    assert fetched.code is not None  # a request that met no error has a final code
     status = status_of_code(fetched.code)
     if status is LinkStatus.OK and fetched.hops:
         suggestion = suggested_url(fetched.hops)
-        return LinkResult(
+        return result(
             status=LinkStatus.REDIRECTED,
             suggested_url=suggestion,
             suggestion=Suggestion.MOVED if suggestion else None,
-            **common,
         )
     error = None if status is LinkStatus.OK else f"http-{fetched.code}"
-    return LinkResult(status=status, error=error, **common)
+    return result(status=status, error=error)
 
 
 def should_retry(result: LinkResult) -> bool:
@@ -253,6 +256,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+@overload
+def without_credentials(url: str) -> str: ...
+@overload
+def without_credentials(url: None) -> None: ...
 def without_credentials(url: str | None) -> str | None:
     """The address without its `user:password@` part: credentials are never printed or stored."""
     if not url or "@" not in url:

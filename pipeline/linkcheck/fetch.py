@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -242,7 +243,14 @@ def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
         PINS.hosts = {}
 
 
-class GuardedConnection:
+# The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class GuardedConnection(_Connection):
     """Connects to the addresses the Resolver found (no second lookup that could answer differently),
     and puts every socket under the watchdog."""
 
@@ -268,6 +276,7 @@ class GuardedConnection:
                 )
             except OSError as error:
                 failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")
+        assert failure is not None  # there was at least one address
         raise failure
 
     def connect(self) -> None:
@@ -328,7 +337,8 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
     """
     raw = response.raw
     read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
-    read, kept = 0, []
+    read = 0
+    kept: list[bytes] = []
     try:
         while read1 is not None and read <= limit and time.monotonic() < deadline:
             chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
@@ -400,7 +410,8 @@ def fetch(
                 tuple(hops),
                 code=hops[-1].code,
                 error="private-redirect",
-                detail=f"a public site redirected to {host} ({', '.join(addresses)}), a private address; not followed",
+                detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
+                "a private address; not followed",
             )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:

@@ -167,6 +167,7 @@ def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
             problems.append((record.id_line, f"id {record.id!r} is used again (first at line {seen[record.id]})"))
         seen.setdefault(record.id, record.id_line)
     raise_problems(problems, path, "the curation file")
+    assert dataset is not None  # a missing or malformed [dataset] table is a problem raised above
     return Curation(path=path, dataset=dataset, records=tuple(records))
 
 
@@ -257,8 +258,20 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:
         return None
-    lists = {key: tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")}
-    return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked, id_line=at("id"), match_line=at("match"))
+    creators, sources, tags, audience = (
+        tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")
+    )
+    return CurationRecord(
+        line=line,
+        fixes=tuple(fixes),
+        creators=creators,
+        sources=sources,
+        tags=tags,
+        audience=audience,
+        **checked,
+        id_line=at("id"),
+        match_line=at("match"),
+    )
 
 
 def source_problem(source: str) -> str | None:

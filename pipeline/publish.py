@@ -13,7 +13,7 @@ No pandas here, on purpose: check-links publishes its reports through this modul
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from contextlib import nullcontext, suppress
 from pathlib import Path
 
@@ -90,7 +90,7 @@ def publish(
             discard(release or staging, out_dir)
             raise
         with suppress(OSError):  # published already; the next run removes what is left
-            remove_leftovers(out_dir, keep={release, live} - {None})
+            remove_leftovers(out_dir, keep={path for path in (release, live) if path is not None})
         return release
 
 
@@ -189,7 +189,7 @@ def discard(folder: Path, out_dir: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def remove_leftovers(out_dir: Path, keep: set[Path] = frozenset(), *, staging_only: bool = False) -> None:
+def remove_leftovers(out_dir: Path, keep: Set[Path] = frozenset(), *, staging_only: bool = False) -> None:
     """Remove staging of killed runs, half-made links and (unless `staging_only`) releases not in `keep`.
 
     Only ever called under the folder's lock, so nothing removed here is being written by anyone.

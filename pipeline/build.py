@@ -75,6 +75,7 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
     progress(f"normalising {len(guide.entries):,} entries")
+    frame: pd.DataFrame
     frame, findings = normalise(guide.entries, curation, strict=strict)
     link_health = read_link_health(paths.link_status)
     frame = with_link_health(frame, link_health)
@@ -88,6 +89,7 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             path=paths.curation,
             hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
         )
+    assert validated is not None  # no problem: the table passed validation
     for finding in findings:
         if finding.slug in WARNINGS:
             where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw

@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -145,6 +146,7 @@ def render_html(
         raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
     health = link_status or {}
     sections: dict[str, Section] = {}
+    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
         section.entries.append(make_entry(row, health, omit_broken))

@@ -4,6 +4,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
 from pandera.typing import DataFrame
@@ -99,8 +100,10 @@ def split_title_line(paragraphs: list[str]) -> tuple[str | None, list[str]]:
 
 
 def apply_fixes(text: str, record: CurationRecord | None, entry_id: str, line: int, path) -> tuple[str, list[Finding]]:
+    if record is None:
+        return text, []
     findings = []
-    for fix in record.fixes if record else ():
+    for fix in record.fixes:
         if fix.find not in text:
             raise CurationError(
                 f"record {record.id!r}: fix text {fix.find!r} is not in its entry (guide line {line})",
@@ -163,6 +166,7 @@ def normalise(
     rows, findings = [], matching_findings(matching, lines)
     refuse_unmatched(findings, curation.path)
     taken_ids = {record.id for record in curation.records}
+    entry: Any  # a row of RawEntry; pandas types a row's fields only as scalars of any kind
     for number, entry in enumerate(entries.itertuples(index=False)):
         record = matched.get(number)
         identifier = entry_id(record, texts[number])
@@ -198,7 +202,7 @@ def normalise(
         refuse_warnings(findings, curation.path)
     frame = pd.DataFrame(rows, columns=list(Resource.to_schema().columns))
     frame["year"] = frame["year"].astype("Int64")
-    return frame, findings
+    return cast(DataFrame[Resource], frame), findings  # the columns of Resource; validate checks the rest
 
 
 def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:

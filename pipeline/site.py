@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from markupsafe import Markup, escape
 from pandera.typing import DataFrame
@@ -177,6 +178,7 @@ def make_entry(row, link_health: Mapping[str, LinkHealth]) -> WebEntry:
 
 def guide_context(resources: DataFrame[Resource], link_health: Mapping[str, LinkHealth]) -> dict:
     sections: dict[str, WebSection] = {}
+    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, WebSection(f"section-{slug(row.section)}", row.section, []))
         section.entries.append(make_entry(row, link_health))

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 
 import pandas as pd
 import pytest
@@ -97,7 +98,8 @@ def test_same_inputs_give_identical_bytes(built, tmp_path, run_cli):
 
 def test_created_date_comes_from_the_data_or_source_date_epoch(built, tmp_path, run_cli, monkeypatch):
     package = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
-    assert package["created"] == "2026-11-25T00:00:00Z"  # the curation file's `updated`
+    updated = tomllib.loads(REAL_CURATION.read_text(encoding="utf-8"))["dataset"]["updated"]
+    assert package["created"] == f"{updated:%Y-%m-%d}T00:00:00Z"  # the curation file's `updated`
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert run_cli("build", "-q", "--out", tmp_path / "out", "--processed", tmp_path / "p").status == 0
     assert json.loads((tmp_path / "out" / "datapackage.json").read_text())["created"] == "2023-11-14T22:13:20Z"

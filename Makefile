@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help setup setup-test system-libs test-tools build test bench clean
+.PHONY: help setup setup-test system-libs test-tools build test lint bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,11 @@ build: setup  ## build output/ from data/raw/ (no network)
 
 test: setup-test  ## run the test suite
 	$(BIN)/python -m pytest -q
+
+lint: setup  ## check style and types: ruff (lint and format) and mypy
+	$(BIN)/ruff check pipeline schemas tests benchmarks
+	$(BIN)/ruff format --check pipeline schemas tests benchmarks
+	$(BIN)/mypy
 
 bench: setup  ## run the benchmarks; they write benchmarks/RESULTS.md
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine_line, write_section  # noqa: E402
-from synthetic import synthetic_guide  # noqa: E402
+from results import machine_line, write_section
+from synthetic import synthetic_guide
 
 ROOT = Path(__file__).resolve().parent.parent
 # The real guide's handbook before the paper-saving layout (every section on a new page), and its build time.
@@ -62,10 +62,14 @@ print(json.dumps({"entries": len(prepared.resources), "pages": len(document.page
 """
 
 
-
 def measure_handbook(raw: Path, curation: Path, work: Path, paper: str = "letter") -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(raw), str(curation), str(work), paper],
-                            cwd=ROOT, capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(raw), str(curation), str(work), paper],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -75,9 +79,25 @@ def time_whole_build(work: Path, runs: int = 5) -> list[float]:
     for run in range(runs):
         out = work / f"build-{run}"
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out),
-                        "--processed", str(work / f"processed-{run}"), "--releases", str(work / "releases"),
-                        "--link-status", str(work / "no-link-status.json")], cwd=ROOT, check=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "build",
+                "-q",
+                "--out",
+                str(out),
+                "--processed",
+                str(work / f"processed-{run}"),
+                "--releases",
+                str(work / "releases"),
+                "--link-status",
+                str(work / "no-link-status.json"),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         times.append(time.perf_counter() - started)
     return times
 
@@ -86,16 +106,20 @@ def row(name: str, m: dict) -> str:
     ours = m["load"] + m["html"]  # render_html makes the QR codes, so m["html"] includes m["qr"]
     theirs = m["layout"] + m["draw"]
     total = ours + theirs
-    return (f"| {name} | {m['entries']} | {m['pages']} | {m['load']:.2f} | {m['html']:.2f} | {m['qr']:.2f} | "
-            f"{m['layout']:.2f} | {m['draw']:.2f} | {total:.2f} | {100 * ours / total:.1f} % | "
-            f"{100 * m['html'] / total:.1f} % |")  # fmt: skip
+    return (
+        f"| {name} | {m['entries']} | {m['pages']} | {m['load']:.2f} | {m['html']:.2f} | {m['qr']:.2f} | "
+        f"{m['layout']:.2f} | {m['draw']:.2f} | {total:.2f} | {100 * ours / total:.1f} % | "
+        f"{100 * m['html'] / total:.1f} % |"
+    )
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         real = measure_handbook(ROOT / "data/raw/mentoring-resources.txt", ROOT / "data/raw/curation.toml", work)
-        real_a4 = measure_handbook(ROOT / "data/raw/mentoring-resources.txt", ROOT / "data/raw/curation.toml", work, "a4")
+        real_a4 = measure_handbook(
+            ROOT / "data/raw/mentoring-resources.txt", ROOT / "data/raw/curation.toml", work, "a4"
+        )
         guide, curation = synthetic_guide(1000)
         (work / "guide.txt").write_text(guide, encoding="utf-8")
         (work / "curation.toml").write_text(curation, encoding="utf-8")
@@ -114,24 +138,31 @@ def main() -> None:
     for name, paper, measured in (("Letter", "letter", real), ("A4", "a4", real_a4)):
         before, now = PAGES_BEFORE[paper], measured["pages"]
         paper_rows.append(f"| {name} | {before} | {now} | {100 * (now / before - 1):+.0f} % |")
-    body = "\n".join([
-        machine_line(), "",
-        *table, "",
-        "Data loading = ingest, normalise, validate (`prepare`, shared with the dataset outputs). Templating = "
-        "`render_html`, QR codes included (zxing-cpp, timed on their own in the next column). WeasyPrint layout = "
-        "`HTML(...).render()`; drawing + PDF = `Document.write_pdf()` (PDF/UA-1, tagged). Our share = (data "
-        "loading + templating) / total, target ≤ 10 %; the handbook code's share leaves data loading out. "
-        "One-off start-ups (WeasyPrint's fonts and stylesheets, pandera's backend registration) are warmed "
-        "before timing and charged to neither side; the whole-build figure below includes them.", "",
-        f"Whole `mentor-guide build` on the real guide, fresh process each (imports, CSV, JSON, data package, "
-        f"handbook, publish), {len(builds)} runs: median {median:.2f} s, best {min(builds):.2f} s, "
-        f"worst {max(builds):.2f} s (target < 3 s; {BUILD_BEFORE_S} s before the paper-saving layout); load "
-        f"average {load:.1f} on {os.cpu_count()} cores at the end of the run.", "",
-        "Pages of the real guide's handbook (target: at least 15 % fewer; no resource split, each QR code beside "
-        "its address, each section heading with its first resource; sections run on instead of starting a page, "
-        "the contents shares the how-to page, the topic index has two columns):", "",
-        *paper_rows,
-    ])  # fmt: skip
+    body = "\n".join(
+        [
+            machine_line(),
+            "",
+            *table,
+            "",
+            "Data loading = ingest, normalise, validate (`prepare`, shared with the dataset outputs). Templating = "
+            "`render_html`, QR codes included (zxing-cpp, timed on their own in the next column). WeasyPrint layout = "
+            "`HTML(...).render()`; drawing + PDF = `Document.write_pdf()` (PDF/UA-1, tagged). Our share = (data "
+            "loading + templating) / total, target ≤ 10 %; the handbook code's share leaves data loading out. "
+            "One-off start-ups (WeasyPrint's fonts and stylesheets, pandera's backend registration) are warmed "
+            "before timing and charged to neither side; the whole-build figure below includes them.",
+            "",
+            f"Whole `mentor-guide build` on the real guide, fresh process each (imports, CSV, JSON, data package, "
+            f"handbook, publish), {len(builds)} runs: median {median:.2f} s, best {min(builds):.2f} s, "
+            f"worst {max(builds):.2f} s (target < 3 s; {BUILD_BEFORE_S} s before the paper-saving layout); load "
+            f"average {load:.1f} on {os.cpu_count()} cores at the end of the run.",
+            "",
+            "Pages of the real guide's handbook (target: at least 15 % fewer; no resource split, each QR code beside "
+            "its address, each section heading with its first resource; sections run on instead of starting a page, "
+            "the contents shares the how-to page, the topic index has two columns):",
+            "",
+            *paper_rows,
+        ]
+    )
     print(body)
     write_section("Printed handbook (bench_handbook.py)", body)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine_line, write_section  # noqa: E402
+from results import machine_line, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.1
@@ -154,12 +154,45 @@ def commands(tmp: Path, shape: str, urls: list[str], concurrency: int, lychee: s
     dataset, url_list = tmp / f"{shape}.csv", tmp / f"{shape}.txt"
     write_dataset(dataset, urls)
     url_list.write_text("\n".join(urls) + "\n", encoding="utf-8")
-    ours = [sys.executable, "-m", "pipeline", "check-links", "-q", "--dataset", str(dataset), "--out", str(tmp / "out"),
-            "--history", str(tmp / f"history-{shape}-{concurrency}.sqlite"), "--status", str(tmp / "status.json"),
-            "--concurrency", str(concurrency), "--per-host", str(PER_HOST), "--fail-on", "any", "--no-archive"]
-    theirs = [lychee, "--no-progress", "--max-concurrency", str(concurrency), "--host-concurrency", str(PER_HOST),
-              "--host-request-interval", "0s", "--timeout", "10", "--format", "json", "--output",
-              str(tmp / "lychee.json"), str(url_list)]  # fmt: skip
+    ours = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "check-links",
+        "-q",
+        "--dataset",
+        str(dataset),
+        "--out",
+        str(tmp / "out"),
+        "--history",
+        str(tmp / f"history-{shape}-{concurrency}.sqlite"),
+        "--status",
+        str(tmp / "status.json"),
+        "--concurrency",
+        str(concurrency),
+        "--per-host",
+        str(PER_HOST),
+        "--fail-on",
+        "any",
+        "--no-archive",
+    ]
+    theirs = [
+        lychee,
+        "--no-progress",
+        "--max-concurrency",
+        str(concurrency),
+        "--host-concurrency",
+        str(PER_HOST),
+        "--host-request-interval",
+        "0s",
+        "--timeout",
+        "10",
+        "--format",
+        "json",
+        "--output",
+        str(tmp / "lychee.json"),
+        str(url_list),
+    ]
     return {"check-links": ours, "lychee": theirs}
 
 
@@ -169,8 +202,10 @@ def run_one(seen: Seen, label: str, command: list[str], must_reach: str | None) 
     wall, rss = timed(command, ok=(0,))  # 0: every link passed, for both checkers
     most = max(seen.max_in_flight.values())
     if most > PER_HOST or (must_reach and seen.max_in_flight[must_reach] != PER_HOST):
-        raise SystemExit(f"{label}: {most} requests in flight on one host, {seen.max_in_flight[must_reach]} on "
-                         f"{must_reach}; the cap is {PER_HOST}")  # fmt: skip
+        raise SystemExit(
+            f"{label}: {most} requests in flight on one host, {seen.max_in_flight[must_reach]} on "
+            f"{must_reach}; the cap is {PER_HOST}"
+        )
     return dict(wall=wall, rss=rss, requests=seen.requests, per_host=most)
 
 
@@ -190,9 +225,13 @@ def main() -> None:
                 for label, command in commands(Path(tmp), shape, urls, concurrency, lychee).items():
                     row[label] = run_one(seen, label, command, busiest_host(urls) if shape == "skewed" else None)
                     row[label]["ratio"] = row["bound"] / row[label]["wall"]
-                    print(f"{shape:6} c={concurrency:2} {label:11}: {row[label]['wall']:6.2f} s (bound {row['bound']:5.2f} s, "
-                          f"{row[label]['ratio']:.2f} of it), {row[label]['requests']} requests, "
-                          f"max {row[label]['per_host']} in flight per host", flush=True)  # fmt: skip
+                    print(
+                        f"{shape:6} c={concurrency:2} {label:11}: "
+                        f"{row[label]['wall']:6.2f} s (bound {row['bound']:5.2f} s, "
+                        f"{row[label]['ratio']:.2f} of it), {row[label]['requests']} requests, "
+                        f"max {row[label]['per_host']} in flight per host",
+                        flush=True,
+                    )
                 rows.append(row)
     for server in servers:
         server.shutdown()
@@ -200,13 +239,18 @@ def main() -> None:
 
 
 def report(rows: list[dict], version: str, load: tuple[float, float]) -> None:
-    table = ["| shape | concurrency | bound (s) | check-links (s) | of bound | lychee (s) | of bound | requests (check-links / lychee) | peak RSS MB (check-links / lychee) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    table = [
+        "| shape | concurrency | bound (s) | check-links (s) | of bound | lychee (s) | of bound "
+        "| requests (check-links / lychee) | peak RSS MB (check-links / lychee) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
         ours, theirs = r["check-links"], r["lychee"]
-        table.append(f"| {r['shape']} | {r['concurrency']} | {r['bound']:.2f} | {ours['wall']:.2f} | **{ours['ratio']:.2f}** | "
-                     f"{theirs['wall']:.2f} | {theirs['ratio']:.2f} | {ours['requests']:,} / {theirs['requests']:,} | "
-                     f"{ours['rss']:.0f} / {theirs['rss']:.0f} |")  # fmt: skip
+        table.append(
+            f"| {r['shape']} | {r['concurrency']} | {r['bound']:.2f} | {ours['wall']:.2f} | **{ours['ratio']:.2f}** | "
+            f"{theirs['wall']:.2f} | {theirs['ratio']:.2f} | {ours['requests']:,} / {theirs['requests']:,} | "
+            f"{ours['rss']:.0f} / {theirs['rss']:.0f} |"
+        )
     verdict = "met" if all(r["check-links"]["ratio"] >= TARGET for r in rows) else "NOT met"
     body = f"""
 {machine_line()}

@@ -7,14 +7,21 @@ import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-TITLE = "# Benchmark results\n\nEach section is rewritten by the script it names; figures are from one run on the machine given.\n"
+TITLE = (
+    "# Benchmark results\n\n"
+    "Each section is rewritten by the script it names; figures are from one run on the machine given.\n"
+)
 
 
 def machine_line() -> str:
     """Which machine and when: benchmark figures mean nothing without it."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cpu = platform.processor() or platform.machine()
-    return f"Machine: {platform.node()} — {platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; run {now}."
+    system = f"{platform.system()} {platform.release()}"
+    return (
+        f"Machine: {platform.node()} — {system}, {cpu}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; run {now}."
+    )
 
 
 def write_section(heading: str, body: str) -> None:

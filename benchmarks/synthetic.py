@@ -4,12 +4,50 @@ import json
 import random
 import textwrap
 
-SECTIONS = ["Articles", "Blog Posts", "Books & E-Books", "Medical Journals & Journal Articles",
-            "Videos", "Podcasts", "Websites", "\u033d\u033d and Larner Resources"]  # fmt: skip
-TAGS = ["mentoring-relationships", "mentee-skills", "mentor-development", "career-planning", "wellness",
-        "leadership", "research", "writing", "medical-education", "peer-mentoring"]  # fmt: skip
-WORDS = ("mentor mentee student resident faculty career research wellness leadership identity peer "
-         "medicine program support guidance inclusion diversity training academic clinical").split()  # fmt: skip
+SECTIONS = [
+    "Articles",
+    "Blog Posts",
+    "Books & E-Books",
+    "Medical Journals & Journal Articles",
+    "Videos",
+    "Podcasts",
+    "Websites",
+    "\u033d\u033d and Larner Resources",
+]
+TAGS = [
+    "mentoring-relationships",
+    "mentee-skills",
+    "mentor-development",
+    "career-planning",
+    "wellness",
+    "leadership",
+    "research",
+    "writing",
+    "medical-education",
+    "peer-mentoring",
+]
+WORDS = [
+    "mentor",
+    "mentee",
+    "student",
+    "resident",
+    "faculty",
+    "career",
+    "research",
+    "wellness",
+    "leadership",
+    "identity",
+    "peer",
+    "medicine",
+    "program",
+    "support",
+    "guidance",
+    "inclusion",
+    "diversity",
+    "training",
+    "academic",
+    "clinical",
+]
 DATASET = textwrap.dedent("""\
     [dataset]
     name = "synthetic"

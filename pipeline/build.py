@@ -56,13 +56,13 @@ def build_date(curation: Curation) -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
         except (ValueError, OverflowError):
             raise PipelineError(
                 f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds", hint="unset it or give an integer"
             ) from None
     updated = curation.dataset.updated
-    return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(updated.year, updated.month, updated.day, tzinfo=dt.UTC)
 
 
 def quiet(stage: str) -> None:
@@ -75,6 +75,7 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
     progress(f"normalising {len(guide.entries):,} entries")
+    frame: pd.DataFrame
     frame, findings = normalise(guide.entries, curation, strict=strict)
     link_health = read_link_health(paths.link_status)
     frame = with_link_health(frame, link_health)
@@ -88,6 +89,7 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             path=paths.curation,
             hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
         )
+    assert validated is not None  # no problem: the table passed validation
     for finding in findings:
         if finding.slug in WARNINGS:
             where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
@@ -103,8 +105,10 @@ def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) ->
     """The resources with the link check's `link_status` and `link_checked`, as the last columns."""
     urls = [url if isinstance(url, str) else None for url in frame["url"]]
     states, checked = link_columns(urls, link_health)
-    return frame.assign(link_status=pd.Series(states, index=frame.index, dtype=object),
-                        link_checked=pd.Series(checked, index=frame.index, dtype=object))  # fmt: skip
+    return frame.assign(
+        link_status=pd.Series(states, index=frame.index, dtype=object),
+        link_checked=pd.Series(checked, index=frame.index, dtype=object),
+    )
 
 
 def write_validation_report(processed: Path, text: str) -> None:
@@ -185,9 +189,14 @@ def render_outputs(
     files = dataset_files(prepared, created)
     progress(f"laying out the handbook of {len(prepared.resources):,} resources")
     files[handbook.PDF_NAME] = handbook.render_handbook(
-        prepared.resources, prepared.curation.dataset, prepared.guide.title, created,
-        paper=paper, link_status=link_status, omit_broken=omit_broken,
-    )  # fmt: skip
+        prepared.resources,
+        prepared.curation.dataset,
+        prepared.guide.title,
+        created,
+        paper=paper,
+        link_status=link_status,
+        omit_broken=omit_broken,
+    )
     # Last, because the landing page lists, sizes and hashes every other output.
     progress("writing the web edition")
     web_edition = site.render_site(
@@ -211,8 +220,14 @@ def build(
     """
     with exclusive(paths.out, "the build", wait=wait):
         prepared = prepare(paths, strict=strict, progress=progress)
-        files = render_outputs(prepared, build_date(prepared.curation), paper=paper,
-                               link_status=prepared.link_health, omit_broken=omit_broken, progress=progress)  # fmt: skip
+        files = render_outputs(
+            prepared,
+            build_date(prepared.curation),
+            paper=paper,
+            link_status=prepared.link_health,
+            omit_broken=omit_broken,
+            progress=progress,
+        )
         progress(f"publishing {len(files)} files to {paths.out}")
         publish(files, paths.out, keep=config.is_link_report, locked=True)
         if prepared.new_release:  # recorded once published: the librarian commits the snapshot

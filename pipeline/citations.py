@@ -78,7 +78,7 @@ def csl_item(resource: dict) -> dict:
     if resource["creators"]:
         item["author"] = [
             {"family": name[0], "given": name[1]} if name else {"literal": creator}
-            for creator, name in zip(resource["creators"], names)
+            for creator, name in zip(resource["creators"], names, strict=True)
         ]
     if resource["year"] is not None:
         item["issued"] = {"date-parts": [[resource["year"]]]}

@@ -1,4 +1,4 @@
-"""The `mentor-guide` command: a thin layer that parses options, calls the library and maps its errors to exit statuses."""
+"""The `mentor-guide` command: a thin layer that parses options, calls the library, maps its errors to exit statuses."""
 
 import argparse
 import gc
@@ -41,13 +41,28 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--raw", type=Path, default=config.RAW_GUIDE, metavar="FILE", help="the raw guide (default: %(default)s)")
     add("--curation", type=Path, default=config.CURATION, metavar="FILE", help="curation file (default: %(default)s)")
-    add("--processed", type=Path, default=config.PROCESSED_DIR, metavar="DIR", help="intermediate files (default: %(default)s)")
+    add(
+        "--processed",
+        type=Path,
+        default=config.PROCESSED_DIR,
+        metavar="DIR",
+        help="intermediate files (default: %(default)s)",
+    )
     parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
     parser.add_argument(
-        "--releases", type=Path, default=config.RELEASES_DIR, metavar="DIR", help="release history (default: %(default)s)"
+        "--releases",
+        type=Path,
+        default=config.RELEASES_DIR,
+        metavar="DIR",
+        help="release history (default: %(default)s)",
     )
-    add("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE",
-        help="latest link-check status, written by check-links (default: %(default)s)")
+    add(
+        "--link-status",
+        type=Path,
+        default=config.LINK_STATUS,
+        metavar="FILE",
+        help="latest link-check status, written by check-links (default: %(default)s)",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -66,19 +81,31 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build_parser = commands.add_parser("build", parents=[common], help="raw guide + curation → CSV, JSON, data package, handbook PDF")
+    build_parser = commands.add_parser(
+        "build", parents=[common], help="raw guide + curation → CSV, JSON, data package, handbook PDF"
+    )
     add_input_options(build_parser)
     build_parser.add_argument(
         "--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="output folder (default: %(default)s)"
     )
     build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
-    build_parser.add_argument("--omit-broken-links", action="store_true",
-                              help="leave links confirmed broken out of the handbook (default: mark them)")  # fmt: skip
-    build_parser.add_argument("--wait", type=wait_seconds, default=60.0, metavar="SECONDS",
-                              help="how long to wait for another build into the same --out (default: %(default)s)")
+    build_parser.add_argument(
+        "--omit-broken-links",
+        action="store_true",
+        help="leave links confirmed broken out of the handbook (default: mark them)",
+    )
+    build_parser.add_argument(
+        "--wait",
+        type=wait_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to wait for another build into the same --out (default: %(default)s)",
+    )
     build_parser.set_defaults(run=run_build)
 
-    validate_parser = commands.add_parser("validate", parents=[common], help="check the inputs only; print every problem")
+    validate_parser = commands.add_parser(
+        "validate", parents=[common], help="check the inputs only; print every problem"
+    )
     add_input_options(validate_parser)
     validate_parser.set_defaults(run=run_validate)
     add_check_links_parser(commands, common)
@@ -90,9 +117,14 @@ def paths_from(args: argparse.Namespace):
     # so check-links starts fast and lean.
     from pipeline.build import Paths
 
-    return Paths(raw=args.raw, curation=args.curation, out=getattr(args, "out", config.OUTPUT_DIR),
-                 processed=args.processed, link_status=args.link_status,
-                 releases=args.releases)
+    return Paths(
+        raw=args.raw,
+        curation=args.curation,
+        out=getattr(args, "out", config.OUTPUT_DIR),
+        processed=args.processed,
+        link_status=args.link_status,
+        releases=args.releases,
+    )
 
 
 def stage_printer(args: argparse.Namespace):
@@ -112,8 +144,14 @@ def stage_printer(args: argparse.Namespace):
 def run_build(args: argparse.Namespace) -> int:
     from pipeline.build import build, format_quality
 
-    prepared = build(paths_from(args), strict=args.strict, paper=args.paper, omit_broken=args.omit_broken_links,
-                     wait=args.wait, progress=stage_printer(args))
+    prepared = build(
+        paths_from(args),
+        strict=args.strict,
+        paper=args.paper,
+        omit_broken=args.omit_broken_links,
+        wait=args.wait,
+        progress=stage_printer(args),
+    )
     if not args.quiet:
         print(format_quality(prepared.quality))
         print(f"published to {args.out}")
@@ -152,52 +190,136 @@ def positive(kind):
 
 
 def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
-    parser = commands.add_parser("check-links", parents=[common], help="the nightly job: check every URL of the dataset, "
-                                 "record history, write output/link-report.{md,json,html}")  # fmt: skip
+    parser = commands.add_parser(
+        "check-links",
+        parents=[common],
+        help="the nightly job: check every URL of the dataset, record history, write output/link-report.{md,json,html}",
+    )
     add = parser.add_argument
-    add("--dataset", type=Path, default=config.DATASET_CSV, metavar="FILE", help="dataset to check (default: %(default)s)")
-    add("--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="folder of the reports (default: %(default)s)")
-    add("--history", type=Path, default=config.LINK_HISTORY, metavar="FILE", help="SQLite history of checks (default: %(default)s)")
-    add("--status", type=Path, default=config.LINK_STATUS, metavar="FILE", help="latest status of each URL, read by build "
-        "(default: %(default)s)")  # fmt: skip
-    add("--concurrency", type=positive(int), default=16, metavar="N", help="requests in flight at most (default: %(default)s)")
-    add("--per-host", type=positive(int), default=2, metavar="N", help="requests in flight to one host at most (default: %(default)s)")
-    add("--timeout", type=positive(float), default=10.0, metavar="SECONDS", help="connect and read timeout, seconds (default: %(default)s)")
-    add("--deadline", type=positive(float), default=None, metavar="SECONDS", help="total seconds one URL may take, retries included "
-        "(default: 3 × timeout)")  # fmt: skip
-    add("--retries", type=int, choices=range(0, 11), default=2, metavar="N",
-        help="retries of timeouts, connection errors, 5xx, 408 and 429 (default: %(default)s)")  # fmt: skip
-    add("--confirm-after", type=positive(int), default=2, metavar="K",
-        help="failing runs in a row before a URL is newly broken (default: %(default)s)")  # fmt: skip
-    add("--fail-on", choices=("never", "new", "any"), default="new",
-        help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)")  # fmt: skip
-    add("--allow-private-redirects", action="store_true",
-        help="follow redirects from public sites into private, loopback or link-local addresses (intranet guides)")
-    add("--archive-url", default="https://archive.org", metavar="URL",
-        help="Internet Archive to ask for archived copies of failing links (default: %(default)s)")  # fmt: skip
+    add(
+        "--dataset",
+        type=Path,
+        default=config.DATASET_CSV,
+        metavar="FILE",
+        help="dataset to check (default: %(default)s)",
+    )
+    add(
+        "--out",
+        type=Path,
+        default=config.OUTPUT_DIR,
+        metavar="DIR",
+        help="folder of the reports (default: %(default)s)",
+    )
+    add(
+        "--history",
+        type=Path,
+        default=config.LINK_HISTORY,
+        metavar="FILE",
+        help="SQLite history of checks (default: %(default)s)",
+    )
+    add(
+        "--status",
+        type=Path,
+        default=config.LINK_STATUS,
+        metavar="FILE",
+        help="latest status of each URL, read by build (default: %(default)s)",
+    )
+    add(
+        "--concurrency",
+        type=positive(int),
+        default=16,
+        metavar="N",
+        help="requests in flight at most (default: %(default)s)",
+    )
+    add(
+        "--per-host",
+        type=positive(int),
+        default=2,
+        metavar="N",
+        help="requests in flight to one host at most (default: %(default)s)",
+    )
+    add(
+        "--timeout",
+        type=positive(float),
+        default=10.0,
+        metavar="SECONDS",
+        help="connect and read timeout, seconds (default: %(default)s)",
+    )
+    add(
+        "--deadline",
+        type=positive(float),
+        default=None,
+        metavar="SECONDS",
+        help="total seconds one URL may take, retries included (default: 3 × timeout)",
+    )
+    add(
+        "--retries",
+        type=int,
+        choices=range(0, 11),
+        default=2,
+        metavar="N",
+        help="retries of timeouts, connection errors, 5xx, 408 and 429 (default: %(default)s)",
+    )
+    add(
+        "--confirm-after",
+        type=positive(int),
+        default=2,
+        metavar="K",
+        help="failing runs in a row before a URL is newly broken (default: %(default)s)",
+    )
+    add(
+        "--fail-on",
+        choices=("never", "new", "any"),
+        default="new",
+        help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)",
+    )
+    add(
+        "--allow-private-redirects",
+        action="store_true",
+        help="follow redirects from public sites into private, loopback or link-local addresses (intranet guides)",
+    )
+    add(
+        "--archive-url",
+        default="https://archive.org",
+        metavar="URL",
+        help="Internet Archive to ask for archived copies of failing links (default: %(default)s)",
+    )
     add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
     parser.set_defaults(run=run_check_links)
 
 
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
-    from pipeline.linkcheck.report import alarm_line, summary_line
     from pipeline.linkcheck.archive import Archive
+    from pipeline.linkcheck.report import alarm_line, summary_line
     from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
     from pipeline.linkcheck.status import Options
 
-    options = Options(concurrency=args.concurrency, per_host=args.per_host, timeout=args.timeout,
-                      deadline=args.deadline or 3 * args.timeout, retries=args.retries,
-                      allow_private_redirects=args.allow_private_redirects)  # fmt: skip
+    options = Options(
+        concurrency=args.concurrency,
+        per_host=args.per_host,
+        timeout=args.timeout,
+        deadline=args.deadline or 3 * args.timeout,
+        retries=args.retries,
+        allow_private_redirects=args.allow_private_redirects,
+    )
     paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
     try:
         archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
-        stats = run_link_check(paths, options, confirm_after=args.confirm_after, fail_on=args.fail_on,
-                               progress=not args.quiet, say=lambda line: print(line, file=sys.stderr),
-                               archive=archive)  # fmt: skip
+        stats = run_link_check(
+            paths,
+            options,
+            confirm_after=args.confirm_after,
+            fail_on=args.fail_on,
+            progress=not args.quiet,
+            say=lambda line: print(line, file=sys.stderr),
+            archive=archive,
+        )
     except Interrupted as stop:
-        print(f"{stop}; the checks are kept in {args.history}, but no status changed and the reports "
-              "were not rewritten", file=sys.stderr)  # fmt: skip
+        print(
+            f"{stop}; the checks are kept in {args.history}, but no status changed and the reports were not rewritten",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     if not args.quiet:
         print(summary_line(stats))
@@ -224,8 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: say so plainly, with a status no scheduler mistakes for "broken links"
         log.debug("internal error", exc_info=True)
-        print(f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"internal error: {type(error).__name__}: {error}\n  {REPORT_BUGS} (-v shows the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -80,17 +80,39 @@ class Curation:
 
 
 RECORD_KEYS = {
-    "id": str, "match": str, "title": str, "creators": list, "sources": list, "type": str, "year": int,
-    "publisher": str, "url": str, "doi": str, "tags": list, "audience": list, "note": str, "research": str,
+    "id": str,
+    "match": str,
+    "title": str,
+    "creators": list,
+    "sources": list,
+    "type": str,
+    "year": int,
+    "publisher": str,
+    "url": str,
+    "doi": str,
+    "tags": list,
+    "audience": list,
+    "note": str,
+    "research": str,
     "fix": "[[resource.fix]] tables",
-}  # fmt: skip
+}
 REQUIRED_KEYS = ("id", "match")
 FIX_KEYS = {"find": str, "replace": str, "reason": str}
 DATASET_KEYS = {
-    "name": str, "title": str, "version": str, "updated": dt.date, "license": str, "institution": str,
-    "corrections": str, "description": str, "homepage": str, "contact_email": str, "contact_url": str,
-    "keywords": list, "contributors": "[[dataset.contributors]] tables",
-}  # fmt: skip
+    "name": str,
+    "title": str,
+    "version": str,
+    "updated": dt.date,
+    "license": str,
+    "institution": str,
+    "corrections": str,
+    "description": str,
+    "homepage": str,
+    "contact_email": str,
+    "contact_url": str,
+    "keywords": list,
+    "contributors": "[[dataset.contributors]] tables",
+}
 OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
@@ -145,6 +167,7 @@ def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
             problems.append((record.id_line, f"id {record.id!r} is used again (first at line {seen[record.id]})"))
         seen.setdefault(record.id, record.id_line)
     raise_problems(problems, path, "the curation file")
+    assert dataset is not None  # a missing or malformed [dataset] table is a problem raised above
     return Curation(path=path, dataset=dataset, records=tuple(records))
 
 
@@ -235,8 +258,20 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:
         return None
-    lists = {key: tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")}
-    return CurationRecord(line=line, fixes=tuple(fixes), **lists, **checked, id_line=at("id"), match_line=at("match"))
+    creators, sources, tags, audience = (
+        tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")
+    )
+    return CurationRecord(
+        line=line,
+        fixes=tuple(fixes),
+        creators=creators,
+        sources=sources,
+        tags=tags,
+        audience=audience,
+        **checked,
+        id_line=at("id"),
+        match_line=at("match"),
+    )
 
 
 def source_problem(source: str) -> str | None:
@@ -254,8 +289,10 @@ def source_problem(source: str) -> str | None:
         pass
     denied = next((d for d in DENYLISTED_SOURCE_HOSTS if host == d or host.endswith("." + d)), None)
     if denied:
-        return (f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
-                "cite the publisher's, PubMed's, a library's or the organisation's page instead")
+        return (
+            f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
+            "cite the publisher's, PubMed's, a library's or the organisation's page instead"
+        )
     return None
 
 
@@ -316,7 +353,7 @@ def describe(value) -> str:
 
 
 def did_you_mean(word: str, choices, *, every: bool = False) -> str:
-    """"; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
+    """ "; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"

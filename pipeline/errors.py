@@ -75,6 +75,7 @@ class VersionReused(PipelineError):
 class ReleaseHistoryError(PipelineError):
     "A snapshot of the release history cannot be read"
 
+
 class Offline(PipelineError):
     "check-links could not reach the network: no link status changed and no report was rewritten"
 

@@ -67,7 +67,7 @@ def table_schema() -> dict:
             field["description"] += " In CSV the items are joined with line breaks, one item a line."
         else:
             field["type"] = FRICTIONLESS_TYPES.get(str(column.dtype), "string")
-        constraints = {"required": True} if not column.nullable and not is_list else {}
+        constraints: dict[str, object] = {"required": True} if not column.nullable and not is_list else {}
         if column.unique:
             constraints["unique"] = True
         for check in column.checks:

@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -145,25 +146,30 @@ def render_html(
         raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
     health = link_status or {}
     sections: dict[str, Section] = {}
+    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
         section.entries.append(make_entry(row, health, omit_broken))
     entries = [entry for section in sections.values() for entry in section.entries]
-    stamp = created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return environment().get_template(TEMPLATE).render(
-        title=guide_title,
-        info=info,
-        edition_date=long_date(created),
-        stamp=stamp,
-        page_size=PAPER_SIZES[paper],
-        stylesheet=STYLESHEET,
-        generator=GENERATOR,
-        keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
-        sections=list(sections.values()),
-        topics=make_index(entries),
-        checked_on=long_date(last_checked(health)),
-        omit_broken=omit_broken,
-        count=len(entries),
+    stamp = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            title=guide_title,
+            info=info,
+            edition_date=long_date(created),
+            stamp=stamp,
+            page_size=PAPER_SIZES[paper],
+            stylesheet=STYLESHEET,
+            generator=GENERATOR,
+            keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
+            sections=list(sections.values()),
+            topics=make_index(entries),
+            checked_on=long_date(last_checked(health)),
+            omit_broken=omit_broken,
+            count=len(entries),
+        )
     )
 
 
@@ -458,4 +464,6 @@ def template_asset(url: str, root: Path | None = None) -> Path:
 
 
 def media_type(path: Path) -> str:
-    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(path.suffix, "application/octet-stream")
+    return {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
+        path.suffix, "application/octet-stream"
+    )

@@ -1,5 +1,6 @@
 """Stage 1: the raw guide's text → one row per entry. Knows nothing about curation."""
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +103,8 @@ def parse_guide(text: str, source: Path | str = "<guide>") -> Guide:
         )
     header += [""] * (3 - len(header))
     rows = []
-    bounds = headings + [len(lines)]
-    for start, end in zip(bounds, bounds[1:]):
+    bounds = [*headings, len(lines)]
+    for start, end in itertools.pairwise(bounds):
         section = heading_name(lines[start])
         body_line = next(i for i in range(start + 1, end) if not is_blank(lines[i]))
         rows += entries_of_section(section, lines, body_line + 1, end)
@@ -138,7 +139,10 @@ def find_headings(lines: list[str], source: Path | str) -> list[int]:
                     f"unknown section heading {name!r}",
                     path=source,
                     line=previous + 1,
-                    hint=f"the guide's sections are: {', '.join(SECTIONS)}; add a new one to SECTIONS in pipeline/ingest.py",
+                    hint=(
+                        f"the guide's sections are: {', '.join(SECTIONS)}; "
+                        "add a new one to SECTIONS in pipeline/ingest.py"
+                    ),
                 )
             if name in seen:
                 raise GuideStructureError(

@@ -31,8 +31,11 @@ def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise PublishError(f"cannot write there: {error.strerror} (making its lock file {path.name})", path=target,
-                           hint="check that the folder exists and is writable, or pass another one") from None
+        raise PublishError(
+            f"cannot write there: {error.strerror} (making its lock file {path.name})",
+            path=target,
+            hint="check that the folder exists and is writable, or pass another one",
+        ) from None
     try:
         acquire(handle, target, what, wait)
         os.ftruncate(handle, 0)
@@ -52,8 +55,11 @@ def acquire(handle: int, target: Path, what: str, wait: float) -> None:
         except BlockingIOError:
             holder = os.pread(handle, 64, 0).decode("ascii", "replace").strip() or "unknown"
             if time.monotonic() >= give_up:
-                raise Busy(f"another run is using {target} (process {holder})", path=target,
-                           hint=f"wait for it to end and run {what} again") from None  # fmt: skip
+                raise Busy(
+                    f"another run is using {target} (process {holder})",
+                    path=target,
+                    hint=f"wait for it to end and run {what} again",
+                ) from None
             if not told:
                 print(f"waiting for process {holder}, which is using {target}…", file=sys.stderr)
                 told = True

@@ -6,6 +6,7 @@ changed), the record still attaches and the new wording is reported; entries wit
 a phrase unique to them, ready to paste into a new record.
 """
 
+import itertools
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -43,9 +44,7 @@ class Matching:
     stub_phrases: dict[int, str | None] = field(default_factory=dict)  # entry without a record → a phrase only it holds
 
 
-def match_guide(
-    records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str
-) -> Matching:
+def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str) -> Matching:
     """Attach each record to its entry; a phrase in several entries, or two records on one entry, is an error."""
     index = GuideIndex(texts)
     matched: dict[int, CurationRecord] = {}
@@ -106,7 +105,7 @@ class GuideIndex:
         self.words = [WORD.findall(text) for text in self.folded]
         self.trigrams: dict[tuple[str, ...], list[int]] = defaultdict(list)
         for number, words in enumerate(self.words):
-            for trigram in set(zip(words, words[1:], words[2:])):
+            for trigram in set(zip(words, words[1:], words[2:], strict=False)):
                 self.trigrams[trigram].append(number)
         self._by_word: dict[str, set[int]] | None = None
 
@@ -123,7 +122,7 @@ class GuideIndex:
         """Entries whose text holds the phrase (case, spaces, quotes and dashes folded)."""
         folded = fold(phrase)
         words = WORD.findall(folded)
-        trigrams = list(zip(words, words[1:], words[2:]))
+        trigrams = list(zip(words, words[1:], words[2:], strict=False))
         candidates = min((self.trigrams.get(t, []) for t in trigrams), key=len, default=range(len(self.folded)))
         return [number for number in candidates if folded in self.folded[number]]
 
@@ -142,12 +141,14 @@ class GuideIndex:
     def variant_candidates(self, words: list[str], allowed: int) -> set[int]:
         """Entries that may hold a close variant: those sharing what the allowed edits cannot all break."""
         if len(words) >= 6:  # each edit breaks at most three of the phrase's trigrams: one is left whole
-            return set().union(*(self.trigrams.get(trigram, ()) for trigram in zip(words, words[1:], words[2:])))
+            return set().union(
+                *(self.trigrams.get(trigram, ()) for trigram in zip(words, words[1:], words[2:], strict=False))
+            )
         distinct = set(words)
         sharing = Counter(number for word in distinct for number in self.by_word.get(word, ()))
         candidates = {number for number, shared in sharing.items() if shared >= len(distinct) - allowed}
         if len(words) >= 4:  # one edit breaks at most two of the phrase's pairs of neighbouring words
-            pairs = [f" {first} {second} " for first, second in zip(words, words[1:])]
+            pairs = [f" {first} {second} " for first, second in itertools.pairwise(words)]
             candidates = {n for n in candidates if any(pair in f" {' '.join(self.words[n])} " for pair in pairs)}
         return candidates
 
@@ -196,7 +197,7 @@ def closest_run(phrase: list[str], words: list[str], limit: int | None = None) -
         previous = current
         if limit is not None and min(current)[0] > limit:
             return limit + 1, 0, 0
-    edits, length, start, end = min((edits, end - start, start, end) for end, (edits, start) in enumerate(previous))
+    edits, _length, start, end = min((edits, end - start, start, end) for end, (edits, start) in enumerate(previous))
     return edits, start, end
 
 

@@ -88,7 +88,9 @@ def data_download(name: str, data: bytes) -> dict:
     }
 
 
-def to_jsonld(info: DatasetInfo, downloads: dict[str, bytes], modified: str, guide_title: str, tags: list[str]) -> bytes:
+def to_jsonld(
+    info: DatasetInfo, downloads: dict[str, bytes], modified: str, guide_title: str, tags: list[str]
+) -> bytes:
     """A schema.org Dataset describing the release, each file a DataDownload (for dataset search engines)."""
     people = contributors(info)
     authors = [p for p in people if p.get("role") in ("author", "creator")] or [{"title": info.institution}]

@@ -4,6 +4,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
 from pandera.typing import DataFrame
@@ -46,8 +47,32 @@ TAG_RULES = {
 # Findings a person should act on, printed as warnings, by the file their line is in; --strict makes them errors.
 WARNINGS = {"uncurated-entry": "guide", "match-phrase-reworded": "curation"}
 ID_WORDS = 5
-SMALL_WORDS = {"a", "about", "an", "and", "are", "at", "by", "for", "from", "in", "is", "it", "its", "of", "on", "or",
-               "that", "the", "their", "this", "to", "which", "who", "with"}  # left out of suggested ids
+SMALL_WORDS = {
+    "a",
+    "about",
+    "an",
+    "and",
+    "are",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "is",
+    "it",
+    "its",
+    "of",
+    "on",
+    "or",
+    "that",
+    "the",
+    "their",
+    "this",
+    "to",
+    "which",
+    "who",
+    "with",
+}  # left out of suggested ids
 AUDIENCE_RULES = {"students": r"\bstudent", "residents": r"\bresiden(?:t|cy)", "faculty": r"\bfaculty\b"}
 
 
@@ -74,11 +99,11 @@ def split_title_line(paragraphs: list[str]) -> tuple[str | None, list[str]]:
     return None, paragraphs
 
 
-def apply_fixes(
-    text: str, record: CurationRecord | None, entry_id: str, line: int, path
-) -> tuple[str, list[Finding]]:
+def apply_fixes(text: str, record: CurationRecord | None, entry_id: str, line: int, path) -> tuple[str, list[Finding]]:
+    if record is None:
+        return text, []
     findings = []
-    for fix in record.fixes if record else ():
+    for fix in record.fixes:
         if fix.find not in text:
             raise CurationError(
                 f"record {record.id!r}: fix text {fix.find!r} is not in its entry (guide line {line})",
@@ -87,8 +112,9 @@ def apply_fixes(
                 hint="copy the fix's find text exactly from the entry, or delete the fix",
             )
         text = text.replace(fix.find, fix.replace)
-        findings.append(Finding("dangling-fragment-repaired", entry_id, line,
-                                f"{fix.find!r} → {fix.replace!r}: {fix.reason}"))  # fmt: skip
+        findings.append(
+            Finding("dangling-fragment-repaired", entry_id, line, f"{fix.find!r} → {fix.replace!r}: {fix.reason}")
+        )
     return text, findings
 
 
@@ -97,8 +123,14 @@ def remove_debris(text: str, entry_id: str, line: int) -> tuple[str, list[Findin
     findings = []
     for pattern in (EMPTY_PARENS, DEBRIS_SENTENCE):
         for match in pattern.finditer(text):
-            findings.append(Finding("dangling-fragment-removed", entry_id, line,
-                                    f"removed {match.group().strip()!r}: the link it named was lost in capture"))  # fmt: skip
+            findings.append(
+                Finding(
+                    "dangling-fragment-removed",
+                    entry_id,
+                    line,
+                    f"removed {match.group().strip()!r}: the link it named was lost in capture",
+                )
+            )
         text = pattern.sub("", text)
     paragraphs = [re.sub(r" +([.,;:])", r"\1", p).strip() for p in text.split("\n\n")]
     return "\n\n".join(p for p in paragraphs if p), findings
@@ -123,7 +155,9 @@ def entry_id(record: CurationRecord | None, text: str) -> str:
     return "entry-" + hashlib.sha1(fold(text).encode()).hexdigest()[:10]
 
 
-def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool = False) -> tuple[DataFrame[Resource], list[Finding]]:
+def normalise(
+    entries: DataFrame[RawEntry], curation: Curation, *, strict: bool = False
+) -> tuple[DataFrame[Resource], list[Finding]]:
     """Repair, join and classify every entry; returns the resources table and what a person should know."""
     texts = [repair_text(text) for text in entries["text"]]
     lines = entries["line_start"].tolist()
@@ -132,6 +166,7 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
     rows, findings = [], matching_findings(matching, lines)
     refuse_unmatched(findings, curation.path)
     taken_ids = {record.id for record in curation.records}
+    entry: Any  # a row of RawEntry; pandas types a row's fields only as scalars of any kind
     for number, entry in enumerate(entries.itertuples(index=False)):
         record = matched.get(number)
         identifier = entry_id(record, texts[number])
@@ -140,22 +175,34 @@ def normalise(entries: DataFrame[RawEntry], curation: Curation, *, strict: bool 
         description, removed = remove_debris(description, identifier, entry.line_start)
         findings += fixed + removed
         if invisible := len(INVISIBLE.findall(entry.text)):
-            findings.append(Finding("invisible-characters-removed", identifier, entry.line_start,
-                                    f"removed {invisible} invisible character(s): bidi controls, zero-width or controls"))
+            findings.append(
+                Finding(
+                    "invisible-characters-removed",
+                    identifier,
+                    entry.line_start,
+                    f"removed {invisible} invisible character(s): bidi controls, zero-width or controls",
+                )
+            )
         if record is None:
             suggested_id = suggest_id(provisional_title(title_line, description), taken_ids)
             stub = record_stub(suggested_id, matching.stub_phrases.get(number))
             message = f"no curation record ({entry.section} #{entry.position}); to curate it, add:\n{stub}"
             findings.append(Finding("uncurated-entry", identifier, entry.line_start, message))
         if not (record and record.title) and not title_line:
-            findings.append(Finding("provisional-title", identifier, entry.line_start,
-                                    "title unknown: a provisional one is taken from the description"))  # fmt: skip
+            findings.append(
+                Finding(
+                    "provisional-title",
+                    identifier,
+                    entry.line_start,
+                    "title unknown: a provisional one is taken from the description",
+                )
+            )
         rows.append(resource_row(entry, record, identifier, title_line, description))
     if strict:
         refuse_warnings(findings, curation.path)
     frame = pd.DataFrame(rows, columns=list(Resource.to_schema().columns))
     frame["year"] = frame["year"].astype("Int64")
-    return frame, findings
+    return cast(DataFrame[Resource], frame), findings  # the columns of Resource; validate checks the rest
 
 
 def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
@@ -163,20 +210,28 @@ def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
     findings = []
     for change in matching.reworded:
         record = change.record
-        findings.append(Finding(
-            "match-phrase-reworded", record.id, record.match_line,
-            f"match phrase {record.match!r} is no longer in the guide; attached to the entry at guide line "
-            f"{lines[change.entry]}, which now reads {change.wording!r}: update line {record.match_line} to\n"
-            f"match = {toml_text(change.wording)}",
-        ))
+        findings.append(
+            Finding(
+                "match-phrase-reworded",
+                record.id,
+                record.match_line,
+                f"match phrase {record.match!r} is no longer in the guide; attached to the entry at guide line "
+                f"{lines[change.entry]}, which now reads {change.wording!r}: update line {record.match_line} to\n"
+                f"match = {toml_text(change.wording)}",
+            )
+        )
     for gone in matching.vanished:
         record = gone.record
-        findings.append(Finding(
-            "curation-record-unmatched", record.id, record.match_line,
-            f"no entry of the guide holds the match phrase {record.match!r} or a close variant, so this record is "
-            f"not used: if its entry left the page, delete the record (from line {record.line}); else correct "
-            f"match (nearest entries: {gone.nearest})",
-        ))
+        findings.append(
+            Finding(
+                "curation-record-unmatched",
+                record.id,
+                record.match_line,
+                f"no entry of the guide holds the match phrase {record.match!r} or a close variant, so this record is "
+                f"not used: if its entry left the page, delete the record (from line {record.line}); else correct "
+                f"match (nearest entries: {gone.nearest})",
+            )
+        )
     return findings
 
 
@@ -233,7 +288,9 @@ def record_stub(identifier: str, phrase: str | None) -> str:
     return f"[[resource]]\nid = {toml_text(identifier)}\nmatch = {match}"
 
 
-def resource_row(entry, record: CurationRecord | None, identifier: str, title_line: str | None, description: str) -> dict:
+def resource_row(
+    entry, record: CurationRecord | None, identifier: str, title_line: str | None, description: str
+) -> dict:
     context = " ".join(filter(None, [title_line, description]))
     row = {
         "id": identifier,

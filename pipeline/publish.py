@@ -13,8 +13,8 @@ No pandas here, on purpose: check-links publishes its reports through this modul
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Set
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 from pipeline.errors import PublishError
@@ -23,10 +23,19 @@ from pipeline.locking import exclusive
 STAGING_PREFIX = "staging-"
 RELEASE_PREFIX = "release-"
 # What earlier versions wrote into a plain output folder, which is adopted as a first release.
-EARLIER_OUTPUTS = frozenset({
-    ".gitkeep", "resources.csv", "resources.json", "datapackage.json", "data-quality.json", "handbook.pdf",
-    "link-report.md", "link-report.json", "link-report.html",
-})
+EARLIER_OUTPUTS = frozenset(
+    {
+        ".gitkeep",
+        "resources.csv",
+        "resources.json",
+        "datapackage.json",
+        "data-quality.json",
+        "handbook.pdf",
+        "link-report.md",
+        "link-report.json",
+        "link-report.html",
+    }
+)
 LOCK_WAIT = 60.0  # seconds a publisher waits for another one on the same folder before giving up
 
 
@@ -80,17 +89,18 @@ def publish(
         except BaseException:
             discard(release or staging, out_dir)
             raise
-        try:
-            remove_leftovers(out_dir, keep={release, live} - {None})
-        except OSError:
-            pass  # published already; the next run removes what is left
+        with suppress(OSError):  # published already; the next run removes what is left
+            remove_leftovers(out_dir, keep={path for path in (release, live) if path is not None})
         return release
 
 
 def unwritable(out_dir: Path, error: OSError) -> PublishError:
-    return PublishError(f"cannot write the outputs: {error.strerror}", path=out_dir,
-                        hint="check that the folder is writable and the disk has room, or pass another with --out; "
-                             "the previous outputs are untouched")
+    return PublishError(
+        f"cannot write the outputs: {error.strerror}",
+        path=out_dir,
+        hint="check that the folder is writable and the disk has room, or pass another with --out; "
+        "the previous outputs are untouched",
+    )
 
 
 def live_release(out_dir: Path, files: dict[str, bytes]) -> Path | None:
@@ -101,14 +111,18 @@ def live_release(out_dir: Path, files: dict[str, bytes]) -> Path | None:
     if not out_dir.exists():
         return None
     if not out_dir.is_dir():
-        raise PublishError("cannot write the outputs: it is a file, not a folder", path=out_dir,
-                           hint="remove it or pass another folder with --out")
+        raise PublishError(
+            "cannot write the outputs: it is a file, not a folder",
+            path=out_dir,
+            hint="remove it or pass another folder with --out",
+        )
     strangers = [entry.name for entry in out_dir.iterdir() if not is_ours(entry.name, files)]
     if strangers:
         raise PublishError(
             f"is a folder holding files this command did not write ({', '.join(sorted(strangers)[:3])}…)",
-            path=out_dir, hint="pass an empty or new folder with --out, or move those files away",
-        )  # fmt: skip
+            path=out_dir,
+            hint="pass an empty or new folder with --out, or move those files away",
+        )
     # Earlier versions wrote plain files here: adopt them as the live release, then link to it.
     adopted = releases_dir(out_dir) / f"{RELEASE_PREFIX}adopted-{os.getpid()}"
     os.rename(out_dir, adopted)
@@ -175,14 +189,14 @@ def discard(folder: Path, out_dir: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def remove_leftovers(out_dir: Path, keep: set[Path] = frozenset(), *, staging_only: bool = False) -> None:
+def remove_leftovers(out_dir: Path, keep: Set[Path] = frozenset(), *, staging_only: bool = False) -> None:
     """Remove staging of killed runs, half-made links and (unless `staging_only`) releases not in `keep`.
 
     Only ever called under the folder's lock, so nothing removed here is being written by anyone.
     """
     kept = {path.resolve() for path in keep}
     for entry in releases_dir(out_dir).iterdir():
-        if staging_only and not entry.name.startswith(STAGING_PREFIX) or entry.resolve() in kept:
+        if (staging_only and not entry.name.startswith(STAGING_PREFIX)) or entry.resolve() in kept:
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -207,5 +221,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise PublishError(f"cannot write the file: {error.strerror}", path=path,
-                           hint="check that the folder exists and is writable, and that the disk has room") from None  # fmt: skip
+        raise PublishError(
+            f"cannot write the file: {error.strerror}",
+            path=path,
+            hint="check that the folder exists and is writable, and that the disk has room",
+        ) from None

@@ -101,7 +101,7 @@ def plan_release(history: list[Snapshot], current: Snapshot) -> tuple[list[Snaps
             hint=f"set `version` in the [dataset] table above {newer[-1]}",
         )
     earlier = [s for s in history if version_key(s.version) < version_key(current.version)]
-    return earlier + [published or current], published is None
+    return [*earlier, published or current], published is None
 
 
 def place_release(folder: Path, current: Snapshot, curation: Path) -> tuple[list[Snapshot], bool]:
@@ -200,7 +200,7 @@ def shown(value) -> str:
 def release_markdown(changes: Changes, titles: dict[str, str]) -> list[str]:
     lines = [f"## {changes.version} — {changes.date}", ""]
     if changes.previous is None:
-        return lines + [f"First recorded release: {changes.count} resources.", ""]
+        return [*lines, f"First recorded release: {changes.count} resources.", ""]
     lines += [f"{changes.count} resources; since {changes.previous}: {summary(changes)}.", ""]
     for heading, ids in (("Added", changes.added), ("Removed", changes.removed)):
         if ids:

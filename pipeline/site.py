@@ -13,13 +13,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from markupsafe import Markup, escape
 from pandera.typing import DataFrame
 
 from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from pipeline.handbook import (
     UNCONFIRMED,
     UNCONFIRMED_OTHER,
@@ -32,6 +32,7 @@ from pipeline.handbook import (
     slug,
     title_known,
 )
+from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from schemas.resource import Resource
 
 SITE_DIR = "site"
@@ -177,6 +178,7 @@ def make_entry(row, link_health: Mapping[str, LinkHealth]) -> WebEntry:
 
 def guide_context(resources: DataFrame[Resource], link_health: Mapping[str, LinkHealth]) -> dict:
     sections: dict[str, WebSection] = {}
+    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
     for row in resources.itertuples(index=False):
         section = sections.setdefault(row.section, WebSection(f"section-{slug(row.section)}", row.section, []))
         section.entries.append(make_entry(row, link_health))
@@ -376,7 +378,7 @@ def render_site(
         "title": guide_title,
         "info": info,
         "edition_date": long_date(created),
-        "stamp": created.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "stamp": created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "csp": CONTENT_SECURITY_POLICY,
         "count": len(resources),
         "contact_url": info.contact_url if info.contact_url and re.match(r"https?://", info.contact_url) else None,

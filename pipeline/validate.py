@@ -46,7 +46,10 @@ def format_findings(findings: list[SchemaFinding]) -> str:
     headers = ("entry", "column", "check", "value")
     rows = [(f.entry, f.column, f.check, shorten(f.value)) for f in findings]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [headers, *rows]
+    ]
     return "\n".join(lines)
 
 

@@ -72,16 +72,20 @@ class Resource(pa.DataFrameModel):
         str_length={"min_value": 1}, title="Description", description="The guide's description, repaired."
     )
     url: Series[str] = pa.Field(
-        nullable=True, str_matches=URL_PATTERN, str_length={"max_value": MAX_URL_LENGTH}, title="URL",
+        nullable=True,
+        str_matches=URL_PATTERN,
+        str_length={"max_value": MAX_URL_LENGTH},
+        title="URL",
         description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} characters, so a QR code holds it).",
     )
     doi: Series[str] = pa.Field(
-        nullable=True, str_matches=DOI_PATTERN, str_length={"max_value": MAX_URL_LENGTH - len("https://doi.org/")},
-        title="DOI", description="Digital Object Identifier, without resolver.",
+        nullable=True,
+        str_matches=DOI_PATTERN,
+        str_length={"max_value": MAX_URL_LENGTH - len("https://doi.org/")},
+        title="DOI",
+        description="Digital Object Identifier, without resolver.",
     )
-    tags: Series[object] = pa.Field(
-        title="Tags", description=f"Topics, from: {', '.join(TAGS)}.", metadata=LIST
-    )
+    tags: Series[object] = pa.Field(title="Tags", description=f"Topics, from: {', '.join(TAGS)}.", metadata=LIST)
     audience: Series[object] = pa.Field(
         title="Audience", description=f"Intended readers, from: {', '.join(AUDIENCES)}.", metadata=LIST
     )
@@ -89,9 +93,7 @@ class Resource(pa.DataFrameModel):
     curated: Series[bool] = pa.Field(
         title="Curated", description="Whether a curation record supplies the resource's facts."
     )
-    sources: Series[object] = pa.Field(
-        title="Sources", description="Where each curated fact was seen.", metadata=LIST
-    )
+    sources: Series[object] = pa.Field(title="Sources", description="Where each curated fact was seen.", metadata=LIST)
     note: Series[str] = pa.Field(
         nullable=True, title="Note", description="A short note for readers, e.g. what is not confirmed."
     )
@@ -141,7 +143,10 @@ class Resource(pa.DataFrameModel):
         """Joined with the delimiter, the items split back as they were, and the CSV cell needs no formula guard."""
         items = value if isinstance(value, list) else []
         return all(
-            isinstance(item, str) and item and item == item.strip() and LIST_DELIMITER not in item
+            isinstance(item, str)
+            and item
+            and item == item.strip()
+            and LIST_DELIMITER not in item
             and not item.startswith(FORMULA_STARTS)
             for item in items
         )

@@ -97,8 +97,10 @@ class FakeDNS:
             return self.real(host, port, family, kind, proto, flags)
         self.asked.append(name)
         if name in self.answers:
-            return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0))
-                    for a in self.answers[name]]  # fmt: skip
+            return [
+                (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port or 0))
+                for a in self.answers[name]
+            ]
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 

@@ -40,8 +40,14 @@ class FakeArchive:
                 closest = {}
                 if url in archive.snapshots:
                     stamp = archive.snapshots[url]
-                    closest = {"closest": {"status": "200", "available": True, "timestamp": stamp,
-                                           "url": f"http://web.archive.test/web/{stamp}/{url}"}}  # fmt: skip
+                    closest = {
+                        "closest": {
+                            "status": "200",
+                            "available": True,
+                            "timestamp": stamp,
+                            "url": f"http://web.archive.test/web/{stamp}/{url}",
+                        }
+                    }
                 return self.reply(200, json.dumps({"url": url, "archived_snapshots": closest}).encode())
 
             def reply(self, code, body):

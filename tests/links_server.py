@@ -70,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
     def redirect(self, code: int, location: str) -> None:
         self.answer(code, {"Location": location}, b"moved")
 
-    def route(self, method: str, path: str, nth: int) -> None:  # noqa: C901 — one branch per case of the issue
+    def route(self, method: str, path: str, nth: int) -> None:  # one branch per case of the issue
         head = method == "HEAD"
         if path in ("/ok", "/dup"):
             return self.answer(200, {"Content-Type": "text/html"}, b"<p>fine</p>")
@@ -144,7 +144,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def drip_headers(self, every: float) -> None:
         """The status line and headers one byte every `every` seconds: each read is quick, the whole is not."""
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+        head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
+        )
         self.close_connection = True
         try:
             for byte in head:
@@ -190,8 +192,10 @@ class LinksServer:
         for address in addresses:
             server = QuietServer((address, 0), handler)
             self.servers.append(server)
-        self.threads = [threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-                        for server in self.servers]  # fmt: skip
+        self.threads = [
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            for server in self.servers
+        ]
 
     def __enter__(self) -> LinksServer:
         for thread in self.threads:

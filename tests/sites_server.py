@@ -11,18 +11,30 @@ import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ARTICLE = ("<!DOCTYPE html><html><head><title>Mentoring across distance | Example College</title></head><body>"
-           "<h1>Mentoring across distance</h1><p>When the page you want is not found, ask a librarian. "
-           "A 404 Not Found error means the address is wrong.</p>"
-           + "<p>Regular meetings help mentors and mentees keep in touch.</p>" * 40 + "</body></html>")  # fmt: skip
-HOME = ("<!DOCTYPE html><html><head><title>Example College</title></head><body><h1>Welcome</h1>"
-        + "<p>News of the college.</p>" * 30 + "</body></html>")  # fmt: skip
-NOT_FOUND = ("<!DOCTYPE html><html><head><title>Page Not Found | Example College</title></head><body>"
-             "<h1>Sorry</h1><p>We could not find {path}.</p></body></html>")  # fmt: skip
-GENERIC = ("<!DOCTYPE html><html><head><title>Example College</title></head><body><h1>Example College</h1>"
-           "<p>There is nothing at {path}.</p>" + "<p>Links to our departments.</p>" * 20 + "</body></html>")  # fmt: skip
-PARKED = ("<!DOCTYPE html><html><head><title>parked-site.test</title></head><body><h1>This domain is for sale</h1>"
-          "<p>Make an offer today.</p></body></html>")  # fmt: skip
+ARTICLE = (
+    "<!DOCTYPE html><html><head><title>Mentoring across distance | Example College</title></head><body>"
+    "<h1>Mentoring across distance</h1><p>When the page you want is not found, ask a librarian. "
+    "A 404 Not Found error means the address is wrong.</p>"
+    + "<p>Regular meetings help mentors and mentees keep in touch.</p>" * 40
+    + "</body></html>"
+)
+HOME = (
+    "<!DOCTYPE html><html><head><title>Example College</title></head><body><h1>Welcome</h1>"
+    + "<p>News of the college.</p>" * 30
+    + "</body></html>"
+)
+NOT_FOUND = (
+    "<!DOCTYPE html><html><head><title>Page Not Found | Example College</title></head><body>"
+    "<h1>Sorry</h1><p>We could not find {path}.</p></body></html>"
+)
+GENERIC = (
+    "<!DOCTYPE html><html><head><title>Example College</title></head><body><h1>Example College</h1>"
+    "<p>There is nothing at {path}.</p>" + "<p>Links to our departments.</p>" * 20 + "</body></html>"
+)
+PARKED = (
+    "<!DOCTYPE html><html><head><title>parked-site.test</title></head><body><h1>This domain is for sale</h1>"
+    "<p>Make an offer today.</p></body></html>"
+)
 
 
 def html(page: str, path: str) -> bytes:

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 
 import pandas as pd
 import pytest
@@ -52,7 +53,7 @@ def test_csv_opens_cleanly_and_matches_json(built):
     assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
     rows = list(csv.DictReader((built / "resources.csv").open(encoding="utf-8-sig", newline="")))
     records = json.loads((built / "resources.json").read_text(encoding="utf-8"))
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         assert row["title"] == record["title"]
         assert row["tags"] == "\n".join(record["tags"])
         assert row["url"] == (record["url"] or "")
@@ -97,7 +98,8 @@ def test_same_inputs_give_identical_bytes(built, tmp_path, run_cli):
 
 def test_created_date_comes_from_the_data_or_source_date_epoch(built, tmp_path, run_cli, monkeypatch):
     package = json.loads((built / "datapackage.json").read_text(encoding="utf-8"))
-    assert package["created"] == "2026-11-30T00:00:00Z"  # the curation file's `updated`
+    updated = tomllib.loads(REAL_CURATION.read_text(encoding="utf-8"))["dataset"]["updated"]
+    assert package["created"] == f"{updated:%Y-%m-%d}T00:00:00Z"  # the curation file's `updated`
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert run_cli("build", "-q", "--out", tmp_path / "out", "--processed", tmp_path / "p").status == 0
     assert json.loads((tmp_path / "out" / "datapackage.json").read_text())["created"] == "2023-11-14T22:13:20Z"
@@ -113,10 +115,32 @@ def test_bom_and_crlf_guide_gives_identical_output(built, tmp_path, run_cli):
 
 def test_formula_cells_are_neutralised(tmp_path, run_cli):
     guide = tmp_path / "guide.txt"
-    guide.write_text(REAL_GUIDE.read_text(encoding="utf-8").replace("Most physicians who", "=HYPERLINK(\"x\") Most physicians who"), encoding="utf-8")
+    guide.write_text(
+        REAL_GUIDE.read_text(encoding="utf-8").replace("Most physicians who", '=HYPERLINK("x") Most physicians who'),
+        encoding="utf-8",
+    )
     curation = tmp_path / "curation.toml"
-    curation.write_text(REAL_CURATION.read_text(encoding="utf-8").replace('title = "Physician Mentorship', 'title = "@Physician Mentorship'), encoding="utf-8")
-    assert run_cli("build", "-q", "--raw", guide, "--curation", curation, "--out", tmp_path / "o", "--processed", tmp_path / "p").status == 0
+    curation.write_text(
+        REAL_CURATION.read_text(encoding="utf-8").replace(
+            'title = "Physician Mentorship', 'title = "@Physician Mentorship'
+        ),
+        encoding="utf-8",
+    )
+    assert (
+        run_cli(
+            "build",
+            "-q",
+            "--raw",
+            guide,
+            "--curation",
+            curation,
+            "--out",
+            tmp_path / "o",
+            "--processed",
+            tmp_path / "p",
+        ).status
+        == 0
+    )
     row = next(csv.DictReader((tmp_path / "o" / "resources.csv").open(encoding="utf-8-sig", newline="")))
     assert row["description"].startswith("'=HYPERLINK")
     assert row["title"].startswith("'@Physician")
@@ -129,7 +153,10 @@ BAD_GUIDES = {
     "binary": (b"\x00\x01\x02PK\x03\x04", "binary"),
     "cp1252": ("Articles\n\nBody\n\ncaf\u00e9\n".encode("cp1252"), "not UTF-8"),
     "no-sections": (b"Some notes\n\nwithout headings\n", "no section headings"),
-    "unknown-section": (b"A\n\nArticles\n\nBody\n\nOne.\n\n\nRecipes\n\nBody\n\nTwo.\n", "unknown section heading 'Recipes'"),
+    "unknown-section": (
+        b"A\n\nArticles\n\nBody\n\nOne.\n\n\nRecipes\n\nBody\n\nTwo.\n",
+        "unknown section heading 'Recipes'",
+    ),
     "duplicate": (b"A\n\nArticles\n\nBody\n\nOne entry.\n\n\nOne entry.\n", "duplicate entry"),
 }
 
@@ -158,10 +185,14 @@ def test_bad_guide_exits_3_and_leaves_output_untouched(case, previous_output, tm
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        (('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
-         "unknown key 'publsher'; did you mean 'publisher'?"),
-        (('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
-         "make it longer"),
+        (
+            ('publisher = "NEJM CareerCenter"', 'publsher = "NEJM CareerCenter"'),
+            "unknown key 'publsher'; did you mean 'publisher'?",
+        ),
+        (
+            ('match = "an important mentor, or possibly more than one key mentor"', 'match = "in medical education"'),
+            "make it longer",
+        ),
         (('url = "https://narath.io/"', 'url = "narath.io"'), "is not an http(s) address"),
     ],
 )
@@ -180,7 +211,7 @@ def test_broken_curation_exits_3_and_leaves_output_untouched(change, words, prev
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        ("[dataset]\nname = \"caf\u00e9\"\n".encode("cp1252"), "not UTF-8"),
+        ('[dataset]\nname = "caf\u00e9"\n'.encode("cp1252"), "not UTF-8"),
         (b"[dataset]\x00", "binary"),
     ],
 )
@@ -247,7 +278,9 @@ def test_unwritable_output_is_a_clear_error(tmp_path, run_cli):
 
 def test_python_dash_m_runs_the_same_cli(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline", "validate", "-q", "--processed", str(tmp_path)], capture_output=True, text=True
+        [sys.executable, "-m", "pipeline", "validate", "-q", "--processed", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
 
@@ -284,9 +317,20 @@ def test_progress_is_shown_on_a_terminal_and_nowhere_else(tmp_path):
 
     from tests.conftest import FIXTURES
 
-    command = [sys.executable, "-m", "pipeline", "build", "--raw", str(FIXTURES / "handbook-guide.txt"),
-               "--curation", str(FIXTURES / "handbook-curation.toml"), "--processed", str(tmp_path / "p"),
-               "--releases", str(tmp_path / "releases")]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "build",
+        "--raw",
+        str(FIXTURES / "handbook-guide.txt"),
+        "--curation",
+        str(FIXTURES / "handbook-curation.toml"),
+        "--processed",
+        str(tmp_path / "p"),
+        "--releases",
+        str(tmp_path / "releases"),
+    ]
     piped = subprocess.run([*command, "--out", str(tmp_path / "piped")], capture_output=True, text=True)
     assert piped.returncode == 0 and "build: " not in piped.stderr
     primary, secondary = pty.openpty()

@@ -52,7 +52,7 @@ def test_csl_json_renders_an_apa_bibliography_of_every_resource(real_build, data
     bibliography = CitationStylesBibliography(apa, CiteProcJSON(items), formatter.plain)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
-    rendered = {key: str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography())}
+    rendered = {key: str(entry) for key, entry in zip(bibliography.keys, bibliography.bibliography(), strict=True)}
     assert set(rendered) == set(dataset)
     for key, text in rendered.items():
         record = dataset[key]
@@ -120,7 +120,9 @@ def verbatim_fields(text: str) -> dict[str, dict]:
     """url and doi as written: biblatex reads them verbatim, so they are not LaTeX to decode."""
     verbatim = {}
     for entry in bibtexparser.parse_string(text).entries:
-        verbatim[entry.key] = {name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict}
+        verbatim[entry.key] = {
+            name: entry.fields_dict[name].value for name in ("url", "doi") if name in entry.fields_dict
+        }
     return verbatim
 
 

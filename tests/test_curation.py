@@ -23,31 +23,93 @@ FIX = '\n[[resource.fix]]\nfind = "corporate"\nreplace = "business"\nreason = "t
 # ------------------------------------------------------------------ malformed structures: exit 3, never a traceback
 
 MALFORMED = {
-    "resource is text": ('resource = "x"\n' + DATASET_ONLY, "resource =", "resource is text; each resource should be a table headed [[resource]]"),
-    "resource is a list of numbers": ("resource = [1, 2]\n" + DATASET_ONLY, "resource =", "resource is a list holding an integer"),
+    "resource is text": (
+        'resource = "x"\n' + DATASET_ONLY,
+        "resource =",
+        "resource is text; each resource should be a table headed [[resource]]",
+    ),
+    "resource is a list of numbers": (
+        "resource = [1, 2]\n" + DATASET_ONLY,
+        "resource =",
+        "resource is a list holding an integer",
+    ),
     "resource is one table": (DATASET_ONLY + '\n[resource]\nid = "x"\n', "[resource]", "resource is a table"),
     "a record among numbers": (
-        'resource = [{ id = "a-b", match = "one two three" }, 3]\n' + DATASET_ONLY, "resource =", "resource is a list holding a table and an integer"
+        'resource = [{ id = "a-b", match = "one two three" }, 3]\n' + DATASET_ONLY,
+        "resource =",
+        "resource is a list holding a table and an integer",
     ),
     "dataset is a number": ("dataset = 3\n", "dataset = 3", "dataset is an integer; it should be a [dataset] table"),
     "no dataset": (RECORD, None, "a [dataset] table is required"),
     "fix is text": (DATASET_ONLY + RECORD + 'fix = "x"\n', "fix =", "fix should be [[resource.fix]] tables, not text"),
     "fix is one table": (DATASET_ONLY + RECORD + '\n[resource.fix]\nfind = "x"\n', "[resource.fix]", "not a table"),
-    "fix without find": (DATASET_ONLY + RECORD + '\n[[resource.fix]]\nreplace = "y"\n', "[[resource.fix]]", "missing key 'find'"),
-    "fix find a number": (DATASET_ONLY + RECORD + "\n[[resource.fix]]\nfind = 3\n", "find = 3", "find should be text, not an integer"),
-    "fix with an unknown key": (DATASET_ONLY + RECORD + FIX + 'raeson = "x"\n', "raeson", "unknown key 'raeson'; did you mean 'reason'?"),
-    "tags is text": (DATASET_ONLY + RECORD + 'tags = "mentee-skills"\n', "tags =", "tags should be a list of text, not text"),
-    "tags holds numbers": (DATASET_ONLY + RECORD + "tags = [1]\n", "tags =", "tags should be a list of text, not a list holding an integer"),
+    "fix without find": (
+        DATASET_ONLY + RECORD + '\n[[resource.fix]]\nreplace = "y"\n',
+        "[[resource.fix]]",
+        "missing key 'find'",
+    ),
+    "fix find a number": (
+        DATASET_ONLY + RECORD + "\n[[resource.fix]]\nfind = 3\n",
+        "find = 3",
+        "find should be text, not an integer",
+    ),
+    "fix with an unknown key": (
+        DATASET_ONLY + RECORD + FIX + 'raeson = "x"\n',
+        "raeson",
+        "unknown key 'raeson'; did you mean 'reason'?",
+    ),
+    "tags is text": (
+        DATASET_ONLY + RECORD + 'tags = "mentee-skills"\n',
+        "tags =",
+        "tags should be a list of text, not text",
+    ),
+    "tags holds numbers": (
+        DATASET_ONLY + RECORD + "tags = [1]\n",
+        "tags =",
+        "tags should be a list of text, not a list holding an integer",
+    ),
     "year is true": (DATASET_ONLY + RECORD + "year = true\n", "year =", "year should be an integer, not true or false"),
     "year is text": (DATASET_ONLY + RECORD + 'year = "2009"\n', "year =", "year should be an integer, not text"),
-    "year is huge": (DATASET_ONLY + RECORD + "year = 99999999999999999999\n", "year =", "should be a year from 1800 to 2100"),
-    "record is nested arrays": (DATASET_ONLY + RECORD + "creators = [[[1]]]\n", "creators =", "not a list holding lists"),
-    "arrays nested 500 deep": (DATASET_ONLY + RECORD + "tags = " + "[" * 500 + "]" * 500 + "\n", "tags =", "nested too deeply"),
-    "updated is text": (DATASET_ONLY.replace("updated = 2026-01-02", 'updated = "2026-01-02"'), "updated =", "updated should be a date (YYYY-MM-DD), not text"),
-    "contributors are names": (DATASET_ONLY + 'contributors = ["Jane"]\n', "contributors =", "contributors should be [[dataset.contributors]] tables"),
-    "contributor without title": (DATASET_ONLY + '\n[[dataset.contributors]]\nrole = "author"\n', "[[dataset.contributors]]", "missing key 'title'"),
-    "id is a table": (DATASET_ONLY + '\n[[resource]]\nmatch = "one two three"\n[resource.id]\nx = 1\n', "[resource.id]", "id should be text, not a table"),
-    "an unknown table": (DATASET_ONLY + "\n[[resources]]\nid = 'x'\n", "[[resources]]", "unknown table 'resources'; did you mean 'resource'?"),
+    "year is huge": (
+        DATASET_ONLY + RECORD + "year = 99999999999999999999\n",
+        "year =",
+        "should be a year from 1800 to 2100",
+    ),
+    "record is nested arrays": (
+        DATASET_ONLY + RECORD + "creators = [[[1]]]\n",
+        "creators =",
+        "not a list holding lists",
+    ),
+    "arrays nested 500 deep": (
+        DATASET_ONLY + RECORD + "tags = " + "[" * 500 + "]" * 500 + "\n",
+        "tags =",
+        "nested too deeply",
+    ),
+    "updated is text": (
+        DATASET_ONLY.replace("updated = 2026-01-02", 'updated = "2026-01-02"'),
+        "updated =",
+        "updated should be a date (YYYY-MM-DD), not text",
+    ),
+    "contributors are names": (
+        DATASET_ONLY + 'contributors = ["Jane"]\n',
+        "contributors =",
+        "contributors should be [[dataset.contributors]] tables",
+    ),
+    "contributor without title": (
+        DATASET_ONLY + '\n[[dataset.contributors]]\nrole = "author"\n',
+        "[[dataset.contributors]]",
+        "missing key 'title'",
+    ),
+    "id is a table": (
+        DATASET_ONLY + '\n[[resource]]\nmatch = "one two three"\n[resource.id]\nx = 1\n',
+        "[resource.id]",
+        "id should be text, not a table",
+    ),
+    "an unknown table": (
+        DATASET_ONLY + "\n[[resources]]\nid = 'x'\n",
+        "[[resources]]",
+        "unknown table 'resources'; did you mean 'resource'?",
+    ),
 }
 
 
@@ -69,13 +131,19 @@ def test_malformed_curation_exits_3_with_file_line_and_hint(case, tmp_path, run_
 SCALARS = st.one_of(
     st.text(max_size=12), st.integers(), st.booleans(), st.floats(allow_nan=False), st.dates(), st.datetimes()
 )
-KEYS = st.one_of(st.sampled_from([*RECORD_KEYS, *DATASET_KEYS, "resource", "dataset", "publsher"]), st.text(min_size=1, max_size=6))
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=8)
+KEYS = st.one_of(
+    st.sampled_from([*RECORD_KEYS, *DATASET_KEYS, "resource", "dataset", "publsher"]), st.text(min_size=1, max_size=6)
+)
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3), max_leaves=8
+)
 VALID_DATASET = st.fixed_dictionaries(
     {key: st.just(value) for key, value in tomllib.loads(DATASET_ONLY)["dataset"].items()},
     optional={key: VALUES for key in OPTIONAL_DATASET_KEYS},
 )
-PHRASES = st.sampled_from(["Managing up is a corporate concept", "stories from the hospital night shift", "no such words here"])
+PHRASES = st.sampled_from(
+    ["Managing up is a corporate concept", "stories from the hospital night shift", "no such words here"]
+)
 RECORDS = st.fixed_dictionaries(
     {},
     optional={
@@ -86,7 +154,8 @@ RECORDS = st.fixed_dictionaries(
     },
 )
 DOCUMENTS = st.fixed_dictionaries(
-    {}, optional={"dataset": VALID_DATASET | VALUES, "resource": st.lists(RECORDS, max_size=3) | VALUES, "extra": VALUES}
+    {},
+    optional={"dataset": VALID_DATASET | VALUES, "resource": st.lists(RECORDS, max_size=3) | VALUES, "extra": VALUES},
 )
 
 
@@ -131,9 +200,18 @@ def test_reported_case_points_at_each_key_whatever_the_comments():
     message = error.value.message
     assert error.value.line == 24
     assert lines_of_problems("\n".join(lines) + "\n") == [24, 55, 58]
-    assert "curation.toml:24: record 'physician-mentorship-nejm-careercenter': tags 'mentee-skill' is not in the vocabulary; did you mean 'mentee-skills'?" in message
-    assert "curation.toml:55: record 'narath-carlile-blog': type 'blgo' is not a known type; did you mean 'blog'?" in message
-    assert "curation.toml:58: record 'narath-carlile-blog': tags 'wellnes' is not in the vocabulary; did you mean 'wellness'?" in message
+    assert (
+        "curation.toml:24: record 'physician-mentorship-nejm-careercenter': "
+        "tags 'mentee-skill' is not in the vocabulary; did you mean 'mentee-skills'?" in message
+    )
+    assert (
+        "curation.toml:55: record 'narath-carlile-blog': type 'blgo' is not a known type; did you mean 'blog'?"
+        in message
+    )
+    assert (
+        "curation.toml:58: record 'narath-carlile-blog': "
+        "tags 'wellnes' is not in the vocabulary; did you mean 'wellness'?" in message
+    )
 
 
 def test_real_curation_file_with_comments_and_spacing_points_at_each_key():
@@ -193,12 +271,12 @@ def paths_of(value, path=()):
     """Every path of the parsed document, as the line map names them."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield path + (key,)
-            yield from paths_of(item, path + (key,))
+            yield (*path, key)
+            yield from paths_of(item, (*path, key))
     elif isinstance(value, list):
         for number, item in enumerate(value):
-            yield path + (number,)
-            yield from paths_of(item, path + (number,))
+            yield (*path, number)
+            yield from paths_of(item, (*path, number))
 
 
 @settings(max_examples=200, deadline=None)
@@ -238,7 +316,9 @@ def test_unknown_keys_and_terms_suggest_the_nearest(line, words):
 
 
 def test_unknown_dataset_key_suggests_the_nearest():
-    with pytest.raises(CurationError, match=r"curation.toml:9: \[dataset\]: unknown key 'licence'; did you mean 'license'\?"):
+    with pytest.raises(
+        CurationError, match=r"curation.toml:9: \[dataset\]: unknown key 'licence'; did you mean 'license'\?"
+    ):
         parse_curation(DATASET_ONLY + 'licence = "x"\n', "curation.toml")
 
 
@@ -248,6 +328,12 @@ def test_every_problem_of_a_record_is_reported_at_once():
 
 
 def test_dataset_with_contributors_and_keywords_is_read():
-    text = DATASET_ONLY + 'keywords = ["mentoring"]\n\n[[dataset.contributors]]\ntitle = "The library"\nrole = "publisher"\n'
+    text = (
+        DATASET_ONLY
+        + 'keywords = ["mentoring"]\n\n[[dataset.contributors]]\ntitle = "The library"\nrole = "publisher"\n'
+    )
     dataset = parse_curation(text).dataset
-    assert (dataset.keywords, dataset.contributors) == (("mentoring",), ({"title": "The library", "role": "publisher"},))
+    assert (dataset.keywords, dataset.contributors) == (
+        ("mentoring",),
+        ({"title": "The library", "role": "publisher"},),
+    )

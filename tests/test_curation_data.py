@@ -16,7 +16,8 @@ from tests.conftest import DATASET_ONLY, REAL_CURATION, REAL_GUIDE
 
 # Words that belong to a research log or to the tools of the work, not to a library's record.
 RESEARCH_LOG = re.compile(
-    r"find_string|find_files|read_file|search tool|pages? search|code search|docs search|stored (?:copy|excerpt|page|text)"
+    r"find_string|find_files|read_file|search tool|pages? search|code search|docs search"
+    r"|stored (?:copy|excerpt|page|text)"
     r"|\bcorpus|\bcorpora\b|\bindex\b|\bround [a-z]\b|still not|\(negative\)|\bquer(?:y|ies)\b|\bhelper\b"
     r"|\bagent\b|\bsession\b|\bAI\b",
     re.IGNORECASE,
@@ -61,7 +62,9 @@ def test_every_doi_is_well_formed_and_its_url_resolves_through_doi_org(curation)
     for record in curation.records:
         if record.doi:
             assert re.match(DOI_PATTERN, record.doi), record.id
-            assert record.url in (f"https://doi.org/{record.doi}", None) or "doi.org" not in (record.url or ""), record.id
+            assert record.url in (f"https://doi.org/{record.doi}", None) or "doi.org" not in (record.url or ""), (
+                record.id
+            )
 
 
 def test_terms_come_from_the_documented_vocabularies(curation):
@@ -84,11 +87,15 @@ def test_every_fact_carries_a_source(curation):
         if record.url or record.doi or record.year or record.publisher or record.title:
             assert record.sources, f"{record.id} states facts without a source"
         if record.url and record.url != f"https://doi.org/{record.doi}":
-            assert host(record.url) in {host(source) for source in record.sources}, f"{record.id}: url not on a source's site"
+            assert host(record.url) in {host(source) for source in record.sources}, (
+                f"{record.id}: url not on a source's site"
+            )
         if record.doi:
             assert any(record.doi in source for source in record.sources) or "DOI" in (record.research or ""), record.id
         if record.year:
-            assert str(record.year) in (record.research or "") + " ".join(record.sources), f"{record.id}: year unsourced"
+            assert str(record.year) in (record.research or "") + " ".join(record.sources), (
+                f"{record.id}: year unsourced"
+            )
         if not record.url:
             assert record.research, f"{record.id} has no URL and no research note of what was looked at"
 
@@ -171,7 +178,10 @@ def test_validate_refuses_a_denylisted_source_with_exit_3_and_the_line(run_cli, 
     line = curation.read_text().splitlines().index('sources = ["https://dokumen.tips/documents/x.html"]') + 1
     result = run_cli("validate", "--curation", curation, "--processed", tmp_path)
     assert result.status == 3
-    assert f"{curation}:{line}: record 'second': source 'https://dokumen.tips/documents/x.html' is on dokumen.tips" in result.err
+    assert (
+        f"{curation}:{line}: record 'second': source 'https://dokumen.tips/documents/x.html' is on dokumen.tips"
+        in result.err
+    )
     assert "Traceback" not in result.err
 
 
@@ -183,7 +193,9 @@ def test_most_resources_have_a_known_title_and_creators_and_the_others_say_why(c
     why = re.compile(r"title|creator|author|host|not identified|not found", re.IGNORECASE)
     for record in curation.records:
         if record.id in provisional or not record.creators:
-            assert record.research and why.search(record.research), f"{record.id}: research does not say what is missing"
+            assert record.research and why.search(record.research), (
+                f"{record.id}: research does not say what is missing"
+            )
 
 
 def test_no_published_description_holds_a_dangling_fragment(curation, entries):

@@ -44,7 +44,7 @@ def test_the_list_columns_are_the_four_documented():
 def test_every_list_cell_splits_back_into_its_json_array(real_build):
     rows, records = csv_rows(real_build), json_records(real_build)
     assert len(rows) == len(records) == 45
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         assert row["id"] == record["id"]
         for column in LIST_COLUMNS:
             cell = row[column]
@@ -57,7 +57,9 @@ def test_table_schema_declares_list_fields_with_the_delimiter(real_build):
     fields = {field["name"]: field for field in package["resources"][0]["schema"]["fields"]}
     for column in LIST_COLUMNS:
         assert (fields[column]["type"], fields[column]["delimiter"], fields[column]["itemType"]) == (
-            "list", LIST_DELIMITER, "string"
+            "list",
+            LIST_DELIMITER,
+            "string",
         )
     assert fields["title_known"]["type"] == "boolean"
     assert fields["note"]["type"] == "string" and "notes" not in fields and "research" not in fields
@@ -161,7 +163,7 @@ def real_frame():
         ("sources", "https://example.org/a\nhttps://example.org/b"),  # the delimiter inside an item
         ("creators", " Darves, Bonnie"),  # white space a split would keep but a reader would not see
         ("creators", ""),
-        ("creators", "=HYPERLINK(\"x\")"),  # a CSV formula guard would change the cell, so it could not split back
+        ("creators", '=HYPERLINK("x")'),  # a CSV formula guard would change the cell, so it could not split back
         ("tags", "mentoring-relationships\nwellness"),
     ],
 )
@@ -185,7 +187,7 @@ def test_frictionless_reads_the_list_fields_as_the_json_arrays(real_build):
     rows = resource.read_rows()
     records = json_records(real_build)
     assert len(rows) == len(records) == 45
-    for row, record in zip(rows, records):
+    for row, record in zip(rows, records, strict=True):
         for column in LIST_COLUMNS:
             assert (row[column] or []) == record[column], (record["id"], column)
         assert row["year"] == record["year"] and row["title_known"] is record["title_known"]

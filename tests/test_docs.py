@@ -2,7 +2,6 @@
 
 import argparse
 import re
-
 from pathlib import Path
 
 import pytest

@@ -30,9 +30,9 @@ import zxingcpp
 
 from pipeline import config, handbook
 from pipeline.build import Paths, build, build_date, prepare
+from pipeline.cli import main
 from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
-from pipeline.cli import main
 from pipeline.normalise import provisional_title
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -129,8 +129,9 @@ def pdftotext(pdf: bytes) -> list[str]:
 def column_lines(pdf: bytes, first_page: int, after: str) -> list[str]:
     """The text lines of a two-column part, from its heading `after` on `first_page` to the end:
     left column, then right column, page by page, each line's words in reading order."""
-    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(first_page), "-", "-"],
-                           input=pdf, capture_output=True, check=True).stdout  # fmt: skip
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-f", str(first_page), "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout
     ns = {"x": "http://www.w3.org/1999/xhtml"}
     result, heading = [], None
     for page in ET.fromstring(xhtml).iterfind(".//x:page", ns):
@@ -396,9 +397,7 @@ def test_two_builds_give_identical_bytes(real):
     assert real["letter"] == real["again"]
 
 
-@pytest.mark.parametrize(
-    ("paper", "width_mm", "height_mm"), [("letter", 215.9, 279.4), ("a4", 210.0, 297.0)]
-)
+@pytest.mark.parametrize(("paper", "width_mm", "height_mm"), [("letter", 215.9, 279.4), ("a4", 210.0, 297.0)])
 def test_letter_and_a4(real, paper, width_mm, height_mm):
     reader = pypdf.PdfReader(io.BytesIO(real[paper]))
     for page in reader.pages:
@@ -574,7 +573,9 @@ def test_without_a_contact_the_corrections_text_is_printed(fixture_guide):
     resources, info, title, created = fixture_guide
     bare = dataclasses.replace(info, homepage=None, contact_email=None, contact_url=None)
     html = handbook.render_html(resources, bare, title, created)
-    assert html.count("the guide’s keepers at&nbsp;guide@example.org") == 2  # cover and how-to page, last words kept together
+    assert (
+        html.count("the guide’s keepers at&nbsp;guide@example.org") == 2
+    )  # cover and how-to page, last words kept together
     assert "mailto:" not in html and "Online guide" not in html
 
 
@@ -665,20 +666,36 @@ def health(status, checked_at="2026-03-02T03:00:00Z", failing_runs=0, confirmed=
         (None, False, None),
         (health("ok"), False, ("checked", "Link checked on 2 March 2026.")),
         (health("redirected"), True, ("checked", "Link checked on 2 March 2026.")),
-        (health("broken", failing_runs=2, confirmed=True, since="2026-02-20T03:00:00Z"), False,
-         ("broken", "Broken link: reported broken since 20 February 2026 (checked on 2 March 2026).")),
-        (health("invalid", failing_runs=3, confirmed=True), True, ("omitted", "Link left out: reported broken (checked on 2 March 2026).")),
+        (
+            health("broken", failing_runs=2, confirmed=True, since="2026-02-20T03:00:00Z"),
+            False,
+            ("broken", "Broken link: reported broken since 20 February 2026 (checked on 2 March 2026)."),
+        ),
+        (
+            health("invalid", failing_runs=3, confirmed=True),
+            True,
+            ("omitted", "Link left out: reported broken (checked on 2 March 2026)."),
+        ),
         # one failing night is not confirmed: the link prints as usual, marked neither broken nor left out
-        (health("broken", failing_runs=1, since="2026-03-02T03:00:00Z"), True,
-         ("unconfirmed", "Link not confirmed on 2 March 2026: the last check could not open it.")),
+        (
+            health("broken", failing_runs=1, since="2026-03-02T03:00:00Z"),
+            True,
+            ("unconfirmed", "Link not confirmed on 2 March 2026: the last check could not open it."),
+        ),
         (health("blocked"), True, ("unconfirmed", "Link not confirmed on 2 March 2026: the site refused the checker.")),
-        (health("server-error", failing_runs=1), False,
-         ("unconfirmed", "Link not confirmed on 2 March 2026: the site reported a server error.")),
+        (
+            health("server-error", failing_runs=1),
+            False,
+            ("unconfirmed", "Link not confirmed on 2 March 2026: the site reported a server error."),
+        ),
         # confirmed under a higher --confirm-after earlier: still confirmed
-        (health("timeout", failing_runs=1, confirmed=True), False,
-         ("broken", "Broken link: reported broken (checked on 2 March 2026).")),
+        (
+            health("timeout", failing_runs=1, confirmed=True),
+            False,
+            ("broken", "Broken link: reported broken (checked on 2 March 2026)."),
+        ),
     ],
-)  # fmt: skip
+)
 def test_link_note(result, omit, expected):
     note = handbook.link_note(result, omit)
     assert (note.state, note.text) == expected if expected else note is None
@@ -710,8 +727,18 @@ def test_printed_address_only_gains_break_points(url):
 def test_build_option_omit_broken_links(tmp_path, capsys):
     """`build --omit-broken-links` through the CLI, with link-check results in the processed folder."""
     processed = tmp_path / "processed"
-    common = ["build", "-q", "--raw", FIXTURE_GUIDE, "--curation", FIXTURE_CURATION, "--processed", processed,
-              "--link-status", FIXTURE_LINK_STATUS]
+    common = [
+        "build",
+        "-q",
+        "--raw",
+        FIXTURE_GUIDE,
+        "--curation",
+        FIXTURE_CURATION,
+        "--processed",
+        processed,
+        "--link-status",
+        FIXTURE_LINK_STATUS,
+    ]
     assert main([str(a) for a in [*common, "--out", tmp_path / "marked"]]) == 0
     assert main([str(a) for a in [*common, "--out", tmp_path / "omitted", "--omit-broken-links"]]) == 0
     broken = "https://podcasts.example.org/night-shift?season=2&episode=1"
@@ -763,7 +790,7 @@ def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, 
     hostile.loc[1, "title"] = f"Title {sheet}"
     hostile.loc[2, "url"] = 'https://x.example/"><script>alert(1)</script>'
     html = handbook.render_html(hostile, info, title, created)
-    assert "<script" not in html and "<img" not in html and "<link rel=stylesheet href=\"http" not in html
+    assert "<script" not in html and "<img" not in html and '<link rel=stylesheet href="http' not in html
     with weasyprint_log() as records:
         pdf = handbook.render_pdf(html)
     text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
@@ -775,9 +802,13 @@ def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, 
 
 @pytest.mark.parametrize(
     "markup",
-    ['<link rel=stylesheet href="http://127.0.0.1:{port}/x.css"><p>x</p>', '<img src="file:///etc/passwd" alt="x">',
-     '<img src="http://127.0.0.1:{port}/i.png" alt="x">', '<style>@import url("http://127.0.0.1:{port}/y.css");</style>'],
-)  # fmt: skip
+    [
+        '<link rel=stylesheet href="http://127.0.0.1:{port}/x.css"><p>x</p>',
+        '<img src="file:///etc/passwd" alt="x">',
+        '<img src="http://127.0.0.1:{port}/i.png" alt="x">',
+        '<style>@import url("http://127.0.0.1:{port}/y.css");</style>',
+    ],
+)
 def test_a_refused_fetch_stops_the_render(recording_server, markup):
     """Markup that reaches WeasyPrint cannot fetch: the refusal is an error, not a log line to miss."""
     port, hits = recording_server
@@ -807,7 +838,7 @@ def test_fetcher_serves_only_template_files(url, allowed):
 
 
 def test_long_date():
-    assert handbook.long_date(dt.datetime(2026, 3, 4, tzinfo=dt.timezone.utc)) == "4 March 2026"
+    assert handbook.long_date(dt.datetime(2026, 3, 4, tzinfo=dt.UTC)) == "4 March 2026"
     assert handbook.long_date("2026-02-20T03:00:00Z") == "20 February 2026"
     assert handbook.long_date("not a date") is None
     assert handbook.long_date(None) is None

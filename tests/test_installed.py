@@ -57,13 +57,30 @@ def installed(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("installed")
     clone, wheels, venv = root / "clone", root / "wheels", root / "venv"
     copy_tracked_files(REPO, clone)
-    built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-                 "-w", wheels, clone], root)  # fmt: skip
+    built = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            wheels,
+            clone,
+        ],
+        root,
+    )
     assert built.returncode == 0, built.stderr
     assert run([sys.executable, "-m", "venv", venv], root).returncode == 0
     # The dependencies come from this environment (no download); the project itself only from the wheel.
-    site = Path(run([venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                    root).stdout.strip())  # fmt: skip
+    site = Path(
+        run(
+            [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], root
+        ).stdout.strip()
+    )
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     wheel = next(wheels.glob("mentor_guide-*.whl"))
     installing = run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel], root)

@@ -28,11 +28,14 @@ def write_status(path, entries: list[LinkHealth]):
 
 def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_urls):
     broken, failing, fine = real_urls[0], real_urls[1], real_urls[2]
-    status = write_status(tmp_path / "link-status.json", [
-        LinkHealth(broken, LinkStatus.BROKEN, "2026-03-02T03:00:01Z", 2, True, "2026-03-01T03:00:00Z"),
-        LinkHealth(failing, LinkStatus.BROKEN, "2026-03-02T03:00:02Z", 1, False, "2026-03-02T03:00:02Z"),
-        LinkHealth(fine, LinkStatus.OK, "2026-03-02T03:00:03Z", 0, False),
-    ])  # fmt: skip
+    status = write_status(
+        tmp_path / "link-status.json",
+        [
+            LinkHealth(broken, LinkStatus.BROKEN, "2026-03-02T03:00:01Z", 2, True, "2026-03-01T03:00:00Z"),
+            LinkHealth(failing, LinkStatus.BROKEN, "2026-03-02T03:00:02Z", 1, False, "2026-03-02T03:00:02Z"),
+            LinkHealth(fine, LinkStatus.OK, "2026-03-02T03:00:03Z", 0, False),
+        ],
+    )
     prepared = prepare(Paths(processed=tmp_path, link_status=status))
     files = dataset_files(prepared, build_date(prepared.curation))
     rows = list(csv.DictReader(io.StringIO(files[export.CSV_NAME].decode("utf-8-sig"))))
@@ -44,7 +47,9 @@ def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_url
     assert {by_url[url] for url in real_urls[3:]} == {("unchecked", "")}
     assert {(row["link_status"], row["link_checked"]) for row in rows if not row["url"]} == {("", "")}
     records = json.loads(files[export.JSON_NAME])
-    assert [record["link_status"] for record in records if not record["url"]] == [None] * sum(not r["url"] for r in rows)
+    assert [record["link_status"] for record in records if not record["url"]] == [None] * sum(
+        not r["url"] for r in rows
+    )
     fields = json.loads(files[export.PACKAGE_NAME])["resources"][0]["schema"]["fields"]
     assert [field["name"] for field in fields][-2:] == ["link_status", "link_checked"]
     assert fields[-2]["constraints"]["enum"] == [str(state) for state in LinkState]
@@ -58,7 +63,9 @@ def test_without_a_status_file_every_link_is_unchecked(tmp_path):
 
 
 def test_a_hand_edited_status_file_stops_the_build_with_exit_3(tmp_path, run_cli, real_urls):
-    status = write_status(tmp_path / "link-status.json", [LinkHealth(real_urls[0], LinkStatus.OK, "2026-03-02T03:00:01Z", 0, False)])
+    status = write_status(
+        tmp_path / "link-status.json", [LinkHealth(real_urls[0], LinkStatus.OK, "2026-03-02T03:00:01Z", 0, False)]
+    )
     document = json.loads(status.read_text(encoding="utf-8"))
     document["urls"][real_urls[0]]["checked_at"] = 1772420401  # a number where a time belongs
     status.write_text(json.dumps(document, indent=2), encoding="utf-8")

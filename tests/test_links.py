@@ -237,8 +237,15 @@ def public_test_address(address: str) -> bool:
     return address == "127.0.0.1" or is_public_address(address)
 
 
-@pytest.mark.parametrize("target", ["http://intranet.example/admin", "http://169.254.169.254/latest/meta-data/",
-                                    "http://10.255.255.1/", "http://127.0.0.2:{port}/ok"])  # fmt: skip
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://intranet.example/admin",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.255.255.1/",
+        "http://127.0.0.2:{port}/ok",
+    ],
+)
 def test_a_redirect_from_a_public_site_into_a_private_address_is_refused(fake_dns, target):
     fake_dns.answers["intranet.example"] = ["10.1.2.3"]
     with LinksServer(("127.0.0.1", "127.0.0.2")) as server:
@@ -280,28 +287,50 @@ def test_connections_go_to_the_address_the_resolver_found(fake_dns):
 
 @pytest.mark.parametrize(
     "address, public",
-    [("8.8.8.8", True), ("2606:4700::1111", True), ("10.255.255.1", False), ("172.16.0.1", False),
-     ("192.168.1.1", False), ("127.0.0.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
-     ("0.0.0.0", False), ("::1", False), ("fe80::1", False), ("fd00::1", False), ("::ffff:10.0.0.1", False),
-     ("224.0.0.1", False)],
-)  # fmt: skip
+    [
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
+        ("10.255.255.1", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("127.0.0.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("224.0.0.1", False),
+    ],
+)
 def test_public_addresses(address, public):
     assert is_public_address(address) is public
 
 
 @pytest.mark.parametrize(
     "url, clean",
-    [("https://admin:secret@example.org/x", "https://example.org/x"), ("http://user@example.org:8080/", "http://example.org:8080/"),
-     ("https://example.org/a@b?c=d@e", "https://example.org/a@b?c=d@e"), ("mailto:someone@example.org", "mailto:someone@example.org"),
-     (None, None)],
-)  # fmt: skip
+    [
+        ("https://admin:secret@example.org/x", "https://example.org/x"),
+        ("http://user@example.org:8080/", "http://example.org:8080/"),
+        ("https://example.org/a@b?c=d@e", "https://example.org/a@b?c=d@e"),
+        ("mailto:someone@example.org", "mailto:someone@example.org"),
+        (None, None),
+    ],
+)
 def test_credentials_are_stripped(url, clean):
     assert without_credentials(url) == clean
 
 
 def test_a_scrubbed_result_holds_no_credentials():
-    result = LinkResult("https://a:b@x.example/", LinkStatus.REDIRECTED, 200, final_url="https://admin:secret@y.example/",
-                        suggested_url="https://admin:secret@y.example/", detail="redirect to https://admin:secret@y.example/")  # fmt: skip
+    result = LinkResult(
+        "https://a:b@x.example/",
+        LinkStatus.REDIRECTED,
+        200,
+        final_url="https://admin:secret@y.example/",
+        suggested_url="https://admin:secret@y.example/",
+        detail="redirect to https://admin:secret@y.example/",
+    )
     clean = scrubbed(result)
     assert "secret" not in repr(clean) and clean.url == "https://x.example/"
 
@@ -320,36 +349,70 @@ def test_credentials_added_by_a_redirect_are_not_kept():
 
 @pytest.mark.parametrize(
     "code, status",
-    [(200, "ok"), (204, "ok"), (404, "broken"), (410, "broken"), (400, "broken"), (401, "blocked"),
-     (403, "blocked"), (429, "blocked"), (408, "timeout"), (500, "server-error"), (503, "server-error")],
-)  # fmt: skip
+    [
+        (200, "ok"),
+        (204, "ok"),
+        (404, "broken"),
+        (410, "broken"),
+        (400, "broken"),
+        (401, "blocked"),
+        (403, "blocked"),
+        (429, "blocked"),
+        (408, "timeout"),
+        (500, "server-error"),
+        (503, "server-error"),
+    ],
+)
 def test_classify_codes(code, status):
     assert classify(Fetched("http://a/", code=code)).status == status
 
 
 @pytest.mark.parametrize(
     "error, status",
-    [("timeout", "timeout"), ("deadline", "timeout"), ("dns-timeout", "timeout"), ("dns-failure", "broken"), ("connection-refused", "broken"),
-     ("redirect-loop", "broken"), ("tls-error", "broken"), ("unsupported-scheme", "invalid")],
-)  # fmt: skip
+    [
+        ("timeout", "timeout"),
+        ("deadline", "timeout"),
+        ("dns-timeout", "timeout"),
+        ("dns-failure", "broken"),
+        ("connection-refused", "broken"),
+        ("redirect-loop", "broken"),
+        ("tls-error", "broken"),
+        ("unsupported-scheme", "invalid"),
+    ],
+)
 def test_classify_errors(error, status):
     assert classify(Fetched("http://a/", error=error)).status == status
 
 
 def test_the_slugs_are_a_closed_stable_set():
     assert [str(status) for status in LinkStatus] == [
-        "ok", "redirected", "broken", "timeout", "server-error", "blocked", "invalid", "soft-404"]  # fmt: skip
+        "ok",
+        "redirected",
+        "broken",
+        "timeout",
+        "server-error",
+        "blocked",
+        "invalid",
+        "soft-404",
+    ]
 
 
 @pytest.mark.parametrize(
     "result, retry",
-    [(LinkResult("u", LinkStatus.SERVER_ERROR, 500), True), (LinkResult("u", LinkStatus.BLOCKED, 429), True),
-     (LinkResult("u", LinkStatus.TIMEOUT, 408), True), (LinkResult("u", LinkStatus.TIMEOUT, error="timeout"), True),
-     (LinkResult("u", LinkStatus.BROKEN, error="connection-error"), True),
-     (LinkResult("u", LinkStatus.TIMEOUT, error="deadline"), False), (LinkResult("u", LinkStatus.BROKEN, 404), False),
-     (LinkResult("u", LinkStatus.BLOCKED, 403), False), (LinkResult("u", LinkStatus.BROKEN, error="dns-failure"), False),
-     (LinkResult("u", LinkStatus.OK, 200), False), (LinkResult("u", LinkStatus.INVALID), False)],
-)  # fmt: skip
+    [
+        (LinkResult("u", LinkStatus.SERVER_ERROR, 500), True),
+        (LinkResult("u", LinkStatus.BLOCKED, 429), True),
+        (LinkResult("u", LinkStatus.TIMEOUT, 408), True),
+        (LinkResult("u", LinkStatus.TIMEOUT, error="timeout"), True),
+        (LinkResult("u", LinkStatus.BROKEN, error="connection-error"), True),
+        (LinkResult("u", LinkStatus.TIMEOUT, error="deadline"), False),
+        (LinkResult("u", LinkStatus.BROKEN, 404), False),
+        (LinkResult("u", LinkStatus.BLOCKED, 403), False),
+        (LinkResult("u", LinkStatus.BROKEN, error="dns-failure"), False),
+        (LinkResult("u", LinkStatus.OK, 200), False),
+        (LinkResult("u", LinkStatus.INVALID), False),
+    ],
+)
 def test_should_retry(result, retry):
     assert should_retry(result) is retry
 
@@ -381,9 +444,15 @@ def test_suggested_url_follows_only_leading_permanent_moves():
 
 @pytest.mark.parametrize(
     "url, problem",
-    [("https://example.org/x", None), ("HTTP://example.org", None), ("mailto:a@b.c", "unsupported-scheme"),
-     ("ftp://x/y", "unsupported-scheme"), ("example.org/page", "unsupported-scheme"), ("http://", "malformed-url"),
-     ("http://host:99999999/", "malformed-url")],
-)  # fmt: skip
+    [
+        ("https://example.org/x", None),
+        ("HTTP://example.org", None),
+        ("mailto:a@b.c", "unsupported-scheme"),
+        ("ftp://x/y", "unsupported-scheme"),
+        ("example.org/page", "unsupported-scheme"),
+        ("http://", "malformed-url"),
+        ("http://host:99999999/", "malformed-url"),
+    ],
+)
 def test_url_problem(url, problem):
     assert url_problem(url) == problem

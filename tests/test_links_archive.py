@@ -8,9 +8,17 @@ from pipeline.linkcheck.archive import Archive, Snapshot, availability_url, find
 from tests.fake_archive import FakeArchive
 from tests.links_server import unused_port
 
-GOOD = {"url": "example.org/a", "archived_snapshots": {"closest": {
-    "status": "200", "available": True, "url": "http://web.archive.org/web/20130919044612/http://example.org/a",
-    "timestamp": "20130919044612"}}}  # fmt: skip
+GOOD = {
+    "url": "example.org/a",
+    "archived_snapshots": {
+        "closest": {
+            "status": "200",
+            "available": True,
+            "url": "http://web.archive.org/web/20130919044612/http://example.org/a",
+            "timestamp": "20130919044612",
+        }
+    },
+}
 
 
 def test_the_closest_snapshot_is_read_with_its_date():
@@ -21,20 +29,27 @@ def test_the_closest_snapshot_is_read_with_its_date():
 
 @pytest.mark.parametrize(
     "answer",
-    [{"url": "x", "archived_snapshots": {}}, {}, [], "text", None,
-     {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "available": False}}},
-     {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "status": "404"}}},
-     {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "url": "javascript:alert(1)"}}},
-     {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "timestamp": "2013"}}},
-     {"archived_snapshots": "nonsense"}],
-)  # fmt: skip
+    [
+        {"url": "x", "archived_snapshots": {}},
+        {},
+        [],
+        "text",
+        None,
+        {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "available": False}}},
+        {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "status": "404"}}},
+        {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "url": "javascript:alert(1)"}}},
+        {"archived_snapshots": {"closest": {**GOOD["archived_snapshots"]["closest"], "timestamp": "2013"}}},
+        {"archived_snapshots": "nonsense"},
+    ],
+)
 def test_anything_but_a_usable_snapshot_is_none(answer):
     assert read_snapshot(answer) is None
 
 
 def test_the_url_asked_about_is_quoted_whole():
     assert availability_url("https://archive.org/", "http://a.test/p?q=1&r=2") == (
-        "https://archive.org/wayback/available?url=http%3A%2F%2Fa.test%2Fp%3Fq%3D1%26r%3D2")
+        "https://archive.org/wayback/available?url=http%3A%2F%2Fa.test%2Fp%3Fq%3D1%26r%3D2"
+    )
 
 
 def test_lookups_find_snapshots_once_per_url_and_pause_between_them():
@@ -42,8 +57,11 @@ def test_lookups_find_snapshots_once_per_url_and_pause_between_them():
         archive = Archive(fake.url, interval=0.2)
         found = find_snapshots(["http://a.test/gone", "http://a.test/never", "http://a.test/gone"], archive, budget=5)
         assert archive.lookup("http://a.test/gone", time.monotonic() + 5) == found["http://a.test/gone"]
-    assert found == {"http://a.test/gone": Snapshot("http://web.archive.test/web/20200102030405/http://a.test/gone",
-                                                    "20200102030405")}  # fmt: skip
+    assert found == {
+        "http://a.test/gone": Snapshot(
+            "http://web.archive.test/web/20200102030405/http://a.test/gone", "20200102030405"
+        )
+    }
     assert fake.lookups == {"http://a.test/gone": 1, "http://a.test/never": 1}
 
 

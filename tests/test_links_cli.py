@@ -48,31 +48,53 @@ def place(tmp_path):
         dataset = tmp_path / "resources.csv"
 
         def args(self, *more):
-            return ("check-links", "--dataset", self.dataset, "--out", self.out, "--history", self.history,
-                    "--status", self.status, *FAST, *more)  # fmt: skip
+            return (
+                "check-links",
+                "--dataset",
+                self.dataset,
+                "--out",
+                self.out,
+                "--history",
+                self.history,
+                "--status",
+                self.status,
+                *FAST,
+                *more,
+            )
 
     (tmp_path / "state").mkdir()
     return Place()
 
 
 def test_reports_and_status_file(run_cli, server, place):
-    write_dataset(place.dataset, [
-        ("a", "Articles", "Fine page", server.url("/ok")),
-        ("b", "Books & E-Books", "Same page again", server.url("/ok")),
-        ("c", "Videos", "Moved", server.url("/moved301")),
-        ("d", "Websites", "Gone <b>page</b> | with pipe", server.url("/missing")),
-        ("e", "Websites", "Mail", "mailto:someone@example.org"),
-        ("f", "Podcasts", "Bot wall", server.url("/forbidden")),
-        ("g", "Podcasts", "No link", ""),
-    ])  # fmt: skip
+    write_dataset(
+        place.dataset,
+        [
+            ("a", "Articles", "Fine page", server.url("/ok")),
+            ("b", "Books & E-Books", "Same page again", server.url("/ok")),
+            ("c", "Videos", "Moved", server.url("/moved301")),
+            ("d", "Websites", "Gone <b>page</b> | with pipe", server.url("/missing")),
+            ("e", "Websites", "Mail", "mailto:someone@example.org"),
+            ("f", "Podcasts", "Bot wall", server.url("/forbidden")),
+            ("g", "Podcasts", "No link", ""),
+        ],
+    )
     run = run_cli(*place.args())
     assert (run.status, run.out) == (0, "")  # failing for one night only: no alarm with --fail-on new
     assert server.state.requests[("GET", "/ok")] == 2  # once for the page, once at the end of the redirect
 
     report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
     by_url = {row["url"]: row for row in report["results"]}
-    assert report["counts"] == {"ok": 1, "redirected": 1, "broken": 1, "timeout": 0, "server-error": 0,
-                                "blocked": 1, "invalid": 1, "soft-404": 0}  # fmt: skip
+    assert report["counts"] == {
+        "ok": 1,
+        "redirected": 1,
+        "broken": 1,
+        "timeout": 0,
+        "server-error": 0,
+        "blocked": 1,
+        "invalid": 1,
+        "soft-404": 0,
+    }
     assert (report["urls"], report["resources"], report["alarm"]) == (5, 6, False)
     assert [ref["id"] for ref in by_url[server.url("/ok")]["resources"]] == ["a", "b"]
     assert by_url[server.url("/missing")]["verdict"] == "unconfirmed"
@@ -82,8 +104,16 @@ def test_reports_and_status_file(run_cli, server, place):
     assert set(status) == {"format", "checked_at", "confirm_after", "urls"} and ISO.match(status["checked_at"])
     assert list(status["urls"]) == sorted(status["urls"])
     missing = status["urls"][server.url("/missing")]
-    assert set(missing) == {"status", "code", "checked_at", "failing_runs", "confirmed_broken", "broken_since",
-                            "final_url", "suggested_url"}  # fmt: skip
+    assert set(missing) == {
+        "status",
+        "code",
+        "checked_at",
+        "failing_runs",
+        "confirmed_broken",
+        "broken_since",
+        "final_url",
+        "suggested_url",
+    }
     assert (missing["status"], missing["code"], missing["final_url"]) == ("broken", 404, None)
     assert (missing["failing_runs"], missing["confirmed_broken"]) == (1, False)  # one night: not broken anywhere
     assert ISO.match(missing["checked_at"]) and missing["broken_since"] == missing["checked_at"]
@@ -97,8 +127,14 @@ def test_reports_and_status_file(run_cli, server, place):
     assert '<a href="mailto:' not in page  # only http(s) becomes a link
     markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
     assert "## Failing, not yet confirmed (2)" in markdown and "## Blocked" in markdown
-    assert f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} | broken (http-404) | since " in markdown
-    assert f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} (moved-permanently) |" in markdown
+    assert (
+        f"| Gone \\<b\\>page\\</b\\> \\| with pipe | Websites | d | {server.url('/missing')} "
+        "| broken (http-404) | since " in markdown
+    )
+    assert (
+        f"| Moved | Videos | c | {server.url('/moved301')} | redirected |  | {server.url('/ok')} (moved-permanently) |"
+        in markdown
+    )
 
 
 def test_one_failing_night_then_recovery_raises_no_alarm(run_cli, server, place):
@@ -163,10 +199,22 @@ def test_a_damaged_history_exits_3(run_cli, server, place):
     assert run.status == 3 and "cannot open the link history" in run.err
 
 
-@pytest.mark.parametrize("option", [("--concurrency", "0"), ("--fail-on", "sometimes"), ("--timeout", "soon"),
-                                    ("--timeout", "inf"), ("--timeout", "nan"), ("--deadline", "nan"),
-                                    ("--deadline", "-1"), ("--timeout", "-0.5"), ("--deadline", "infinity"),
-                                    ("--per-host", "-2"), ("--confirm-after", "0")])  # fmt: skip
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--concurrency", "0"),
+        ("--fail-on", "sometimes"),
+        ("--timeout", "soon"),
+        ("--timeout", "inf"),
+        ("--timeout", "nan"),
+        ("--deadline", "nan"),
+        ("--deadline", "-1"),
+        ("--timeout", "-0.5"),
+        ("--deadline", "infinity"),
+        ("--per-host", "-2"),
+        ("--confirm-after", "0"),
+    ],
+)
 def test_wrong_usage_exits_2(run_cli, place, option):
     run = run_cli(*place.args(*option))
     assert run.status == 2 and "Traceback" not in run.err and not place.history.exists()
@@ -177,14 +225,20 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
     write_dataset(place.dataset, [(f"r{n}", "Websites", f"R{n}", server.url(f"/slowish?{n}")) for n in range(40)])
     command = [sys.executable, "-m", "pipeline", *map(str, place.args("--concurrency", "2"))]
     # A child of a background job inherits SIGINT ignored, and Python then installs no Ctrl-C handler: reset it.
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and sum(server.state.requests.values()) < 4:
         time.sleep(0.05)
     time.sleep(0.2)
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=20)
+    _out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
     assert "interrupted after" in err and "Traceback" not in err
     db = sqlite3.connect(place.history)
@@ -198,7 +252,11 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_checked(server, place):
 def test_defaults_follow_the_config():
     args = make_parser().parse_args(["check-links"])
     assert (args.dataset, args.out, args.history, args.status) == (
-        config.OUTPUT_DIR / "resources.csv", config.OUTPUT_DIR, config.LINK_HISTORY, config.LINK_STATUS)  # fmt: skip
+        config.OUTPUT_DIR / "resources.csv",
+        config.OUTPUT_DIR,
+        config.LINK_HISTORY,
+        config.LINK_STATUS,
+    )
     assert (args.concurrency, args.per_host, args.retries, args.confirm_after, args.fail_on) == (16, 2, 2, 2, "new")
 
 

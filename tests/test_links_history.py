@@ -18,7 +18,7 @@ def nights(*results, confirm_after=2):
     """The verdict after each completed night, and the last state; confirm_after may change night by night."""
     state, verdicts = None, []
     thresholds = confirm_after if isinstance(confirm_after, tuple) else (confirm_after,) * len(results)
-    for night, (result, threshold) in enumerate(zip(results, thresholds), start=1):
+    for night, (result, threshold) in enumerate(zip(results, thresholds, strict=True), start=1):
         state = next_state(state, result, f"2026-01-{night:02d}T02:00:00Z", threshold)
         verdicts.append(verdict(state))
     return verdicts, state
@@ -45,7 +45,7 @@ def test_confirm_after_one_alarms_at_once():
 
 def test_lowering_confirm_after_announces_what_it_now_confirms():
     """Two failing nights under --confirm-after 3, then 2: the third night announces it (before: never)."""
-    verdicts, state = nights(BROKEN, BROKEN, BROKEN, BROKEN, confirm_after=(3, 3, 2, 2))
+    verdicts, _state = nights(BROKEN, BROKEN, BROKEN, BROKEN, confirm_after=(3, 3, 2, 2))
     assert verdicts == [Verdict.UNCONFIRMED, Verdict.UNCONFIRMED, Verdict.NEW, Verdict.STILL]
     assert nights(BROKEN, BROKEN, BROKEN, confirm_after=(5, 5, 1))[0][-1] is Verdict.NEW
 

@@ -7,11 +7,11 @@ by a run whose report says so. Servers run on 127.0.0.1; names are answered by t
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
-import shutil
 import time
 
 import pytest
@@ -23,8 +23,13 @@ from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.run import CheckPaths, run_link_check
 from pipeline.linkcheck.status import Options, is_public_address
 from pipeline.locking import exclusive
+from tests import test_links_cli
 from tests.links_server import BlackHole, LinksServer
-from tests.test_links_cli import FAST, ROOT, place, server, write_dataset  # noqa: F401 — `place`, `server`: fixtures
+from tests.test_links_cli import FAST, ROOT, write_dataset
+
+# Fixtures shared with the CLI's tests, bound here so that pytest finds them in this module.
+place = test_links_cli.place
+server = test_links_cli.server
 
 NAMES = ("alpha.example", "beta.example", "gamma.example")
 
@@ -66,9 +71,14 @@ def outcomes(place) -> list:
 
 def dead_and_alive(sites, place):
     sites.state.toggles["/toggle"] = 404
-    write_dataset(place.dataset, [("dead", "Websites", "Dead page", sites.url("/toggle")),
-                                  ("b", "Websites", "Fine", sites.url("/ok", 1)),
-                                  ("c", "Websites", "Fine too", sites.url("/ok", 2))])  # fmt: skip
+    write_dataset(
+        place.dataset,
+        [
+            ("dead", "Websites", "Dead page", sites.url("/toggle")),
+            ("b", "Websites", "Fine", sites.url("/ok", 1)),
+            ("c", "Websites", "Fine too", sites.url("/ok", 2)),
+        ],
+    )
     return sites.url("/toggle")
 
 
@@ -125,8 +135,14 @@ def test_connect_timeouts_on_three_hosts_are_an_offline_night(run_cli, place):
 
 def start_check(place, *more) -> subprocess.Popen:
     command = [sys.executable, "-m", "pipeline", *map(str, place.args("--concurrency", "2", *more))]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for_requests(state, count: int) -> None:
@@ -141,8 +157,11 @@ def test_a_killed_or_interrupted_night_uses_up_no_step(run_cli, place, stop):
         server.state.toggles["/toggle"] = 404
         server.state.slow = 0.3
         dead = server.url("/toggle")
-        write_dataset(place.dataset, [("dead", "Websites", "Dead", dead)] +
-                      [(f"r{n}", "Websites", f"R{n}", server.url(f"/slowish?{n}")) for n in range(30)])  # fmt: skip
+        write_dataset(
+            place.dataset,
+            [("dead", "Websites", "Dead", dead)]
+            + [(f"r{n}", "Websites", f"R{n}", server.url(f"/slowish?{n}")) for n in range(30)],
+        )
         assert night(run_cli, place).status == 0  # first failing night
         status_before = place.status.read_bytes()
 
@@ -195,7 +214,10 @@ def test_lowering_confirm_after_announces_what_it_now_confirms(run_cli, sites, p
 
 def test_one_failing_night_is_broken_nowhere_two_are_broken_everywhere(run_cli, sites, place):
     dead = dead_and_alive(sites, place)
-    for nights, verdict, state, note in ((1, "unconfirmed", "failing", "unconfirmed"), (2, "newly-broken", "broken", "broken")):
+    for nights, verdict, state, note in (
+        (1, "unconfirmed", "failing", "unconfirmed"),
+        (2, "newly-broken", "broken", "broken"),
+    ):
         night(run_cli, place)
         health = read_link_health(place.status)
         assert [row["verdict"] for row in report(place)["results"] if row["url"] == dead] == [verdict]
@@ -217,19 +239,32 @@ def test_hostile_sites_and_titles_write_nothing_into_the_reports(run_cli, place)
         host, port = server.servers[0].server_address[:2]
         server.state.locations["/redirect/hostile"] = HOSTILE_LOCATION
         server.state.locations["/redirect/creds"] = f"http://admin:secret@{host}:{port}/ok"
-        write_dataset(place.dataset, [
-            ("h", "Websites", "Title\rwith *stars* [x](javascript:alert(1)) `code` | pipe", server.url("/redirect/hostile")),
-            ("c", "Websites", "Credentials", f"http://reader:hunter2@{host}:{port}/redirect/creds"),
-        ])  # fmt: skip
+        write_dataset(
+            place.dataset,
+            [
+                (
+                    "h",
+                    "Websites",
+                    "Title\rwith *stars* [x](javascript:alert(1)) `code` | pipe",
+                    server.url("/redirect/hostile"),
+                ),
+                ("c", "Websites", "Credentials", f"http://reader:hunter2@{host}:{port}/redirect/creds"),
+            ],
+        )
         assert night(run_cli, place).status == 0
     markdown = (place.out / "link-report.md").read_text(encoding="utf-8")
     tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
     children = [child.type for token in tokens if token.type == "inline" for child in token.children]
     assert not {"link_open", "image", "em_open", "strong_open", "code_inline", "html_inline"} & set(children)
     rows = [token for token in tokens if token.type == "tr_open"]
-    assert len([t for t in tokens if t.type == "td_open"]) == 7 * (len(rows) - sum(t.type == "thead_open" for t in tokens))
-    everything = [markdown, *(path.read_text(encoding="utf-8") for path in place.out.iterdir()),
-                  place.status.read_text(encoding="utf-8")]  # fmt: skip
+    assert len([t for t in tokens if t.type == "td_open"]) == 7 * (
+        len(rows) - sum(t.type == "thead_open" for t in tokens)
+    )
+    everything = [
+        markdown,
+        *(path.read_text(encoding="utf-8") for path in place.out.iterdir()),
+        place.status.read_text(encoding="utf-8"),
+    ]
     db = sqlite3.connect(place.history)
     everything += [repr(row) for table in ("checks", "url_state") for row in db.execute(f"SELECT * FROM {table}")]
     assert not [text for text in everything if "secret" in text or "hunter2" in text]
@@ -242,7 +277,9 @@ def test_a_redirect_into_a_private_address_is_refused_and_reported(tmp_path, fak
         server.state.locations["/redirect/in"] = "http://metadata.example/latest/"
         dataset = write_dataset(tmp_path / "resources.csv", [("p", "Websites", "Pivot", server.url("/redirect/in"))])
         paths = CheckPaths(dataset, tmp_path / "out", tmp_path / "h.sqlite", tmp_path / "status.json")
-        options = Options(timeout=1, deadline=2, retries=0, public_address=lambda a: a == "127.0.0.1" or is_public_address(a))
+        options = Options(
+            timeout=1, deadline=2, retries=0, public_address=lambda a: a == "127.0.0.1" or is_public_address(a)
+        )
         run_link_check(paths, options, progress=False)
     [row] = json.loads((tmp_path / "out" / "link-report.json").read_text(encoding="utf-8"))["results"]
     assert (row["status"], row["error"]) == ("broken", "private-redirect")
@@ -252,8 +289,10 @@ def test_a_redirect_into_a_private_address_is_refused_and_reported(tmp_path, fak
 
 
 def test_a_malformed_dataset_exits_3_with_its_line(run_cli, place):
-    place.dataset.write_text('id,section,title,url\r\na,Websites,"Open quote,http://x.example/\r\nb,Websites,B,'
-                             'http://y.example/\r\n', encoding="utf-8")  # fmt: skip
+    place.dataset.write_text(
+        'id,section,title,url\r\na,Websites,"Open quote,http://x.example/\r\nb,Websites,B,http://y.example/\r\n',
+        encoding="utf-8",
+    )
     run = night(run_cli, place)
     assert run.status == 3 and "malformed CSV" in run.err and "hint:" in run.err and "Traceback" not in run.err
     assert not place.history.exists()
@@ -280,8 +319,21 @@ def test_a_read_only_or_unreadable_history_exits_3_with_a_hint(server, tmp_path,
     history = folder / "history.sqlite"
     LinkHistory(history).close()
     history.chmod(mode)
-    command = [sys.executable, "-m", "pipeline", "check-links", "--dataset", dataset, "--out", folder / "out",
-               "--history", history, "--status", folder / "status.json", *FAST]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "check-links",
+        "--dataset",
+        dataset,
+        "--out",
+        folder / "out",
+        "--history",
+        history,
+        "--status",
+        folder / "status.json",
+        *FAST,
+    ]
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("running as root without setpriv to drop the right to write any file")
@@ -309,22 +361,32 @@ def test_the_default_state_folder_is_made_and_a_new_history_is_announced(run_cli
     (tmp_path / "output").mkdir()
     write_dataset(tmp_path / "output" / "resources.csv", [("a", "Websites", "A", server.url("/ok"))])
     first = run_cli("check-links", *FAST)
-    assert first.status == 0 and first.err == f"note: a new link history starts at {config.LINK_HISTORY}; " \
-                                              "no earlier streak or 'broken since' date\n"
+    assert (
+        first.status == 0
+        and first.err
+        == f"note: a new link history starts at {config.LINK_HISTORY}; no earlier streak or 'broken since' date\n"
+    )
     assert (tmp_path / config.LINK_HISTORY).exists() and (tmp_path / config.LINK_STATUS).exists()
     assert run_cli("check-links", *FAST).err == ""
 
 
 def test_make_clean_leaves_the_state_alone(tmp_path):
-    for name in ("data/state/link-history.sqlite", "data/state/link-status.json", "output/resources.csv",
-                 "data/processed/resources.csv"):  # fmt: skip
+    for name in (
+        "data/state/link-history.sqlite",
+        "data/state/link-status.json",
+        "output/resources.csv",
+        "data/processed/resources.csv",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
-    recipe = subprocess.run(["make", "-s", "-n", "-f", ROOT / "Makefile", "clean"], cwd=tmp_path, capture_output=True,
-                            text=True, check=True).stdout  # fmt: skip
+    recipe = subprocess.run(
+        ["make", "-s", "-n", "-f", ROOT / "Makefile", "clean"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     subprocess.run(["sh", "-c", recipe], cwd=tmp_path, check=True)
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
-        "data/state/link-history.sqlite", "data/state/link-status.json"]  # fmt: skip
+        "data/state/link-history.sqlite",
+        "data/state/link-status.json",
+    ]
 
 
 def test_one_check_at_a_time_per_history(run_cli, server, place):

@@ -15,8 +15,14 @@ from pipeline.linkcheck.run import Progress
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
-MOVED = LinkResult("http://b.example/", LinkStatus.REDIRECTED, 200, final_url="https://b.example/",
-                   suggested_url="https://b.example/", suggestion=Suggestion.MOVED)  # fmt: skip
+MOVED = LinkResult(
+    "http://b.example/",
+    LinkStatus.REDIRECTED,
+    200,
+    final_url="https://b.example/",
+    suggested_url="https://b.example/",
+    suggestion=Suggestion.MOVED,
+)
 OK = LinkResult("https://c.example/", LinkStatus.OK, 200)
 RESOURCES = {
     BROKEN.url: [ResourceRef("art-1", "Making | the most", "Articles")],
@@ -26,7 +32,8 @@ RESOURCES = {
 EXPECTED_MD = """\
 # Link check 2026-01-02T02:00:00Z
 
-3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error, 0 blocked, 0 invalid, 0 soft-404.
+3 URLs of 4 resources checked in 1.5 s: 1 ok, 1 redirected, 1 broken, 0 timeout, 0 server-error,\
+ 0 blocked, 0 invalid, 0 soft-404.
 
 ALARM (--fail-on new): 1 newly broken, 1 failing now; a URL is newly broken after 2 failing run(s) in a row.
 
@@ -56,7 +63,8 @@ None.
 
 | resource | section | id | URL | status | since | suggested URL |
 |---|---|---|---|---|---|---|
-| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |  | https://b.example/ (moved-permanently) |
+| \\<script\\>alert(1)\\</script\\> | Websites | web-1 | http://b.example/ | redirected |\
+  | https://b.example/ (moved-permanently) |
 """
 
 
@@ -65,8 +73,15 @@ def stats(fail_on="new"):
     for night, results in enumerate(([BROKEN], [BROKEN, MOVED, OK]), start=1):
         for result in results:
             states[result.url] = next_state(states.get(result.url), result, f"2026-01-0{night}T02:00:00Z")
-    return summarise([BROKEN, MOVED, OK], states, RESOURCES, checked_at="2026-01-02T02:00:00Z", elapsed=1.5,
-                     confirm_after=2, fail_on=fail_on)  # fmt: skip
+    return summarise(
+        [BROKEN, MOVED, OK],
+        states,
+        RESOURCES,
+        checked_at="2026-01-02T02:00:00Z",
+        elapsed=1.5,
+        confirm_after=2,
+        fail_on=fail_on,
+    )
 
 
 def test_markdown_whole():
@@ -76,7 +91,10 @@ def test_markdown_whole():
 def test_json_has_every_result_with_slugs():
     report = json.loads(to_json(stats()))
     assert [(r["url"], r["status"], r["verdict"]) for r in report["results"]] == [
-        (BROKEN.url, "broken", "newly-broken"), (MOVED.url, "redirected", None), (OK.url, "ok", None)]  # fmt: skip
+        (BROKEN.url, "broken", "newly-broken"),
+        (MOVED.url, "redirected", None),
+        (OK.url, "ok", None),
+    ]
     assert report["alarm"] is True and report["resources"] == 4
     assert report["results"][0]["broken_since"] == "2026-01-01T02:00:00Z"
 
@@ -100,15 +118,29 @@ HOSTILE = [  # what a web site or a curation record might hold
     "a title\rwith a carriage return | and a pipe\nand a newline\u2028and a line separator",
     "&lt;b&gt; entity \\ backslash",
 ]
-INLINE_MARKUP = {"link_open", "image", "em_open", "strong_open", "s_open", "code_inline", "html_inline", "softbreak",
-                 "hardbreak"}  # fmt: skip
+INLINE_MARKUP = {
+    "link_open",
+    "image",
+    "em_open",
+    "strong_open",
+    "s_open",
+    "code_inline",
+    "html_inline",
+    "softbreak",
+    "hardbreak",
+}
 
 
 def hostile_stats() -> LinkStats:
     rows = []
     for n, text in enumerate(HOSTILE):
-        result = LinkResult(f"https://h{n}.example/x", LinkStatus.REDIRECTED, 200, final_url=f"https://h{n}.example/{text}",
-                            suggested_url=f"https://h{n}.example/{text}")  # fmt: skip
+        result = LinkResult(
+            f"https://h{n}.example/x",
+            LinkStatus.REDIRECTED,
+            200,
+            final_url=f"https://h{n}.example/{text}",
+            suggested_url=f"https://h{n}.example/{text}",
+        )
         rows.append(LinkRow(result, None, 0, None, 0, (ResourceRef(f"id-{n}", text, text),)))
     return LinkStats("2026-01-02T02:00:00Z", 1.0, 2, "new", {"redirected": len(rows)}, tuple(rows))
 
@@ -123,8 +155,10 @@ def test_markdown_report_is_inert_for_a_markdown_parser():
     assert len(rows) == 1 + len(HOSTILE) and len(cells) == 7 * len(rows)  # one row per link, 7 cells each
     texts = ["".join(child.content for child in token.children) for token in tokens if token.type == "inline"]
     for text in HOSTILE:  # and the reader still sees what the site sent, as text
-        assert any(" ".join(text.replace("\r", " ").replace("\n", " ").replace("\u2028", " ").split()) in " ".join(t.split())
-                   for t in texts), text  # fmt: skip
+        assert any(
+            " ".join(text.replace("\r", " ").replace("\n", " ").replace("\u2028", " ").split()) in " ".join(t.split())
+            for t in texts
+        ), text
 
 
 def test_html_and_json_reports_are_inert():
@@ -137,15 +171,32 @@ def test_html_and_json_reports_are_inert():
 
 
 def health(url="https://c.example/", **changes) -> LinkHealth:
-    values = dict(url=url, status=LinkStatus.OK, checked_at="2026-01-02T02:00:00Z", failing_runs=0,
-                  confirmed_broken=False, broken_since=None, suggested_url=None, code=200, final_url=None)  # fmt: skip
+    values = dict(
+        url=url,
+        status=LinkStatus.OK,
+        checked_at="2026-01-02T02:00:00Z",
+        failing_runs=0,
+        confirmed_broken=False,
+        broken_since=None,
+        suggested_url=None,
+        code=200,
+        final_url=None,
+    )
     return LinkHealth(**(values | changes))
 
 
 def test_the_status_file_round_trips(tmp_path):
-    entries = {"https://c.example/": health(),
-               "https://a.example/x": health("https://a.example/x", status=LinkStatus.BROKEN, code=404, failing_runs=2,
-                                             confirmed_broken=True, broken_since="2026-01-01T02:00:00Z")}  # fmt: skip
+    entries = {
+        "https://c.example/": health(),
+        "https://a.example/x": health(
+            "https://a.example/x",
+            status=LinkStatus.BROKEN,
+            code=404,
+            failing_runs=2,
+            confirmed_broken=True,
+            broken_since="2026-01-01T02:00:00Z",
+        ),
+    }
     path = tmp_path / "link-status.json"
     path.write_text(health_json(entries, checked_at="2026-01-02T02:00:00Z", confirm_after=2), encoding="utf-8")
     assert read_link_health(path) == entries
@@ -154,15 +205,19 @@ def test_the_status_file_round_trips(tmp_path):
 
 @pytest.mark.parametrize(
     "edit, problem",
-    [(lambda doc: doc["urls"]["https://c.example/"].update(checked_at=1764468000), "`checked_at` is 1764468000"),
-     (lambda doc: doc["urls"]["https://c.example/"].update(status="dead"), "`status` is \"dead\""),
-     (lambda doc: doc["urls"]["https://c.example/"].update(failing_runs="2"), "`failing_runs` is \"2\""),
-     (lambda doc: doc["urls"]["https://c.example/"].pop("confirmed_broken"), "`confirmed_broken` is null"),
-     (lambda doc: doc.update(urls=[]), "no object `urls`"),
-     (lambda doc: doc.pop("format"), "written in another format")],
-)  # fmt: skip
+    [
+        (lambda doc: doc["urls"]["https://c.example/"].update(checked_at=1764468000), "`checked_at` is 1764468000"),
+        (lambda doc: doc["urls"]["https://c.example/"].update(status="dead"), '`status` is "dead"'),
+        (lambda doc: doc["urls"]["https://c.example/"].update(failing_runs="2"), '`failing_runs` is "2"'),
+        (lambda doc: doc["urls"]["https://c.example/"].pop("confirmed_broken"), "`confirmed_broken` is null"),
+        (lambda doc: doc.update(urls=[]), "no object `urls`"),
+        (lambda doc: doc.pop("format"), "written in another format"),
+    ],
+)
 def test_a_hand_edited_status_file_is_a_clear_error(tmp_path, edit, problem):
-    document = json.loads(health_json({"https://c.example/": health()}, checked_at="2026-01-02T02:00:00Z", confirm_after=2))
+    document = json.loads(
+        health_json({"https://c.example/": health()}, checked_at="2026-01-02T02:00:00Z", confirm_after=2)
+    )
     edit(document)
     path = tmp_path / "link-status.json"
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -35,10 +35,18 @@ def checked():
 
 @pytest.mark.parametrize(
     "case, status",
-    [("honest /real", "ok"), ("honest /removed", "soft-404"), ("honest /missing", "broken"),
-     ("home-redirect /old", "soft-404"), ("home-redirect /", "ok"), ("home-redirect /real", "ok"),
-     ("catch-all /old", "soft-404"), ("catch-all /real", "ok"), ("parked /resource", "soft-404")],
-)  # fmt: skip
+    [
+        ("honest /real", "ok"),
+        ("honest /removed", "soft-404"),
+        ("honest /missing", "broken"),
+        ("home-redirect /old", "soft-404"),
+        ("home-redirect /", "ok"),
+        ("home-redirect /real", "ok"),
+        ("catch-all /old", "soft-404"),
+        ("catch-all /real", "ok"),
+        ("parked /resource", "soft-404"),
+    ],
+)
 def test_each_kind_of_site(checked, case, status):
     assert checked[0][case].status == status
 
@@ -47,11 +55,16 @@ def test_soft_404s_say_why(checked):
     results, sites = checked
     assert results["honest /removed"].detail == "the page's title says 'Page Not Found | Example College'"
     assert results["home-redirect /old"].detail == (
-        f"redirected to {sites.url('home-redirect', '/')}, where this site sends any address that does not exist")
+        f"redirected to {sites.url('home-redirect', '/')}, where this site sends any address that does not exist"
+    )
     assert results["catch-all /old"].detail.startswith("the same page (title 'Example College', ")
-    assert results["parked /resource"].detail == "a parked domain: the page's main heading says 'This domain is for sale'"
-    assert all(results[case].error == "soft-404" and results[case].failing for case in
-               ("honest /removed", "home-redirect /old", "catch-all /old", "parked /resource"))  # fmt: skip
+    assert (
+        results["parked /resource"].detail == "a parked domain: the page's main heading says 'This domain is for sale'"
+    )
+    assert all(
+        results[case].error == "soft-404" and results[case].failing
+        for case in ("honest /removed", "home-redirect /old", "catch-all /old", "parked /resource")
+    )
 
 
 def test_a_real_article_that_says_not_found_stays_ok(checked):
@@ -64,10 +77,16 @@ def test_a_real_article_that_says_not_found_stays_ok(checked):
 
 @pytest.mark.parametrize(
     "url, twin",
-    [("http://a.test/x?y=1#z", "https://a.test/x?y=1#z"), ("HTTP://a.test", "https://a.test"),
-     ("http://a.test:80/x", "https://a.test/x"), ("http://a.test:8080/x", None), ("https://a.test/x", None),
-     ("http://user:secret@a.test/x", None), ("http://[::1]/x", "https://[::1]/x")],
-)  # fmt: skip
+    [
+        ("http://a.test/x?y=1#z", "https://a.test/x?y=1#z"),
+        ("HTTP://a.test", "https://a.test"),
+        ("http://a.test:80/x", "https://a.test/x"),
+        ("http://a.test:8080/x", None),
+        ("https://a.test/x", None),
+        ("http://user:secret@a.test/x", None),
+        ("http://[::1]/x", "https://[::1]/x"),
+    ],
+)
 def test_the_https_twin_is_on_the_default_port_only(url, twin):
     assert https_twin(url, {80: 443}) == twin
 
@@ -78,9 +97,28 @@ def certificate(tmp_path_factory):
     if not shutil.which("openssl"):
         pytest.skip("openssl is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder / "key.pem", "-out", folder / "cert.pem"],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            folder / "key.pem",
+            "-out",
+            folder / "cert.pem",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return folder / "cert.pem", folder / "key.pem"
 
 
@@ -104,15 +142,27 @@ def test_an_http_url_whose_https_twin_is_the_same_page_gets_an_upgrade(certifica
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
-    with Sites({"plain": plain_pages}) as plain, Sites({"twin": twin_pages}, tls=tls) as secure, \
-            Sites({"no-tls": plain_pages}) as no_tls:  # fmt: skip
-        options = Options(timeout=2, deadline=5, retries=0, https_ports={plain.port("plain"): secure.port("twin"),
-                                                                          no_tls.port("no-tls"): no_tls.port("no-tls")})  # fmt: skip
-        urls = [plain.url("plain", path) for path in ("/real", "/changed", "/only-http")] + [no_tls.url("no-tls", "/real")]
+    with (
+        Sites({"plain": plain_pages}) as plain,
+        Sites({"twin": twin_pages}, tls=tls) as secure,
+        Sites({"no-tls": plain_pages}) as no_tls,
+    ):
+        options = Options(
+            timeout=2,
+            deadline=5,
+            retries=0,
+            https_ports={plain.port("plain"): secure.port("twin"), no_tls.port("no-tls"): no_tls.port("no-tls")},
+        )
+        urls = [plain.url("plain", path) for path in ("/real", "/changed", "/only-http")] + [
+            no_tls.url("no-tls", "/real")
+        ]
         results = {result.url: result for result in check_links(urls, options)}
         upgraded = results[plain.url("plain", "/real")]
         assert (upgraded.status, upgraded.suggested_url, upgraded.suggestion) == (
-            LinkStatus.OK, secure.url("twin", "/real", "https"), Suggestion.HTTPS)
+            LinkStatus.OK,
+            secure.url("twin", "/real", "https"),
+            Suggestion.HTTPS,
+        )
         for path in ("/changed", "/only-http"):  # another page, or none, over https: no suggestion
             assert results[plain.url("plain", path)].suggested_url is None
         refused = results[no_tls.url("no-tls", "/real")]  # a port that speaks no TLS

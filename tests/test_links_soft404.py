@@ -5,15 +5,24 @@ import pytest
 from pipeline.linkcheck.soft404 import Page, probe_url, read_page, says_not_found, says_parked, soft_404_reason
 
 SITE = "http://site.test"
-ARTICLE = ("<html><head><title>Why links break | Library blog</title></head><body><h1>Why links break</h1>"
-           "<p>When a page is not found, the server should answer 404 Not Found. Many do not.</p>"
-           + "<p>More text of the article.</p>" * 40 + "</body></html>")  # fmt: skip
-NOT_FOUND_PAGE = ("<html><head><title>Page not found | Example College</title></head><body><h1>Sorry</h1>"
-                  "<p>We could not find {path}.</p><nav>Home About Contact</nav></body></html>")  # fmt: skip
-CATCH_ALL = ("<html><head><title>Example College</title></head><body><h1>Welcome</h1><p>You asked for {path}; "
-             "here is our front page.</p>" + "<p>News item.</p>" * 30 + "</body></html>")  # fmt: skip
-PARKED = ("<html><head><title>site.test</title></head><body><h1>This domain is for sale!</h1>"
-          "<p>Inquire now.</p></body></html>")  # fmt: skip
+ARTICLE = (
+    "<html><head><title>Why links break | Library blog</title></head><body><h1>Why links break</h1>"
+    "<p>When a page is not found, the server should answer 404 Not Found. Many do not.</p>"
+    + "<p>More text of the article.</p>" * 40
+    + "</body></html>"
+)
+NOT_FOUND_PAGE = (
+    "<html><head><title>Page not found | Example College</title></head><body><h1>Sorry</h1>"
+    "<p>We could not find {path}.</p><nav>Home About Contact</nav></body></html>"
+)
+CATCH_ALL = (
+    "<html><head><title>Example College</title></head><body><h1>Welcome</h1><p>You asked for {path}; "
+    "here is our front page.</p>" + "<p>News item.</p>" * 30 + "</body></html>"
+)
+PARKED = (
+    "<html><head><title>site.test</title></head><body><h1>This domain is for sale!</h1>"
+    "<p>Inquire now.</p></body></html>"
+)
 
 
 def page(path: str, body: str, final_path: str | None = None) -> Page:
@@ -29,12 +38,22 @@ def test_read_page_takes_title_heading_size_and_first_kilobyte():
 
 @pytest.mark.parametrize(
     "title, found",
-    [("Page not found", True), ("404", True), ("404 - Page Not Found", True), ("Error 404", True),
-     ("Page not found | Example College", True), ("Example College – Page Not Found", True),
-     ("The page you are looking for doesn't exist", True), ("Oops!", True),
-     ("Not found: a history of lost books", False), ("Why 404 pages matter", False),
-     ("Finding what was not found in the archive", False), ("", False), ("Lost and Found | Campus", False)],
-)  # fmt: skip
+    [
+        ("Page not found", True),
+        ("404", True),
+        ("404 - Page Not Found", True),
+        ("Error 404", True),
+        ("Page not found | Example College", True),
+        ("Example College – Page Not Found", True),
+        ("The page you are looking for doesn't exist", True),
+        ("Oops!", True),
+        ("Not found: a history of lost books", False),
+        ("Why 404 pages matter", False),
+        ("Finding what was not found in the archive", False),
+        ("", False),
+        ("Lost and Found | Campus", False),
+    ],
+)
 def test_a_title_counts_only_when_it_is_a_not_found_phrase(title, found):
     assert says_not_found(title) is found
 
@@ -65,10 +84,16 @@ def test_a_page_identical_to_what_a_missing_path_answers_is_soft():
 
 @pytest.mark.parametrize(
     "title, parked",
-    [("This domain is for sale!", True), ("example.org - Buy this domain", True), ("Domain parking by Registrar", True),
-     ("This domain has been parked", True), ("Our website is available in Spanish", False),
-     ("Domain-specific mentoring for sale representatives", False), ("Parked cars and campus parking", False)],
-)  # fmt: skip
+    [
+        ("This domain is for sale!", True),
+        ("example.org - Buy this domain", True),
+        ("Domain parking by Registrar", True),
+        ("This domain has been parked", True),
+        ("Our website is available in Spanish", False),
+        ("Domain-specific mentoring for sale representatives", False),
+        ("Parked cars and campus parking", False),
+    ],
+)
 def test_a_parked_domain_is_told_by_a_for_sale_phrase_only(title, parked):
     assert says_parked(title) is parked
 
@@ -92,7 +117,10 @@ def test_a_login_wall_is_not_soft():
 
 
 def test_a_page_filled_by_scripts_is_not_judged_by_its_shell():
-    shell = "<html><head><title>App</title></head><body><noscript>Enable JavaScript</noscript><div id=root></div></body></html>"
+    shell = (
+        "<html><head><title>App</title></head>"
+        "<body><noscript>Enable JavaScript</noscript><div id=root></div></body></html>"
+    )
     assert soft_404_reason(page("/items/42", shell), page("/zzz", shell)) is None
 
 

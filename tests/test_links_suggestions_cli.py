@@ -18,8 +18,19 @@ FAST = ("--timeout", "1", "--deadline", "3", "--retries", "0", "-q")
 
 
 def check(tmp_path, *more):
-    return ("check-links", "--dataset", tmp_path / "resources.csv", "--out", tmp_path / "out",
-            "--history", tmp_path / "history.sqlite", "--status", tmp_path / "link-status.json", *FAST, *more)  # fmt: skip
+    return (
+        "check-links",
+        "--dataset",
+        tmp_path / "resources.csv",
+        "--out",
+        tmp_path / "out",
+        "--history",
+        tmp_path / "history.sqlite",
+        "--status",
+        tmp_path / "link-status.json",
+        *FAST,
+        *more,
+    )
 
 
 def read_json(path):
@@ -30,7 +41,9 @@ def test_a_soft_404_is_confirmed_like_any_failure_and_gets_an_archived_copy(run_
     with Sites() as sites, FakeArchive() as fake:
         removed, real = sites.url("honest", "/removed"), sites.url("honest", "/real")
         fake.snapshots[removed] = "20190304050607"
-        write_dataset(tmp_path / "resources.csv", [("a", "Articles", "Removed", removed), ("b", "Articles", "Real", real)])
+        write_dataset(
+            tmp_path / "resources.csv", [("a", "Articles", "Removed", removed), ("b", "Articles", "Real", real)]
+        )
         first = run_cli(*check(tmp_path, "--archive-url", fake.url))
         second = run_cli(*check(tmp_path, "--archive-url", fake.url))
     assert (first.status, second.status) == (0, 1)  # one failing night raises nothing; the second confirms it
@@ -45,7 +58,7 @@ def test_a_soft_404_is_confirmed_like_any_failure_and_gets_an_archived_copy(run_
     assert status[removed]["archived"] == {"url": copy, "date": "2019-03-04"}
     assert "archived" not in status[real] and status[removed]["suggested_url"] is None  # never replaces the URL
     markdown = (tmp_path / "out" / "link-report.md").read_text(encoding="utf-8")
-    assert f"| soft-404: the page's title says 'Page Not Found \\| Example College' |" in markdown
+    assert "| soft-404: the page's title says 'Page Not Found \\| Example College' |" in markdown
     assert f"archived copy of 2019-03-04: {copy} |" in markdown
     page = (tmp_path / "out" / "link-report.html").read_text(encoding="utf-8")
     assert f'archived copy of 2019-03-04: <a href="{copy}">{copy}</a>' in page
@@ -97,9 +110,12 @@ class Clock:
 
 
 def test_the_progress_line_has_an_eta_and_names_a_slow_url():
-    assert progress_line(0, 10, 0, 0.0, None) == "checking links [..............................] 0/10, 0 failing, ETA --"
+    assert (
+        progress_line(0, 10, 0, 0.0, None) == "checking links [..............................] 0/10, 0 failing, ETA --"
+    )
     assert progress_line(5, 10, 1, 12.0, ("http://a.test/slow", 7.2)) == (
-        "checking links [###############...............] 5/10, 1 failing, ETA 12s; waiting 7 s for http://a.test/slow")
+        "checking links [###############...............] 5/10, 1 failing, ETA 12s; waiting 7 s for http://a.test/slow"
+    )
     assert progress_line(1, 100, 0, 2.0, None).endswith("ETA 3m18s")
     long = "http://a.test/" + "x" * 100
     cut = progress_line(1, 2, 0, 1.0, (long, 9), width=120)
@@ -115,8 +131,10 @@ def test_progress_names_the_url_in_flight_too_long_and_only_on_a_terminal():
         bar.update(LinkResult("http://a.test/done", LinkStatus.OK, 200))
         bar.close()
     assert pipe.getvalue() == ""
-    assert terminal.getvalue() == ("\rchecking links [##########....................] 1/3, 0 failing, ETA 2s; "
-                                   "waiting 7 s for http://a.test/slow\x1b[K\n")  # fmt: skip
+    assert terminal.getvalue() == (
+        "\rchecking links [##########....................] 1/3, 0 failing, ETA 2s; "
+        "waiting 7 s for http://a.test/slow\x1b[K\n"
+    )
 
 
 def test_check_links_reports_what_is_in_flight_while_waiting():
@@ -125,6 +143,8 @@ def test_check_links_reports_what_is_in_flight_while_waiting():
     with LinksServer() as server:
         server.state.slow = 1.2
         url = server.url("/slowish")
-        check_links([url], Options(timeout=3, deadline=5), in_flight=in_flight, on_wait=lambda: seen.append(dict(in_flight)))
+        check_links(
+            [url], Options(timeout=3, deadline=5), in_flight=in_flight, on_wait=lambda: seen.append(dict(in_flight))
+        )
     assert seen and all(list(snapshot) == [url] for snapshot in seen)
     assert in_flight == {}

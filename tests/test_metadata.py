@@ -27,7 +27,7 @@ SCHEMA_CONTEXT = {
     "url": {"@type": "@id"},
     "license": {"@type": "@id"},
 }
-DISCOVERY_KEYS = '''\
+DISCOVERY_KEYS = """\
 homepage = "https://guide.example.org/mentoring"
 contact_email = "guide-keepers@example.org"
 keywords = ["mentoring", "medical education", "academic medicine"]
@@ -41,7 +41,7 @@ email = "ann@example.org"
 title = "Dana Health Sciences Library"
 role = "publisher"
 path = "https://library.example.org/"
-'''
+"""
 
 
 def offline_loader(url, options=None):

@@ -112,7 +112,12 @@ reason = "test"
 def test_curation_record_joins_by_phrase_and_fixes_debris():
     resources, findings = resources_of(records=RECORD)
     row = resources.iloc[1]
-    assert (row["id"], row["title"], row["creators"], row["year"]) == ("peer-article", "Peer Mentoring", ["Doe, Jane"], 2020)
+    assert (row["id"], row["title"], row["creators"], row["year"]) == (
+        "peer-article",
+        "Peer Mentoring",
+        ["Doe, Jane"],
+        2020,
+    )
     assert row["description"] == "Second article on peer mentoring for residents. Transcripts are on the site."
     assert row["curated"]
     assert "dangling-fragment-repaired" in [f.slug for f in findings if f.entry == "peer-article"]
@@ -121,13 +126,15 @@ def test_curation_record_joins_by_phrase_and_fixes_debris():
 def test_ids_survive_reordering_and_editing_other_entries():
     before, _ = resources_of(records=RECORD)
     blocks = GUIDE.split("\n\n\n")
-    reordered = "\n\n\n".join([blocks[0].replace("First article", "First ARTICLE, edited,"), blocks[2], blocks[1]] + blocks[3:])
-    reordered = reordered.replace("Body\n\nFirst ARTICLE", "Body\n\nThird article about writing; see the Handbook ().\n\n\nFirst ARTICLE").replace(
-        "\n\n\nThird article about writing; see the Handbook ().\n\nVideos", "\n\nVideos"
+    reordered = "\n\n\n".join(
+        [blocks[0].replace("First article", "First ARTICLE, edited,"), blocks[2], blocks[1], *blocks[3:]]
     )
+    reordered = reordered.replace(
+        "Body\n\nFirst ARTICLE", "Body\n\nThird article about writing; see the Handbook ().\n\n\nFirst ARTICLE"
+    ).replace("\n\n\nThird article about writing; see the Handbook ().\n\nVideos", "\n\nVideos")
     after, _ = resources_of(reordered, records=RECORD)
-    ids_before = dict(zip(before["description"], before["id"]))
-    ids_after = dict(zip(after["description"], after["id"]))
+    ids_before = dict(zip(before["description"], before["id"], strict=True))
+    ids_after = dict(zip(after["description"], after["id"], strict=True))
     assert after["id"].tolist() != before["id"].tolist()  # the order did change
     unchanged = [d for d in ids_before if d in ids_after]
     assert len(unchanged) == 3
@@ -138,7 +145,9 @@ def test_real_guide_ids_survive_reordering(empty_curation):
     text = REAL_GUIDE.read_text(encoding="utf-8")
     first, second = text.index("Most physicians"), text.index("The pursuit of a career")
     end_second = text.index("\n", second)
-    swapped = text[:first] + text[second:end_second] + "\n\n\n" + text[first : text.index("\n", first)] + text[end_second:]
+    swapped = (
+        text[:first] + text[second:end_second] + "\n\n\n" + text[first : text.index("\n", first)] + text[end_second:]
+    )
     entries = parse_guide(swapped).entries
     records = parse_curation(empty_curation.read_text(), empty_curation)
     original, _ = normalise(read_guide(REAL_GUIDE).entries, records)
@@ -169,7 +178,9 @@ def test_record_matching_no_entry_is_listed_with_the_nearest_entries():
 
 
 def test_record_matching_two_entries_is_an_error():
-    record = RECORD.split("[[resource.fix]]")[0].replace('match = "article on PEER mentoring"', 'match = "article about"')
+    record = RECORD.split("[[resource.fix]]")[0].replace(
+        'match = "article on PEER mentoring"', 'match = "article about"'
+    )
     with pytest.raises(CurationError, match="at least 3 words"):
         resources_of(records=record)
     record = record.replace('match = "article about"', 'match = "article about mentoring students"')
@@ -179,7 +190,9 @@ def test_record_matching_two_entries_is_an_error():
 
 
 def test_two_records_for_one_entry_is_an_error():
-    second = RECORD.replace('id = "peer-article"', 'id = "peer-again"').replace('match = "article on PEER mentoring"', 'match = "mentoring for residents"')
+    second = RECORD.replace('id = "peer-article"', 'id = "peer-again"').replace(
+        'match = "article on PEER mentoring"', 'match = "mentoring for residents"'
+    )
     with pytest.raises(CurationError, match="matches the same entry as record 'peer-article'"):
         resources_of(records=RECORD + second)
 
@@ -191,11 +204,18 @@ def test_two_records_for_one_entry_is_an_error():
         (('url = "https://example.org/peer"', 'url = "ftp://example.org/peer"'), "is not an http(s) address", "url ="),
         (('doi = "10.1234/abc.5"', 'doi = "doi:1234"'), "is not a DOI", "doi ="),
         (('tags = ["peer-mentoring"]', 'tags = ["cooking"]'), "not in the vocabulary", "tags ="),
-        (('year = 2020', 'year = "2020"'), "year should be an integer, not text", "year ="),
-        (('title = "Peer Mentoring"', 'titel = "Peer Mentoring"'), "unknown key 'titel'; did you mean 'title'?", "titel ="),
-        (('match = "article on PEER mentoring"', ''), "missing key 'match'", "[[resource]]"),
-        (('find = "Transcripts available at"', 'find = "Podcast transcripts at"'),
-         "fix text 'Podcast transcripts at' is not in its entry", "find ="),
+        (("year = 2020", 'year = "2020"'), "year should be an integer, not text", "year ="),
+        (
+            ('title = "Peer Mentoring"', 'titel = "Peer Mentoring"'),
+            "unknown key 'titel'; did you mean 'title'?",
+            "titel =",
+        ),
+        (('match = "article on PEER mentoring"', ""), "missing key 'match'", "[[resource]]"),
+        (
+            ('find = "Transcripts available at"', 'find = "Podcast transcripts at"'),
+            "fix text 'Podcast transcripts at' is not in its entry",
+            "find =",
+        ),
     ],
 )
 def test_broken_curation_records_are_named_with_the_line_of_their_key(change, words, key):

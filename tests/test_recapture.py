@@ -5,6 +5,7 @@ real curation file's.
 """
 
 import csv
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -50,7 +51,7 @@ def reword(guide: str, records) -> tuple[str, CurationRecord, str]:
 def remove_entry(guide: str, records, keep: CurationRecord) -> tuple[str, CurationRecord]:
     """Delete a curated entry that has another entry after it in its section."""
     entries = parse_guide(guide).entries.to_dict("records")
-    for entry, following in zip(entries, entries[1:]):
+    for entry, following in itertools.pairwise(entries):
         record = next((r for r in records if fold(r.match) in fold(entry["text"])), None)
         if record and record != keep and following["section"] == entry["section"] and entry["position"] > 1:
             lines = guide.split("\n")
@@ -130,21 +131,30 @@ def test_recaptured_page_still_builds(recapture, run_cli, tmp_path):
 
 
 def test_strict_refuses_the_recaptured_page_and_lists_each_change(recapture, run_cli, tmp_path):
-    result = run_cli("validate", "--strict", "--raw", recapture.guide, "--curation", REAL_CURATION, "--processed", tmp_path)
+    result = run_cli(
+        "validate", "--strict", "--raw", recapture.guide, "--curation", REAL_CURATION, "--processed", tmp_path
+    )
     assert result.status == 3
     assert "1 entry has no curation record, 1 record needs updating (--strict)" in result.err
-    assert f"curation line {recapture.reworded.match_line}: {recapture.reworded.id}: match-phrase-reworded" in result.err
+    assert (
+        f"curation line {recapture.reworded.match_line}: {recapture.reworded.id}: match-phrase-reworded" in result.err
+    )
 
 
 def test_two_close_variants_stay_an_error(recapture, run_cli, tmp_path):
-    guide = recapture.guide.read_text(encoding="utf-8").replace(NEW_ENTRY, f"{NEW_ENTRY} As one said, {recapture.new_wording}.")
+    guide = recapture.guide.read_text(encoding="utf-8").replace(
+        NEW_ENTRY, f"{NEW_ENTRY} As one said, {recapture.new_wording}."
+    )
     path = tmp_path / "guide.txt"
     path.write_text(guide, encoding="utf-8")
     result = run_cli("validate", "--raw", path, "--curation", REAL_CURATION, "--processed", tmp_path)
     assert result.status == 3
     record = recapture.reworded
     where = f"{REAL_CURATION}:{record.match_line}: record {record.id!r}"
-    assert f"{where}: match phrase {record.match!r} is no longer in the guide, and 2 entries hold a close variant" in result.err
+    assert (
+        f"{where}: match phrase {record.match!r} is no longer in the guide, and 2 entries hold a close variant"
+        in result.err
+    )
     assert "Traceback" not in result.err
 
 
@@ -155,13 +165,32 @@ LONG_PHRASE = "Managing up is a corporate concept that mentees can apply to make
 @pytest.mark.parametrize(
     ("phrase", "page", "wording"),
     [
-        (PHRASE, "Managing up is a corporate concept that all mentees can apply at once.", "Managing up is a corporate concept that all mentees can apply"),
-        (PHRASE, "In short, managing up is a concept that mentees can apply.", "managing up is a concept that mentees can apply"),
-        (PHRASE, "Managing up is a business concept that mentees can apply.", "Managing up is a business concept that mentees can apply"),
-        (PHRASE, "Managing up is a corporate “concept” that mentees can apply.", "Managing up is a corporate “concept” that mentees can apply"),
+        (
+            PHRASE,
+            "Managing up is a corporate concept that all mentees can apply at once.",
+            "Managing up is a corporate concept that all mentees can apply",
+        ),
+        (
+            PHRASE,
+            "In short, managing up is a concept that mentees can apply.",
+            "managing up is a concept that mentees can apply",
+        ),
+        (
+            PHRASE,
+            "Managing up is a business concept that mentees can apply.",
+            "Managing up is a business concept that mentees can apply",
+        ),
+        (
+            PHRASE,
+            "Managing up is a corporate “concept” that mentees can apply.",
+            "Managing up is a corporate “concept” that mentees can apply",
+        ),
         (PHRASE, "Managing up is a business idea that mentees can apply.", None),
-        (LONG_PHRASE, "Managing up is a business idea that mentees can apply to make the most of their mentors.",
-         "Managing up is a business idea that mentees can apply to make the most of their mentors"),
+        (
+            LONG_PHRASE,
+            "Managing up is a business idea that mentees can apply to make the most of their mentors.",
+            "Managing up is a business idea that mentees can apply to make the most of their mentors",
+        ),
         (LONG_PHRASE, "Managing up is a business idea that mentees can use to get the most of their mentors.", None),
         ("tips for mentees", "Practical tips from mentees.", "tips from mentees"),
     ],

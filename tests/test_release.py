@@ -70,8 +70,9 @@ CHILD = textwrap.dedent(
 
 
 def run_child(script: Path, out: Path, generation: int, mode: str = "none", step_at: int = 0):
-    return subprocess.run([sys.executable, script, out, str(generation), mode, str(step_at)],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, script, out, str(generation), mode, str(step_at)], capture_output=True, text=True, timeout=60
+    )
 
 
 def live_generation(out: Path) -> int:
@@ -124,7 +125,9 @@ def test_a_publish_stopped_at_any_step_leaves_one_whole_release(mode, first_rele
             assert stopped.returncode == (130 if mode == "interrupt" else 3) or shown == generation
             assert leftovers(out) == [], f"step {step} left {leftovers(out)}"
             if mode == "fail" and shown != generation:
-                assert "No space left on device" in stopped.stderr and "previous outputs are untouched" in stopped.stderr
+                assert (
+                    "No space left on device" in stopped.stderr and "previous outputs are untouched" in stopped.stderr
+                )
         expected = shown
         assert run_child(child, out, generation + 1000).returncode == 0  # the next night's run
         assert live_generation(out) == generation + 1000
@@ -176,10 +179,25 @@ def test_a_build_waits_for_another_then_stops_with_busy(tmp_path, run_cli):
     out = tmp_path / "out"
     with exclusive(out, "a test"):
         result = subprocess.run(
-            [sys.executable, "-m", "pipeline", "build", "--out", str(out), "--processed", str(tmp_path / "p"),
-             "--releases", str(tmp_path / "releases"),
-             "--wait", "0.5"], capture_output=True, text=True, cwd=REPO, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "build",
+                "--out",
+                str(out),
+                "--processed",
+                str(tmp_path / "p"),
+                "--releases",
+                str(tmp_path / "releases"),
+                "--wait",
+                "0.5",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+        )
     assert result.returncode == EXIT_BUSY
     assert f"error: {out}: another run is using {out} (process {os.getpid()})" in result.stderr
     assert "hint: wait for it to end" in result.stderr and "Traceback" not in result.stderr
@@ -189,8 +207,12 @@ def test_a_build_waits_for_another_then_stops_with_busy(tmp_path, run_cli):
 def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
     out = tmp_path / "out"
     command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--releases", str(tmp_path / "r")]
-    builds = [subprocess.Popen([*command, "--processed", str(tmp_path / f"p{n}")], cwd=REPO,
-                               stderr=subprocess.PIPE, text=True) for n in range(2)]  # fmt: skip
+    builds = [
+        subprocess.Popen(
+            [*command, "--processed", str(tmp_path / f"p{n}")], cwd=REPO, stderr=subprocess.PIPE, text=True
+        )
+        for n in range(2)
+    ]
     results = [(build.wait(timeout=300), build.stderr.read()) for build in builds]
     assert [status for status, _ in results] == [0, 0], results
     assert any("waiting for process" in err for _, err in results)
@@ -202,8 +224,19 @@ def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
 
 def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--processed", str(tmp_path / "p"),
-               "--releases", str(tmp_path / "r")]
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "build",
+        "-q",
+        "--out",
+        str(out),
+        "--processed",
+        str(tmp_path / "p"),
+        "--releases",
+        str(tmp_path / "r"),
+    ]
     assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for delay in (0.5, 1.5, 2.5):

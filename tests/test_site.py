@@ -14,6 +14,7 @@ import hashlib
 import html
 import html.parser
 import http.server
+import itertools
 import json
 import re
 import threading
@@ -244,7 +245,7 @@ def test_headings_are_in_order(built, name):
     collector.feed((built / "site" / name).read_text(encoding="utf-8"))
     levels = collector.levels
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels)), levels
 
 
 def health(status: str, *, failing_runs: int = 0, confirmed: bool = False, since: str | None = None) -> LinkHealth:
@@ -321,7 +322,7 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
     info = SimpleNamespace(
         title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I", keywords=(), homepage=None
     )
-    created = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    created = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     given = {
         "@type": "Dataset",
         "name": "A </script><script>alert(1)</script> & b",
@@ -360,9 +361,7 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
 )
 def test_corrections_go_to_the_contact_else_the_curated_words(tmp_path, email, url, expected):
     prepared = prepare(Paths(processed=tmp_path))
-    info = dataclasses.replace(
-        prepared.curation.dataset, contact_email=email, contact_url=url, corrections="the desk"
-    )
+    info = dataclasses.replace(prepared.curation.dataset, contact_email=email, contact_url=url, corrections="the desk")
     pages = site.render_site(prepared.resources, info, prepared.guide.title, build_date(prepared.curation), {})
     landing = pages["site/dataset.html"].decode("utf-8")
     corrections = landing[

@@ -48,8 +48,22 @@ def test_any_status_file_gets_a_message_never_a_traceback(text, tmp_path_factory
     folder = tmp_path_factory.mktemp("status")
     status = Path(folder) / "link-status.json"
     status.write_text(text, encoding="utf-8")
-    code = main(["validate", "-q", "--raw", str(GUIDE), "--curation", str(CURATION), "--processed", str(folder),
-                 "--releases", str(folder / "releases"), "--link-status", str(status)])  # fmt: skip
+    code = main(
+        [
+            "validate",
+            "-q",
+            "--raw",
+            str(GUIDE),
+            "--curation",
+            str(CURATION),
+            "--processed",
+            str(folder),
+            "--releases",
+            str(folder / "releases"),
+            "--link-status",
+            str(status),
+        ]
+    )
     err = capsys.readouterr().err
     assert code in (0, 3), err
     assert "Traceback" not in err and "internal error" not in err

@@ -22,14 +22,22 @@ def curation_with(tmp_path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "column", "check"),
     [
-        ('id = "physician-mentorship-nejm-careercenter"', 'id = "physician-mentorship-nejm-careercenter\\n"', "id",
-         "single_line_visible_text"),
+        (
+            'id = "physician-mentorship-nejm-careercenter"',
+            'id = "physician-mentorship-nejm-careercenter\\n"',
+            "id",
+            "single_line_visible_text",
+        ),
         (FIRST_URL, FIRST_URL[:-1] + '\\n"', "url", "single_line_visible_text"),
         ('doi = "10.52211/asra080123.008"', 'doi = "10.52211/asra080123.008\\n"', "doi", "single_line_visible_text"),
         (FIRST_TITLE, 'title = "Physician \\u202eMentorship"', "title", "single_line_visible_text"),
         (FIRST_TITLE, 'title = "Physician\\u200bMentorship"', "title", "single_line_visible_text"),
-        ('creators = ["Darves, Bonnie"]', 'creators = ["Darves,\\tBonnie"]', "creators",
-         "items_single_line_visible_text"),
+        (
+            'creators = ["Darves, Bonnie"]',
+            'creators = ["Darves,\\tBonnie"]',
+            "creators",
+            "items_single_line_visible_text",
+        ),
         (FIRST_URL, f'url = "{LONG_URL}"', "url", "str_length"),
     ],
 )

@@ -58,9 +58,16 @@ def read_snapshot(answer: object) -> Snapshot | None:
 class Archive:
     """Looks up snapshots on one archive, at most once per URL, pausing between lookups."""
 
-    def __init__(self, base: str = ARCHIVE_URL, *, session: requests.Session | None = None, timeout: float = 10.0,
-                 interval: float = MIN_INTERVAL, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):  # fmt: skip
+    def __init__(
+        self,
+        base: str = ARCHIVE_URL,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 10.0,
+        interval: float = MIN_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.base, self.timeout, self.interval = base, timeout, interval
         self.session = session or requests.Session()
         self.clock, self.sleep = clock, sleep
@@ -86,8 +93,9 @@ class Archive:
 
     def _ask(self, url: str, timeout: float) -> Snapshot | None:
         try:
-            with self.session.get(availability_url(self.base, url), timeout=(timeout, timeout), stream=True,
-                                  allow_redirects=False) as response:  # fmt: skip
+            with self.session.get(
+                availability_url(self.base, url), timeout=(timeout, timeout), stream=True, allow_redirects=False
+            ) as response:
                 if response.status_code != 200:
                     return None
                 body = response.raw.read(ANSWER_LIMIT, decode_content=True)

@@ -15,11 +15,12 @@ import os
 import socket
 import threading
 import time
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -30,7 +31,6 @@ from urllib3.util.connection import create_connection
 
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.soft404 import Page, is_html, read_page
-
 from pipeline.linkcheck.status import (
     REDIRECT_CODES,
     Fetched,
@@ -55,8 +55,15 @@ def error_slug(error: BaseException) -> str:
         return "timeout"
     if isinstance(error, requests.exceptions.SSLError):
         return "tls-error"
-    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
-                          requests.exceptions.MissingSchema, ValueError)):  # fmt: skip
+    if isinstance(
+        error,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            ValueError,
+        ),
+    ):
         return "malformed-url"
     text = repr(error)
     if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo failed" in text:
@@ -100,8 +107,9 @@ class Resolver:
             answer = self.answers.get(host)
             if answer is None:
                 answer = self.answers[host] = Future()
-                threading.Thread(target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns",
-                                 daemon=True).start()  # fmt: skip
+                threading.Thread(
+                    target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns", daemon=True
+                ).start()
         try:
             found = answer.result(timeout=timeout)
         except FutureTimeout:
@@ -125,7 +133,7 @@ class Resolver:
     def _look_up(host: str, answer: Future, lookup: Callable) -> None:
         try:
             answer.set_result(lookup(host, None, 0, socket.SOCK_STREAM))
-        except BaseException as error:  # noqa: BLE001 — handed to whoever waits for the answer
+        except BaseException as error:  # handed to whoever waits for the answer
             answer.set_exception(error)
 
 
@@ -167,10 +175,8 @@ class Alarm:
 
 def cut(sock: socket.socket) -> None:
     """Wake whoever waits on `sock`: its reads end at once, as if the server had hung up."""
-    try:
+    with suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed
 
 
 class Watchdog:
@@ -237,7 +243,14 @@ def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
         PINS.hosts = {}
 
 
-class GuardedConnection:
+# The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class GuardedConnection(_Connection):
     """Connects to the addresses the Resolver found (no second lookup that could answer differently),
     and puts every socket under the watchdog."""
 
@@ -251,13 +264,19 @@ class GuardedConnection:
         failure: Exception | None = None
         for address in addresses:
             try:
-                return create_connection((address, self.port), self.timeout, source_address=self.source_address,
-                                         socket_options=self.socket_options)  # fmt: skip
-            except socket.timeout:
-                failure = ConnectTimeoutError(self, f"Connection to {self.host} ({address}) timed out. "
-                                                    f"(connect timeout={self.timeout})")  # fmt: skip
+                return create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError:
+                failure = ConnectTimeoutError(
+                    self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+                )
             except OSError as error:
                 failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")
+        assert failure is not None  # there was at least one address
         raise failure
 
     def connect(self) -> None:
@@ -318,7 +337,8 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
     """
     raw = response.raw
     read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
-    read, kept = 0, []
+    read = 0
+    kept: list[bytes] = []
     try:
         while read1 is not None and read <= limit and time.monotonic() < deadline:
             chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
@@ -328,26 +348,43 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
             read += len(chunk)
             if keep:
                 kept.append(chunk)
-    except Exception:  # noqa: BLE001 — the answer is already known; a failure here only loses the connection
+    except Exception:  # the answer is already known; a failure here only loses the connection
         pass
     raw.close()  # too long or too slow: drop the connection rather than read on
     return b"".join(kept)[:limit]
 
 
-def read_answer(response: requests.Response, url: str, final_url: str, options: Options, deadline: float) -> Page | None:
+def read_answer(
+    response: requests.Response, url: str, final_url: str, options: Options, deadline: float
+) -> Page | None:
     """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
-    wanted = response.request.method == "GET" and 200 <= response.status_code < 300 and \
-        is_html(response.headers.get("Content-Type"))  # fmt: skip
+    wanted = (
+        response.request.method == "GET"
+        and 200 <= response.status_code < 300
+        and is_html(response.headers.get("Content-Type"))
+    )
     body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
     if not wanted:
         return None
     length = response.headers.get("Content-Length", "")
-    return read_page(url, final_url, response.status_code, body, encoding=response.encoding,
-                     content_length=int(length) if length.isdigit() else None)  # fmt: skip
+    return read_page(
+        url,
+        final_url,
+        response.status_code,
+        body,
+        encoding=response.encoding,
+        content_length=int(length) if length.isdigit() else None,
+    )
 
 
-def fetch(session: requests.Session, url: str, method: str, options: Options, deadline: float,
-          resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+def fetch(
+    session: requests.Session,
+    url: str,
+    method: str,
+    options: Options,
+    deadline: float,
+    resolver: Resolver | None = None,
+) -> Fetched:
     """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
     resolver = resolver or Resolver()
     hops: list[Hop] = []
@@ -368,9 +405,14 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
         if starts_public is None:
             starts_public = public  # a check that starts on an intranet may stay there
         elif starts_public and not public and not options.allow_private_redirects:
-            return Fetched(current, tuple(hops), code=hops[-1].code, error="private-redirect",
-                           detail=f"a public site redirected to {host} ({', '.join(addresses)}), a private address; "
-                                  "not followed")  # fmt: skip
+            return Fetched(
+                current,
+                tuple(hops),
+                code=hops[-1].code,
+                error="private-redirect",
+                detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
+                "a private address; not followed",
+            )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:
                 response = session.request(method, current, allow_redirects=False, stream=True, timeout=(wait, wait))
@@ -378,8 +420,12 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
                 if alarm.rang and slug != "connect-timeout":
-                    return Fetched(current, tuple(hops), error="deadline",
-                                   detail=f"no complete answer within {options.deadline:g} s")  # fmt: skip
+                    return Fetched(
+                        current,
+                        tuple(hops),
+                        error="deadline",
+                        detail=f"no complete answer within {options.deadline:g} s",
+                    )
                 return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
             code = response.status_code
             location = response.headers.get("Location") if code in REDIRECT_CODES else None
@@ -401,15 +447,21 @@ def fetch(session: requests.Session, url: str, method: str, options: Options, de
     return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
 
 
-def attempt(session: requests.Session, url: str, options: Options, deadline: float,
-            resolver: Resolver | None = None) -> Fetched:  # fmt: skip
+def attempt(
+    session: requests.Session, url: str, options: Options, deadline: float, resolver: Resolver | None = None
+) -> Fetched:
     """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
     return fetch(session, url, "GET", options, deadline, resolver)
 
 
-def check_url(session: requests.Session, url: str, options: Options = Options(),
-              stop: threading.Event | None = None, resolver: Resolver | None = None,
-              sites: Sites | None = None) -> LinkResult:  # fmt: skip
+def check_url(
+    session: requests.Session,
+    url: str,
+    options: Options = Options(),
+    stop: threading.Event | None = None,
+    resolver: Resolver | None = None,
+    sites: Sites | None = None,
+) -> LinkResult:
     """Check one URL, retrying as `should_retry` says; never raises for a dead link.
 
     With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""

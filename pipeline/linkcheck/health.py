@@ -20,8 +20,10 @@ from pipeline.linkcheck.status import FAILING, LinkStatus, without_credentials
 
 FORMAT = 2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-HINT = ("the file is written by `mentor-guide check-links`, not by hand: run check-links to rewrite it, "
-        "or move it aside (the handbook then prints no check dates)")  # fmt: skip
+HINT = (
+    "the file is written by `mentor-guide check-links`, not by hand: run check-links to rewrite it, "
+    "or move it aside (the handbook then prints no check dates)"
+)
 
 
 class LinkState(StrEnum):
@@ -89,17 +91,24 @@ def last_checked(health: Mapping[str, LinkHealth]) -> str | None:
     return max((entry.checked_at for entry in health.values()), default=None)
 
 
-def health_json(health: Mapping[str, LinkHealth], *, checked_at: str, confirm_after: int,
-                archived: Mapping[str, dict] | None = None) -> str:  # fmt: skip
+def health_json(
+    health: Mapping[str, LinkHealth], *, checked_at: str, confirm_after: int, archived: Mapping[str, dict] | None = None
+) -> str:
     """The status file's text: every URL's health, sorted, stable keys; `archived` ({"url", "date"} of an
     archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
-    urls = {
-        url: {"status": str(entry.status), "code": entry.code, "checked_at": entry.checked_at,
-              "failing_runs": entry.failing_runs, "confirmed_broken": entry.confirmed_broken,
-              "broken_since": entry.broken_since, "final_url": entry.final_url,
-              "suggested_url": entry.suggested_url}
+    urls: dict[str, dict[str, object]] = {
+        url: {
+            "status": str(entry.status),
+            "code": entry.code,
+            "checked_at": entry.checked_at,
+            "failing_runs": entry.failing_runs,
+            "confirmed_broken": entry.confirmed_broken,
+            "broken_since": entry.broken_since,
+            "final_url": entry.final_url,
+            "suggested_url": entry.suggested_url,
+        }
         for url, entry in health.items()
-    }  # fmt: skip
+    }
     for url, copy in (archived or {}).items():
         if url in urls:
             urls[url]["archived"] = dict(copy)
@@ -123,21 +132,26 @@ def read_link_health(path: Path) -> dict[str, LinkHealth]:
     if not isinstance(document, dict) or not isinstance(document.get("urls"), dict):
         raise LinkStatusFileError("not a link-status file: no object `urls`", path=path, hint=HINT)
     if document.get("format") != FORMAT:
-        raise LinkStatusFileError(f"written in another format ({document.get('format')!r}, expected {FORMAT}) "
-                                  "by another version of check-links", path=path, hint=HINT)  # fmt: skip
+        raise LinkStatusFileError(
+            f"written in another format ({document.get('format')!r}, expected {FORMAT}) "
+            "by another version of check-links",
+            path=path,
+            hint=HINT,
+        )
     return {url: parse_entry(url, entry, path) for url, entry in document["urls"].items()}
 
 
 def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
     def wrong(field: str, expected: str) -> LinkStatusFileError:
         value = entry.get(field) if isinstance(entry, dict) else entry
-        return LinkStatusFileError(f"{url}: `{field}` is {json.dumps(value)}, not {expected}", path=path,
-                                   line=line_of(path, url), hint=HINT)  # fmt: skip
+        return LinkStatusFileError(
+            f"{url}: `{field}` is {json.dumps(value)}, not {expected}", path=path, line=line_of(path, url), hint=HINT
+        )
 
     if not isinstance(entry, dict):
         raise wrong("urls", "an object")
     try:
-        status = LinkStatus(entry.get("status"))
+        status = LinkStatus(entry.get("status", ""))
     except ValueError:
         raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
     if not (isinstance(entry.get("checked_at"), str) and TIME.match(entry["checked_at"])):
@@ -156,8 +170,17 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
     code = entry.get("code")
     if code is not None and type(code) is not int:
         raise wrong("code", "null or an HTTP status code")
-    return LinkHealth(url, status, entry["checked_at"], failing_runs, entry["confirmed_broken"], since,
-                      entry.get("suggested_url"), code, entry.get("final_url"))  # fmt: skip
+    return LinkHealth(
+        url,
+        status,
+        entry["checked_at"],
+        failing_runs,
+        entry["confirmed_broken"],
+        since,
+        entry.get("suggested_url"),
+        code,
+        entry.get("final_url"),
+    )
 
 
 def line_of(path: Path, url: str) -> int | None:

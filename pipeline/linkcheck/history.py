@@ -64,8 +64,20 @@ ADDED_COLUMNS = (
     ("url_state", "previous_confirmed", "INTEGER NOT NULL DEFAULT 0"),
 )
 OLD_CONFIRM_AFTER = 2  # the default under which a history without `confirmed` raised its alarms
-STATE_COLUMNS = ("url", "status", "code", "checked_at", "final_url", "suggested_url", "error",
-                 "failing_runs", "broken_since", "previous_failing_runs", "confirmed", "previous_confirmed")  # fmt: skip
+STATE_COLUMNS = (
+    "url",
+    "status",
+    "code",
+    "checked_at",
+    "final_url",
+    "suggested_url",
+    "error",
+    "failing_runs",
+    "broken_since",
+    "previous_failing_runs",
+    "confirmed",
+    "previous_confirmed",
+)
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
@@ -117,12 +129,24 @@ def next_state(previous: UrlState | None, result: LinkResult, checked_at: str, c
     was_confirmed = bool(previous and previous.confirmed and streak)
     if result.failing:
         failing_runs = streak + 1
-        broken_since = previous.broken_since if streak and previous.broken_since else checked_at
+        broken_since = previous.broken_since if previous and streak and previous.broken_since else checked_at
         confirmed = was_confirmed or failing_runs >= confirm_after
     else:
         failing_runs, broken_since, confirmed = 0, None, False
-    return UrlState(result.url, str(result.status), result.code, checked_at, result.final_url, result.suggested_url,
-                    result.error, failing_runs, broken_since, streak, confirmed, was_confirmed)  # fmt: skip
+    return UrlState(
+        result.url,
+        str(result.status),
+        result.code,
+        checked_at,
+        result.final_url,
+        result.suggested_url,
+        result.error,
+        failing_runs,
+        broken_since,
+        streak,
+        confirmed,
+        was_confirmed,
+    )
 
 
 def verdict(state: UrlState) -> Verdict | None:
@@ -137,14 +161,18 @@ def verdict(state: UrlState) -> Verdict | None:
 def history_hint(error: BaseException) -> str:
     text = str(error).lower()
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return ("the history (or its folder) is read-only for this user: make both writable by the user "
-                "that runs check-links, or pass another file with --history")  # fmt: skip
+        return (
+            "the history (or its folder) is read-only for this user: make both writable by the user "
+            "that runs check-links, or pass another file with --history"
+        )
     if "locked" in text or "busy" in text:
         return "another program holds the history open for writing (a sqlite3 shell?); close it and run again"
     if "unable to open" in text:
         return "check that the file can be read and written by this user, or pass another file with --history"
-    return ("if the file is damaged, move it aside (a new history starts, without earlier streaks) "
-            "or pass another with --history")  # fmt: skip
+    return (
+        "if the file is damaged, move it aside (a new history starts, without earlier streaks) "
+        "or pass another with --history"
+    )
 
 
 class LinkHistory:
@@ -153,9 +181,12 @@ class LinkHistory:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.parent.is_dir():
-            raise HistoryError("the folder of the link history does not exist", path=self.path,
-                               hint="create the folder, or correct --history: a new history would start "
-                                    "without any streak or 'broken since' date")  # fmt: skip
+            raise HistoryError(
+                "the folder of the link history does not exist",
+                path=self.path,
+                hint="create the folder, or correct --history: a new history would start "
+                "without any streak or 'broken since' date",
+            )
         self.created = not self.path.exists()
         self.db: sqlite3.Connection | None = None
         try:
@@ -172,19 +203,28 @@ class LinkHistory:
             self.db.execute("COMMIT")
         except (sqlite3.Error, OSError) as error:
             self.close()
-            raise HistoryError(f"cannot open the link history: {error}", path=self.path,
-                               hint=history_hint(error)) from None  # fmt: skip
+            raise HistoryError(
+                f"cannot open the link history: {error}", path=self.path, hint=history_hint(error)
+            ) from None
         self.run_id: int | None = None
 
     def _add_columns(self) -> None:
         added = set()
         for table, column, kind in ADDED_COLUMNS:
-            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if column not in {row[1] for row in self.connection.execute(f"PRAGMA table_info({table})")}:
+                self.connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
                 added.add(column)
         if "confirmed" in added:  # alarms already raised under the old rule stay raised, and are not raised again
-            self.db.execute("UPDATE url_state SET confirmed = failing_runs >= ?, previous_confirmed = "
-                            "previous_failing_runs >= ?", (OLD_CONFIRM_AFTER, OLD_CONFIRM_AFTER))  # fmt: skip
+            self.connection.execute(
+                "UPDATE url_state SET confirmed = failing_runs >= ?, previous_confirmed = previous_failing_runs >= ?",
+                (OLD_CONFIRM_AFTER, OLD_CONFIRM_AFTER),
+            )
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open database: a history is used between opening and closing only."""
+        assert self.db is not None, "the link history is closed"
+        return self.db
 
     def __enter__(self) -> LinkHistory:
         return self
@@ -197,70 +237,119 @@ class LinkHistory:
             self.db.close()
             self.db = None
 
-    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor:
+    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor | None:
         """Run statements in one transaction; a failure is a HistoryError and leaves no half-open transaction."""
         cursor = None
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.connection.execute("BEGIN IMMEDIATE")
             for sql, values in statements:
-                cursor = self.db.execute(sql, values)
-            self.db.execute("COMMIT")
+                cursor = self.connection.execute(sql, values)
+            self.connection.execute("COMMIT")
         except sqlite3.Error as error:
-            raise HistoryError(f"cannot write the link history: {error}", path=self.path,
-                               hint=history_hint(error)) from None  # fmt: skip
+            raise HistoryError(
+                f"cannot write the link history: {error}", path=self.path, hint=history_hint(error)
+            ) from None
         finally:
-            if self.db.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
-                self.db.execute("ROLLBACK")
+            if self.connection.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
+                self.connection.execute("ROLLBACK")
         return cursor
 
     def start_run(self, started_at: str, url_count: int) -> int:
         cursor = self._write(("INSERT INTO runs (started_at, url_count) VALUES (?, ?)", (started_at, url_count)))
+        assert cursor is not None and cursor.lastrowid is not None  # one INSERT ran
         self.run_id = cursor.lastrowid
         return self.run_id
 
     def finish_run(self, finished_at: str, outcome: RunOutcome) -> None:
         """End a run that changes no state (offline, interrupted, reports not written)."""
-        self._write(("UPDATE runs SET finished_at = ?, interrupted = ?, outcome = ? WHERE id = ?",
-                     (finished_at, int(outcome is RunOutcome.INTERRUPTED), str(outcome), self.run_id)))  # fmt: skip
+        self._write(
+            (
+                "UPDATE runs SET finished_at = ?, interrupted = ?, outcome = ? WHERE id = ?",
+                (finished_at, int(outcome is RunOutcome.INTERRUPTED), str(outcome), self.run_id),
+            )
+        )
 
     def record(self, result: LinkResult, checked_at: str) -> None:
         """Store one check of the run in progress; the URL's state moves only when the run is committed."""
-        self._write((
-            "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed, error,"
-            " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.run_id, result.url, checked_at, str(result.status), result.code, result.final_url,
-             result.suggested_url, result.elapsed, result.error, result.detail),
-        ))  # fmt: skip
+        self._write(
+            (
+                "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed, error,"
+                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.run_id,
+                    result.url,
+                    checked_at,
+                    str(result.status),
+                    result.code,
+                    result.final_url,
+                    result.suggested_url,
+                    result.elapsed,
+                    result.error,
+                    result.detail,
+                ),
+            )
+        )
 
     def commit_run(self, states: dict[str, UrlState], finished_at: str) -> None:
         """Store the new state of every URL and end the run as completed, in one transaction."""
         insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
         self._write(
             *((insert, tuple(getattr(state, name) for name in STATE_COLUMNS)) for state in states.values()),
-            ("UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
-             (finished_at, str(RunOutcome.COMPLETED), self.run_id)),
-        )  # fmt: skip
+            (
+                "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
+                (finished_at, str(RunOutcome.COMPLETED), self.run_id),
+            ),
+        )
 
     def state(self, url: str) -> UrlState | None:
-        row = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)).fetchone()
+        row = self.connection.execute(
+            f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)
+        ).fetchone()
         return state_of(row) if row else None
 
     def states(self, urls: list[str]) -> dict[str, UrlState]:
         """The latest state of each of `urls` that a completed run checked."""
         wanted = set(urls)
-        rows = self.db.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
+        rows = self.connection.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
         return {row[0]: state_of(row) for row in rows if row[0] in wanted}
 
     def checks(self, url: str) -> list[tuple]:
         """Every check of `url`, oldest first: (checked_at, status, code, error)."""
-        return self.db.execute("SELECT checked_at, status, code, error FROM checks WHERE url = ? ORDER BY id",
-                               (url,)).fetchall()  # fmt: skip
+        return self.connection.execute(
+            "SELECT checked_at, status, code, error FROM checks WHERE url = ? ORDER BY id", (url,)
+        ).fetchall()
 
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
-        return [row[0] for row in self.db.execute("SELECT outcome FROM runs ORDER BY id")]
+        return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
 
 
 def state_of(row: tuple) -> UrlState:
-    *head, confirmed, previous_confirmed = row
-    return UrlState(*head, bool(confirmed), bool(previous_confirmed))
+    (
+        url,
+        status,
+        code,
+        checked_at,
+        final_url,
+        suggested_url,
+        error,
+        failing_runs,
+        broken_since,
+        previous_failing_runs,
+        confirmed,
+        previous_confirmed,
+    ) = row
+    return UrlState(
+        url,
+        status,
+        code,
+        checked_at,
+        final_url,
+        suggested_url,
+        error,
+        failing_runs,
+        broken_since,
+        previous_failing_runs,
+        bool(confirmed),
+        bool(previous_confirmed),
+    )

@@ -79,18 +79,33 @@ class LinkStats:
         return False
 
 
-def summarise(results: Sequence[LinkResult], states: Mapping[str, UrlState],
-              resources: Mapping[str, Sequence[ResourceRef]], *, checked_at: str, elapsed: float,
-              confirm_after: int, fail_on: str, snapshots: Mapping[str, Snapshot] | None = None) -> LinkStats:  # fmt: skip
+def summarise(
+    results: Sequence[LinkResult],
+    states: Mapping[str, UrlState],
+    resources: Mapping[str, Sequence[ResourceRef]],
+    *,
+    checked_at: str,
+    elapsed: float,
+    confirm_after: int,
+    fail_on: str,
+    snapshots: Mapping[str, Snapshot] | None = None,
+) -> LinkStats:
     """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
     snapshots = snapshots or {}
     rows = []
     for result in results:
         state = states.get(result.url)
-        rows.append(LinkRow(result, verdict(state) if state else None,
-                            state.failing_runs if state else int(result.failing),
-                            state.broken_since if state else None, state.previous_failing_runs if state else 0,
-                            tuple(resources.get(result.url, ())), snapshots.get(result.url)))  # fmt: skip
+        rows.append(
+            LinkRow(
+                result,
+                verdict(state) if state else None,
+                state.failing_runs if state else int(result.failing),
+                state.broken_since if state else None,
+                state.previous_failing_runs if state else 0,
+                tuple(resources.get(result.url, ())),
+                snapshots.get(result.url),
+            )
+        )
     counts = {str(status): 0 for status in LinkStatus}
     for result in results:
         counts[str(result.status)] += 1
@@ -139,8 +154,10 @@ def summary_line(stats: LinkStats) -> str:
 def alarm_line(stats: LinkStats) -> str:
     new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
     verdict_text = "ALARM" if stats.alarm else "no alarm"
-    return (f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
-            f"a URL is newly broken after {stats.confirm_after} failing run(s) in a row.")  # fmt: skip
+    return (
+        f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
+        f"a URL is newly broken after {stats.confirm_after} failing run(s) in a row."
+    )
 
 
 def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None]]:
@@ -165,8 +182,15 @@ def to_markdown(stats: LinkStats) -> str:
             continue
         lines += ["| resource | section | id | URL | status | since | suggested URL |", "|---|---|---|---|---|---|---|"]
         for row, ref in found:
-            cells = (ref.title if ref else "", ref.section if ref else "", ref.id if ref else "", row.result.url,
-                     status_text(row.result), since_text(row), suggestion_text(row))  # fmt: skip
+            cells = (
+                ref.title if ref else "",
+                ref.section if ref else "",
+                ref.id if ref else "",
+                row.result.url,
+                status_text(row.result),
+                since_text(row),
+                suggestion_text(row),
+            )
             lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -174,26 +198,38 @@ def to_markdown(stats: LinkStats) -> str:
 def row_record(row: LinkRow) -> dict:
     result = row.result
     return {
-        "url": result.url, "status": str(result.status), "code": result.code, "error": result.error,
-        "detail": result.detail, "final_url": result.final_url, "suggested_url": result.suggested_url,
+        "url": result.url,
+        "status": str(result.status),
+        "code": result.code,
+        "error": result.error,
+        "detail": result.detail,
+        "final_url": result.final_url,
+        "suggested_url": result.suggested_url,
         "suggestion": str(result.suggestion) if result.suggestion else None,
         "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
-        "elapsed": result.elapsed, "attempts": result.attempts,
-        "verdict": str(row.verdict) if row.verdict else None, "failing_runs": row.failing_runs,
+        "elapsed": result.elapsed,
+        "attempts": result.attempts,
+        "verdict": str(row.verdict) if row.verdict else None,
+        "failing_runs": row.failing_runs,
         "broken_since": row.broken_since,
         "resources": [{"id": ref.id, "title": ref.title, "section": ref.section} for ref in row.resources],
-    }  # fmt: skip
+    }
 
 
 def to_json(stats: LinkStats) -> str:
     """Every result, machine-readable, with stable slugs."""
     report = {
-        "checked_at": stats.checked_at, "elapsed": stats.elapsed, "fail_on": stats.fail_on,
-        "confirm_after": stats.confirm_after, "alarm": stats.alarm,
+        "checked_at": stats.checked_at,
+        "elapsed": stats.elapsed,
+        "fail_on": stats.fail_on,
+        "confirm_after": stats.confirm_after,
+        "alarm": stats.alarm,
         "counts": stats.counts,
-        "verdicts": {str(v): stats.count(v) for v in Verdict}, "urls": len(stats.rows),
-        "resources": stats.resource_count, "results": [row_record(row) for row in stats.rows],
-    }  # fmt: skip
+        "verdicts": {str(v): stats.count(v) for v in Verdict},
+        "urls": len(stats.rows),
+        "resources": stats.resource_count,
+        "results": [row_record(row) for row in stats.rows],
+    }
     return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
@@ -230,20 +266,32 @@ td a {{ word-break: break-all; }}
 def to_html(stats: LinkStats) -> str:
     """The same report for people; every value escaped."""
     title = f"Link check {stats.checked_at}"
-    parts = [HTML_HEAD.format(title=esc(title)), f"<h1>{esc(title)}</h1>", f"<p>{esc(summary_line(stats))}</p>",
-             f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>']  # fmt: skip
+    parts = [
+        HTML_HEAD.format(title=esc(title)),
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{esc(summary_line(stats))}</p>",
+        f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>',
+    ]
     for heading, keep in (*SECTIONS, ALL_LINKS):
         found = table_rows(stats, keep)
         parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row, _ in found})})</h2>")
         if not found:
             parts.append("<p>None.</p>")
             continue
-        parts.append("<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
-                     "<th>since</th><th>suggested URL</th></tr>")  # fmt: skip
+        parts.append(
+            "<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
+            "<th>since</th><th>suggested URL</th></tr>"
+        )
         for row, ref in found:
-            cells = (esc(ref.title if ref else ""), esc(ref.section if ref else ""), esc(ref.id if ref else ""),
-                     link(row.result.url), esc(status_text(row.result)), esc(since_text(row)),
-                     suggestion_html(row))  # fmt: skip
+            cells = (
+                esc(ref.title if ref else ""),
+                esc(ref.section if ref else ""),
+                esc(ref.id if ref else ""),
+                link(row.result.url),
+                esc(status_text(row.result)),
+                esc(since_text(row)),
+                suggestion_html(row),
+            )
             parts.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
@@ -252,5 +300,8 @@ def to_html(stats: LinkStats) -> str:
 
 def report_files(stats: LinkStats) -> dict[str, bytes]:
     """The three reports by file name, ready for `pipeline.publish.publish`."""
-    return {MD_NAME: to_markdown(stats).encode("utf-8"), JSON_NAME: to_json(stats).encode("utf-8"),
-            HTML_NAME: to_html(stats).encode("utf-8")}  # fmt: skip
+    return {
+        MD_NAME: to_markdown(stats).encode("utf-8"),
+        JSON_NAME: to_json(stats).encode("utf-8"),
+        HTML_NAME: to_html(stats).encode("utf-8"),
+    }

@@ -9,8 +9,8 @@ next complete run announces what it confirms. One run at a time per history.
 from __future__ import annotations
 
 import csv
-import shutil
 import datetime as dt
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -56,7 +56,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -67,8 +67,12 @@ def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
             reader = csv.DictReader(file, strict=True)  # an unterminated quote is an error, not one huge cell
             missing = [name for name in REQUIRED_COLUMNS if name not in (reader.fieldnames or ())]
             if missing:
-                raise DatasetError(f"not a dataset written by `mentor-guide build`: no column {', '.join(missing)}",
-                                   path=path, line=1, hint=hint)  # fmt: skip
+                raise DatasetError(
+                    f"not a dataset written by `mentor-guide build`: no column {', '.join(missing)}",
+                    path=path,
+                    line=1,
+                    hint=hint,
+                )
             by_url: dict[str, list[ResourceRef]] = {}
             for row in reader:
                 url = (row["url"] or "").strip()
@@ -79,9 +83,12 @@ def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
     except UnicodeDecodeError as error:
         raise DatasetError(f"not UTF-8 text (byte {error.start})", path=path, hint=hint) from None
     except csv.Error as error:
-        raise DatasetError(f"malformed CSV: {error}", path=path, line=reader.line_num or None,
-                           hint="rebuild it with `mentor-guide build`; a quote left open swallows the rest "
-                                "of the file") from None  # fmt: skip
+        raise DatasetError(
+            f"malformed CSV: {error}",
+            path=path,
+            line=reader.line_num or None,
+            hint="rebuild it with `mentor-guide build`; a quote left open swallows the rest of the file",
+        ) from None
     except OSError as error:
         raise DatasetError(f"cannot read the dataset: {error.strerror or error}", path=path, hint=hint) from None
     return by_url
@@ -92,12 +99,18 @@ SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
 
 def duration_text(seconds: float) -> str:
     seconds = round(seconds)
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else \
-        f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"  # fmt: skip
+    return (
+        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+        if seconds >= 3600
+        else f"{seconds // 60}m{seconds % 60:02d}s"
+        if seconds >= 60
+        else f"{seconds}s"
+    )
 
 
-def progress_line(done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None,
-                  width: int = 100) -> str:  # fmt: skip
+def progress_line(
+    done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None, width: int = 100
+) -> str:
     """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
 
     A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
@@ -132,7 +145,9 @@ class Progress:
         now = self.clock()
         if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
             self.drawn = now
-            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)  # a copy: workers change it
+            started = min(
+                dict(self.in_flight).items(), key=lambda item: item[1], default=None
+            )  # a copy: workers change it
             slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
             # \x1b[K clears what a longer line drawn before left behind
             width = shutil.get_terminal_size((100, 24)).columns - 1
@@ -156,26 +171,46 @@ def prepare_state_folders(paths: CheckPaths) -> None:
             folder.mkdir(parents=True, exist_ok=True)
             continue
         option = "--history" if path == paths.history else "--status"
-        raise HistoryError(f"the folder of {option} does not exist", path=path,
-                           hint=f"create it, or correct {option}: a new history would start without any "
-                                "streak or 'broken since' date")  # fmt: skip
+        raise HistoryError(
+            f"the folder of {option} does not exist",
+            path=path,
+            hint=f"create it, or correct {option}: a new history would start without any streak or 'broken since' date",
+        )
 
 
 def health_of(state: UrlState) -> LinkHealth:
-    return LinkHealth(state.url, LinkStatus(state.status), state.checked_at, state.failing_runs, state.confirmed,
-                      state.broken_since, state.suggested_url, state.code, state.final_url)  # fmt: skip
+    return LinkHealth(
+        state.url,
+        LinkStatus(state.status),
+        state.checked_at,
+        state.failing_runs,
+        state.confirmed,
+        state.broken_since,
+        state.suggested_url,
+        state.code,
+        state.final_url,
+    )
 
 
 def offline_message(results: list[LinkResult]) -> str:
     hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
-    errors = ", ".join(sorted({result.error for result in results}))
-    return (f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
-            "no link status changed and the reports were not rewritten; check this machine's network")  # fmt: skip
+    errors = ", ".join(sorted({result.error for result in results if result.error}))
+    return (
+        f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
+        "no link status changed and the reports were not rewritten; check this machine's network"
+    )
 
 
-def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 2, fail_on: str = "new",
-                   progress: bool = True, say: Callable[[str], None] = lambda line: None,
-                   archive: Archive | None = None) -> LinkStats:  # fmt: skip
+def run_link_check(
+    paths: CheckPaths,
+    options: Options,
+    *,
+    confirm_after: int = 2,
+    fail_on: str = "new",
+    progress: bool = True,
+    say: Callable[[str], None] = lambda line: None,
+    archive: Archive | None = None,
+) -> LinkStats:
     """Check every URL of the dataset once, write the reports, then store the new states and the status file.
 
     Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
@@ -190,9 +225,16 @@ def run_link_check(paths: CheckPaths, options: Options, *, confirm_after: int = 
         return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive)
 
 
-def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef]], paths: CheckPaths,
-                     options: Options, confirm_after: int, fail_on: str, progress: bool,
-                     archive: Archive | None = None) -> LinkStats:  # fmt: skip
+def check_and_commit(
+    history: LinkHistory,
+    resources: dict[str, list[ResourceRef]],
+    paths: CheckPaths,
+    options: Options,
+    confirm_after: int,
+    fail_on: str,
+    progress: bool,
+    archive: Archive | None = None,
+) -> LinkStats:
     urls = list(resources)
     checked_at = now_iso()
     started = time.monotonic()
@@ -207,8 +249,9 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
             bar.update(result)
 
     try:
-        results = check_links(urls, options, on_result=record, in_flight=bar.in_flight if bar else None,
-                              on_wait=bar.draw if bar else None)  # fmt: skip
+        results = check_links(
+            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
+        )
     except KeyboardInterrupt:
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(when), len(urls)) from None
@@ -225,9 +268,16 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
     for url, refs in resources.items():
         by_public.setdefault(without_credentials(url), []).extend(refs)
     snapshots = archived_copies([result for result, _ in public.values()], archive, options.deadline)
-    stats = summarise([result for result, _ in public.values()], states, by_public, checked_at=checked_at,
-                      elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on,
-                      snapshots=snapshots)  # fmt: skip
+    stats = summarise(
+        [result for result, _ in public.values()],
+        states,
+        by_public,
+        checked_at=checked_at,
+        elapsed=time.monotonic() - started,
+        confirm_after=confirm_after,
+        fail_on=fail_on,
+        snapshots=snapshots,
+    )
     try:
         publish(report_files(stats), paths.out)
     except PublishError:
@@ -236,8 +286,10 @@ def check_and_commit(history: LinkHistory, resources: dict[str, list[ResourceRef
     history.commit_run(states, now_iso())
     health = {url: health_of(state) for url, state in sorted(history.states(list(public)).items())}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
-    write_atomic(paths.status, health_json(health, checked_at=checked_at, confirm_after=confirm_after,
-                                           archived=archived).encode("utf-8"))  # fmt: skip
+    write_atomic(
+        paths.status,
+        health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived).encode("utf-8"),
+    )
     return stats
 
 

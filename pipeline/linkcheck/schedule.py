@@ -73,9 +73,14 @@ class HostSlots:
             self.queued.add(host)
 
 
-def check_links(urls: Iterable[str], options: Options = Options(),
-                on_result: Callable[[LinkResult], None] | None = None, *, in_flight: dict[str, float] | None = None,
-                on_wait: Callable[[], None] | None = None) -> list[LinkResult]:  # fmt: skip
+def check_links(
+    urls: Iterable[str],
+    options: Options = Options(),
+    on_result: Callable[[LinkResult], None] | None = None,
+    *,
+    in_flight: dict[str, float] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> list[LinkResult]:
     """Check each distinct URL once, concurrently; results in first-seen order.
 
     `in_flight`, if given, holds each URL being checked with the time its check started, and
@@ -91,8 +96,10 @@ def check_links(urls: Iterable[str], options: Options = Options(),
         return []
     slots = HostSlots(distinct, options.per_host)
     resolver = Resolver()
-    sites = Sites(lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline,
-                                                                        resolver), options)  # fmt: skip
+    sites = Sites(
+        lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline, resolver),
+        options,
+    )
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
 
@@ -116,8 +123,10 @@ def check_links(urls: Iterable[str], options: Options = Options(),
                 if in_flight is not None:
                     in_flight.pop(url, None)
 
-    workers = [threading.Thread(target=work, name=f"link-worker-{n}", daemon=True)
-               for n in range(min(options.concurrency, len(distinct)))]  # fmt: skip
+    workers = [
+        threading.Thread(target=work, name=f"link-worker-{n}", daemon=True)
+        for n in range(min(options.concurrency, len(distinct)))
+    ]
     for worker in workers:
         worker.start()
     results: dict[str, LinkResult] = {}

@@ -29,11 +29,11 @@ NOT_FOUND = re.compile(
     r"(this |the )?page (you requested |you are looking for )?(does not|doesn't|cannot|can't|could not|couldn't) "
     r"(exist|be found)|nothing (was )?found|oops!?( page not found)?|sorry,? (this|that|the) page .*|"
     r"page (no longer exists|has (been )?(moved|removed|deleted))"
-)  # fmt: skip
+)
 PARKED = re.compile(
     r".*\bdomain( name)? (is |may be )?for sale\b.*|.*\bbuy this domain\b.*|.*\bthis domain (is|has been) parked\b.*|"
     r".*\bparked (free|domain|by|courtesy)\b.*|.*\bdomain parking\b.*"
-)  # fmt: skip
+)
 LOGIN = re.compile(r"log-?in|sign-?in|auth|sso|shibboleth|idp|cas/", re.I)  # a login wall is not "not found"
 TITLE_PARTS = re.compile(r"\s+[|\u2013\u2014·:-]\s+|\s*[|\u2013\u2014·]\s*")
 
@@ -89,19 +89,28 @@ def is_html(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
 
 
-def read_page(url: str, final_url: str, code: int, body: bytes, *, content_length: int | None = None,
-              encoding: str | None = None) -> Page:  # fmt: skip
+def read_page(
+    url: str, final_url: str, code: int, body: bytes, *, content_length: int | None = None, encoding: str | None = None
+) -> Page:
     """The evidence of a body prefix (pure): title, first heading, size and first kilobyte of text."""
     text = body.decode(encoding or "utf-8", errors="replace")
     heads = _Heads()
     try:
         heads.feed(text)
         heads.close()
-    except Exception:  # noqa: BLE001 — a page the parser chokes on gives no title, not a failed check
+    except Exception:  # a page the parser chokes on gives no title, not a failed check
         pass
     size = content_length if content_length is not None else len(body)
-    return Page(url, final_url, code, squeeze("".join(heads.title))[:300], squeeze("".join(heads.heading))[:300],
-                size, text[:COMPARED], heads.noscript)  # fmt: skip
+    return Page(
+        url,
+        final_url,
+        code,
+        squeeze("".join(heads.title))[:300],
+        squeeze("".join(heads.heading))[:300],
+        size,
+        text[:COMPARED],
+        heads.noscript,
+    )
 
 
 def probe_url(url: str) -> str:
@@ -163,8 +172,10 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
     alike = similarity(page, probe)
     if page.title == probe.title and same_size(page.size, probe.size) and alike >= SAME_TEXT:
         title = f"title {page.title!r}, " if page.title else ""
-        return (f"the same page ({title}{page.size} bytes, {alike:.0%} alike) as the site answers for an "
-                f"address that cannot exist")  # fmt: skip
+        return (
+            f"the same page ({title}{page.size} bytes, {alike:.0%} alike) as the site answers for an "
+            f"address that cannot exist"
+        )
     return None
 
 

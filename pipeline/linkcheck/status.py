@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
+import functools
 import ipaddress
 import random
 import re
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import overload
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.linkcheck.soft404 import Page
@@ -43,8 +45,9 @@ class LinkStatus(StrEnum):
 
 
 # Statuses that count as a failing night for alarms; `blocked` is reported apart and never alarms.
-FAILING = frozenset({LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID,
-                     LinkStatus.SOFT_404})  # fmt: skip
+FAILING = frozenset(
+    {LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID, LinkStatus.SOFT_404}
+)
 # Errors met before any server answered: when every URL on several hosts ends so, the checker is offline.
 NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error", "connect-timeout"})
 CREDENTIALS = re.compile(r"(?<=//)[^/?#@\s]*@")  # the user:password@ part of an address in free text
@@ -178,7 +181,9 @@ def status_of_error(error: str) -> LinkStatus:
         return LinkStatus.TIMEOUT
     if error in ("malformed-url", "unsupported-scheme"):
         return LinkStatus.INVALID
-    return LinkStatus.BROKEN  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
+    return (
+        LinkStatus.BROKEN
+    )  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
 
 
 def suggested_url(hops: tuple[Hop, ...]) -> str | None:
@@ -195,17 +200,29 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
     url = fetched.hops[0].url if fetched.hops else fetched.url
     final_url = fetched.url if fetched.hops else None
-    common = dict(url=url, code=fetched.code, final_url=final_url, elapsed=round(elapsed, 3), attempts=attempts,
-                  detail=fetched.detail, retry_after=fetched.retry_after)  # fmt: skip
+    result = functools.partial(
+        LinkResult,
+        url=url,
+        code=fetched.code,
+        final_url=final_url,
+        elapsed=round(elapsed, 3),
+        attempts=attempts,
+        detail=fetched.detail,
+        retry_after=fetched.retry_after,
+    )
     if fetched.error:
-        return LinkResult(status=status_of_error(fetched.error), error=fetched.error, **common)
+        return result(status=status_of_error(fetched.error), error=fetched.error)
+    assert fetched.code is not None  # a request that met no error has a final code
     status = status_of_code(fetched.code)
     if status is LinkStatus.OK and fetched.hops:
         suggestion = suggested_url(fetched.hops)
-        return LinkResult(status=LinkStatus.REDIRECTED, suggested_url=suggestion,
-                          suggestion=Suggestion.MOVED if suggestion else None, **common)  # fmt: skip
+        return result(
+            status=LinkStatus.REDIRECTED,
+            suggested_url=suggestion,
+            suggestion=Suggestion.MOVED if suggestion else None,
+        )
     error = None if status is LinkStatus.OK else f"http-{fetched.code}"
-    return LinkResult(status=status, error=error, **common)
+    return result(status=status, error=error)
 
 
 def should_retry(result: LinkResult) -> bool:
@@ -239,6 +256,10 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+@overload
+def without_credentials(url: str) -> str: ...
+@overload
+def without_credentials(url: None) -> None: ...
 def without_credentials(url: str | None) -> str | None:
     """The address without its `user:password@` part: credentials are never printed or stored."""
     if not url or "@" not in url:
@@ -254,9 +275,13 @@ def without_credentials(url: str | None) -> str | None:
 
 def scrubbed(result: LinkResult) -> LinkResult:
     """The result as it may be printed and stored: no credentials in any address or in the detail."""
-    return dataclasses.replace(result, url=without_credentials(result.url), final_url=without_credentials(result.final_url),
-                               suggested_url=without_credentials(result.suggested_url),
-                               detail=CREDENTIALS.sub("", result.detail))  # fmt: skip
+    return dataclasses.replace(
+        result,
+        url=without_credentials(result.url),
+        final_url=without_credentials(result.final_url),
+        suggested_url=without_credentials(result.suggested_url),
+        detail=CREDENTIALS.sub("", result.detail),
+    )
 
 
 def network_down(results: list[LinkResult], min_hosts: int) -> bool:

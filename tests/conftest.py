@@ -1,4 +1,4 @@
-"""Shared fixtures: the real raw guide and curation, and a way to run the CLI in-process."""
+"""Shared fixtures: the real raw guide and curation, running the CLI in-process, stand-in DNS, link-check places."""
 
 import ipaddress
 import socket
@@ -9,11 +9,22 @@ import pytest
 
 from pipeline import config
 from pipeline.cli import main
+from tests.links_server import FAST, LinksServer
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_GUIDE = REPO / config.RAW_GUIDE
 REAL_CURATION = REPO / config.CURATION
 FIXTURES = Path(__file__).parent / "fixtures"
+SECTION_COUNTS = {  # entries per section of the real raw guide, in its order
+    "Articles": 2,
+    "Blog Posts": 3,
+    "Books & E-Books": 5,
+    "Medical Journals & Journal Articles": 15,
+    "Videos": 2,
+    "Podcasts": 7,
+    "Websites": 4,
+    "UVM and Larner Resources": 7,
+}
 DATASET_ONLY = """\
 [dataset]
 name = "test-guide"
@@ -118,3 +129,39 @@ def fake_dns(monkeypatch) -> FakeDNS:
     fake = FakeDNS(socket.getaddrinfo)
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     return fake
+
+
+@pytest.fixture
+def server():
+    """A scripted link-check server on loopback (tests/links_server.py)."""
+    with LinksServer() as running:
+        yield running
+
+
+@pytest.fixture
+def place(tmp_path):
+    """Paths for one check-links run: a dataset's reports, history and status, and the args that point at them."""
+
+    class Place:
+        out = tmp_path / "out"
+        history = tmp_path / "state" / "history.sqlite"
+        status = tmp_path / "state" / "link-status.json"
+        dataset = tmp_path / "resources.csv"
+
+        def args(self, *more):
+            return (
+                "check-links",
+                "--dataset",
+                self.dataset,
+                "--out",
+                self.out,
+                "--history",
+                self.history,
+                "--status",
+                self.status,
+                *FAST,
+                *more,
+            )
+
+    (tmp_path / "state").mkdir()
+    return Place()

@@ -6,12 +6,26 @@ tests can assert retries, de-duplication and the per-host cap. Nothing here reac
 
 from __future__ import annotations
 
+import csv
 import socket
 import sys
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q", "--no-archive")  # never the real archive
+
+
+def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A dataset as `build` writes it: UTF-8 with BOM, CRLF, the columns the checker reads and more."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow(["id", "section", "type", "title", "url", "doi"])
+        for id_, section, title, url in rows:
+            writer.writerow([id_, section, "article", title, url, ""])
+    return path
 
 
 class State:

@@ -5,10 +5,15 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import config
+from pipeline.build import with_link_health
 from pipeline.cli import main
+from pipeline.curation import read_curation
+from pipeline.ingest import read_guide
+from pipeline.normalise import normalise
 from tests.links_server import FAST, LinksServer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,6 +96,14 @@ def real_build(tmp_path_factory) -> Path:
     args = ["build", "-q", "--out", out, "--processed", work / "processed", "--link-status", work / "no-status.json"]
     assert main([str(arg) for arg in args]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def fixture_frame() -> pd.DataFrame:
+    """The small fixture guide and curation, normalised, with empty link-health columns: the table `validate` sees."""
+    guide = read_guide(FIXTURES / "handbook-guide.txt")
+    frame, _ = normalise(guide.entries, read_curation(FIXTURES / "handbook-curation.toml"))
+    return with_link_health(frame, {})
 
 
 class FakeDNS:

@@ -1,13 +1,17 @@
-"""Export on its own: the validated fixture table → CSV, JSON, Table Schema and data package, read back."""
+"""Export on its own: the validated fixture table → CSV, JSON, Table Schema and data package, read back;
+and the small fixture guide's CSV and JSON compared with reviewed golden files."""
 
 import csv
 import hashlib
 import io
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from pipeline.build import Paths, prepare
 from pipeline.curation import read_curation
 from pipeline.export import CSV_NAME, JSON_NAME, datapackage, table_schema, to_csv, to_json
 from pipeline.validate import validate_resources
@@ -103,3 +107,30 @@ def test_datapackage_describes_the_files_it_is_given(resources):
         assert described["bytes"] == len(data)
         assert described["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
     assert tabular["schema"] == table_schema()
+
+
+# ---------------------------------------------------------------- golden files
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> dict[str, bytes]:
+    """The small fixture guide's CSV and JSON, as `build` publishes them (with the fixture's link-check results)."""
+    paths = Paths(
+        raw=FIXTURES / "handbook-guide.txt",
+        curation=FIXTURES / "handbook-curation.toml",
+        processed=tmp_path_factory.mktemp("processed"),
+        link_status=FIXTURES / "handbook-link-status.json",
+    )
+    resources = prepare(paths).resources
+    return {CSV_NAME: to_csv(resources), JSON_NAME: to_json(resources)}
+
+
+@pytest.mark.parametrize("name", [CSV_NAME, JSON_NAME])
+def test_dataset_matches_the_reviewed_golden_file(published, name):
+    """Regenerate after a reviewed change with `UPDATE_GOLDEN=1 python -m pytest tests/test_export.py`."""
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.write_bytes(published[name])
+    assert published[name] == golden.read_bytes(), "review the change, then regenerate with UPDATE_GOLDEN=1"

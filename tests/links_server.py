@@ -36,6 +36,7 @@ class State:
         self.requests: Counter[tuple[str, str]] = Counter()  # (method, path) → count
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()  # Host header → most requests at once
+        self.max_in_flight_total = 0  # most requests at once over every host
         self.toggles: dict[str, int] = {}  # path → status it answers now (for history tests)
         self.sent: Counter[str] = Counter()  # path → body bytes the server managed to send
         self.slow = 0.1  # seconds of /slowish, and how long /slow outlasts the client's timeout
@@ -66,6 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight[host] += 1
             state.max_in_flight[host] = max(state.max_in_flight[host], state.in_flight[host])
+            state.max_in_flight_total = max(state.max_in_flight_total, state.in_flight.total())
         try:
             self.route(method, self.path.split("?")[0], state.count(method, self.path))
         finally:

@@ -76,11 +76,6 @@ def run_cli(capsys):
 
 
 @pytest.fixture
-def guide_text() -> str:
-    return REAL_GUIDE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
 def empty_curation(tmp_path) -> Path:
     """A curation file with the dataset facts and no records."""
     path = tmp_path / "curation.toml"

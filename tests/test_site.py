@@ -400,12 +400,6 @@ def test_the_landing_page_offers_the_citation_files_and_the_changelog(built):
 # ---------------------------------------------------------------- in the browser
 
 
-def page_urls(built, served) -> list[tuple[str, str]]:
-    return [(served + name, served) for name in PAGES] + [
-        ((built / "site" / name).as_uri(), (built / "site").as_uri() + "/") for name in PAGES
-    ]
-
-
 @pytest.mark.parametrize("origin", ["http", "file"])
 @pytest.mark.parametrize("name", PAGES)
 def test_page_loads_cleanly_and_stays_on_the_site(browser, built, served, origin, name):

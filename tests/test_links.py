@@ -130,7 +130,7 @@ def test_bodies_are_not_downloaded(checked):
     results, state, _ = checked
     assert state.sent["/huge"] < 64 * 1024 * 1024  # the server gave up long before 2 GB
     assert state.sent["/drip"] < 15  # one dripped byte per 0.2 s cannot hold a worker
-    assert results["/huge"].elapsed < FAST.timeout and results["/drip"].elapsed < FAST.deadline
+    assert results["/huge"].elapsed < FAST.deadline and results["/drip"].elapsed < FAST.deadline
 
 
 def test_invalid_urls_are_never_opened(checked):

@@ -29,42 +29,48 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES_BEFORE = {"letter": 27, "a4": 26}
 BUILD_BEFORE_S = 2.8
 
-CHILD = r"""
-import json, sys, time
-from pathlib import Path
-from pipeline.build import Paths, prepare, build_date
-from pipeline import handbook
-import weasyprint
-raw, curation, work = map(Path, sys.argv[1:4])
-paper = sys.argv[4]
-weasyprint.HTML(string="<p>warm-up</p>").write_pdf()  # one-off start-up, charged to neither side
-# Likewise pandera's one-off backend registration, which imports hypothesis when that is installed.
-import pandas as pd, pandera.pandas as pa
-pa.DataFrameSchema({"a": pa.Column(int)}).validate(pd.DataFrame({"a": [1]}))
-t0 = time.perf_counter()
-prepared = prepare(Paths(raw=raw, curation=curation, processed=work / "processed", releases=work / "releases",
-                         link_status=work / "no-link-status.json"))
-t1 = time.perf_counter()
-links = [url for url in prepared.resources["url"].dropna()]
-for url in links:
-    handbook.make_link(url)
-t2 = time.perf_counter()
-html = handbook.render_html(prepared.resources, prepared.curation.dataset, prepared.guide.title,
-                            build_date(prepared.curation), paper=paper)
-t3 = time.perf_counter()
-document = weasyprint.HTML(string=html, base_url=handbook.templates_base_url(),
-                           url_fetcher=handbook.template_fetcher_class()()).render()
-t4 = time.perf_counter()
-pdf = document.write_pdf(pdf_variant=handbook.PDF_VARIANT)
-t5 = time.perf_counter()
-print(json.dumps({"entries": len(prepared.resources), "pages": len(document.pages), "bytes": len(pdf),
-                  "load": t1 - t0, "qr": t2 - t1, "html": t3 - t2, "layout": t4 - t3, "draw": t5 - t4}))
-"""
+
+def child(raw: Path, curation: Path, work: Path, paper: str) -> None:
+    """In a fresh process: warm up, then time each step of the handbook; print the figures as JSON."""
+    import pandas as pd
+    import pandera.pandas as pa
+    import weasyprint
+
+    from pipeline import handbook
+    from pipeline.build import Paths, build_date, prepare
+
+    weasyprint.HTML(string="<p>warm-up</p>").write_pdf()  # one-off start-up, charged to neither side
+    # Likewise pandera's one-off backend registration, which imports hypothesis when that is installed.
+    pa.DataFrameSchema({"a": pa.Column(int)}).validate(pd.DataFrame({"a": [1]}))
+    t0 = time.perf_counter()
+    paths = Paths(
+        raw=raw,
+        curation=curation,
+        processed=work / "processed",
+        releases=work / "releases",
+        link_status=work / "no-link-status.json",
+    )
+    prepared = prepare(paths)
+    t1 = time.perf_counter()
+    for url in prepared.resources["url"].dropna():
+        handbook.make_link(url)
+    t2 = time.perf_counter()
+    info, title, created = prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
+    html = handbook.render_html(prepared.resources, info, title, created, paper=paper)
+    t3 = time.perf_counter()
+    fetcher = handbook.template_fetcher_class()()
+    document = weasyprint.HTML(string=html, base_url=handbook.templates_base_url(), url_fetcher=fetcher).render()
+    t4 = time.perf_counter()
+    pdf = document.write_pdf(pdf_variant=handbook.PDF_VARIANT)
+    t5 = time.perf_counter()
+    figures = {"entries": len(prepared.resources), "pages": len(document.pages), "bytes": len(pdf)}
+    figures |= {"load": t1 - t0, "qr": t2 - t1, "html": t3 - t2, "layout": t4 - t3, "draw": t5 - t4}
+    print(json.dumps(figures))
 
 
 def measure_handbook(raw: Path, curation: Path, work: Path, paper: str = "letter") -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(raw), str(curation), str(work), paper],
+        [sys.executable, __file__, "--child", str(raw), str(curation), str(work), paper],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -168,4 +174,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        sys.path.insert(0, str(ROOT))
+        child(*map(Path, sys.argv[2:5]), sys.argv[5])
+    else:
+        main()

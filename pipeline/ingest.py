@@ -141,7 +141,7 @@ def find_headings(lines: list[str], source: Path | str) -> list[int]:
                     line=previous + 1,
                     hint=(
                         f"the guide's sections are: {', '.join(SECTIONS)}; "
-                        "add a new one to SECTIONS in pipeline/ingest.py"
+                        "add a new one to SECTIONS in schemas/vocabulary.py"
                     ),
                 )
             if name in seen:

@@ -1,19 +1,35 @@
-"""Shared fixtures: the real raw guide and curation, and a way to run the CLI in-process."""
+"""Shared fixtures: the real raw guide and curation, running the CLI in-process, stand-in DNS, link-check places."""
 
 import ipaddress
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline import config
+from pipeline.build import with_link_health
 from pipeline.cli import main
+from pipeline.curation import read_curation
+from pipeline.ingest import read_guide
+from pipeline.normalise import normalise
+from tests.links_server import FAST, LinksServer
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_GUIDE = REPO / config.RAW_GUIDE
 REAL_CURATION = REPO / config.CURATION
 FIXTURES = Path(__file__).parent / "fixtures"
+SECTION_COUNTS = {  # entries per section of the real raw guide, in its order
+    "Articles": 2,
+    "Blog Posts": 3,
+    "Books & E-Books": 5,
+    "Medical Journals & Journal Articles": 15,
+    "Videos": 2,
+    "Podcasts": 7,
+    "Websites": 4,
+    "UVM and Larner Resources": 7,
+}
 DATASET_ONLY = """\
 [dataset]
 name = "test-guide"
@@ -60,11 +76,6 @@ def run_cli(capsys):
 
 
 @pytest.fixture
-def guide_text() -> str:
-    return REAL_GUIDE.read_text(encoding="utf-8")
-
-
-@pytest.fixture
 def empty_curation(tmp_path) -> Path:
     """A curation file with the dataset facts and no records."""
     path = tmp_path / "curation.toml"
@@ -80,6 +91,14 @@ def real_build(tmp_path_factory) -> Path:
     args = ["build", "-q", "--out", out, "--processed", work / "processed", "--link-status", work / "no-status.json"]
     assert main([str(arg) for arg in args]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def fixture_frame() -> pd.DataFrame:
+    """The small fixture guide and curation, normalised, with empty link-health columns: the table `validate` sees."""
+    guide = read_guide(FIXTURES / "handbook-guide.txt")
+    frame, _ = normalise(guide.entries, read_curation(FIXTURES / "handbook-curation.toml"))
+    return with_link_health(frame, {})
 
 
 class FakeDNS:
@@ -118,3 +137,39 @@ def fake_dns(monkeypatch) -> FakeDNS:
     fake = FakeDNS(socket.getaddrinfo)
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     return fake
+
+
+@pytest.fixture
+def server():
+    """A scripted link-check server on loopback (tests/links_server.py)."""
+    with LinksServer() as running:
+        yield running
+
+
+@pytest.fixture
+def place(tmp_path):
+    """Paths for one check-links run: a dataset's reports, history and status, and the args that point at them."""
+
+    class Place:
+        out = tmp_path / "out"
+        history = tmp_path / "state" / "history.sqlite"
+        status = tmp_path / "state" / "link-status.json"
+        dataset = tmp_path / "resources.csv"
+
+        def args(self, *more):
+            return (
+                "check-links",
+                "--dataset",
+                self.dataset,
+                "--out",
+                self.out,
+                "--history",
+                self.history,
+                "--status",
+                self.status,
+                *FAST,
+                *more,
+            )
+
+    (tmp_path / "state").mkdir()
+    return Place()

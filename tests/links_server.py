@@ -6,12 +6,26 @@ tests can assert retries, de-duplication and the per-host cap. Nothing here reac
 
 from __future__ import annotations
 
+import csv
 import socket
 import sys
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q", "--no-archive")  # never the real archive
+
+
+def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A dataset as `build` writes it: UTF-8 with BOM, CRLF, the columns the checker reads and more."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow(["id", "section", "type", "title", "url", "doi"])
+        for id_, section, title, url in rows:
+            writer.writerow([id_, section, "article", title, url, ""])
+    return path
 
 
 class State:
@@ -22,6 +36,7 @@ class State:
         self.requests: Counter[tuple[str, str]] = Counter()  # (method, path) → count
         self.in_flight: Counter[str] = Counter()
         self.max_in_flight: Counter[str] = Counter()  # Host header → most requests at once
+        self.max_in_flight_total = 0  # most requests at once over every host
         self.toggles: dict[str, int] = {}  # path → status it answers now (for history tests)
         self.sent: Counter[str] = Counter()  # path → body bytes the server managed to send
         self.slow = 0.1  # seconds of /slowish, and how long /slow outlasts the client's timeout
@@ -52,6 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.in_flight[host] += 1
             state.max_in_flight[host] = max(state.max_in_flight[host], state.in_flight[host])
+            state.max_in_flight_total = max(state.max_in_flight_total, state.in_flight.total())
         try:
             self.route(method, self.path.split("?")[0], state.count(method, self.path))
         finally:

@@ -1,6 +1,7 @@
 """Ingest: the real guide's 45 entries, paragraph rules, encodings, and a clear stop for bad input."""
 
 import contextlib
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -8,18 +9,7 @@ from hypothesis import strategies as st
 
 from pipeline.errors import GuideStructureError, InputUnreadable, PipelineError
 from pipeline.ingest import decode_text, parse_guide, read_guide
-from tests.conftest import REAL_GUIDE
-
-SECTION_COUNTS = {
-    "Articles": 2,
-    "Blog Posts": 3,
-    "Books & E-Books": 5,
-    "Medical Journals & Journal Articles": 15,
-    "Videos": 2,
-    "Podcasts": 7,
-    "Websites": 4,
-    "UVM and Larner Resources": 7,
-}
+from tests.conftest import REAL_GUIDE, REPO, SECTION_COUNTS
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +101,15 @@ def test_bad_guides_stop_with_a_clear_message(text, error_type, line, words):
     assert words in error.value.message
     assert error.value.message.startswith("guide.txt")
     assert error.value.hint
+
+
+def test_unknown_section_hint_names_the_file_that_defines_the_sections():
+    text = "UVM\n\nMR\n\nT\n\nArticles\n\nBody\n\nOne.\n\n\nRecipes\n\nBody\n\nTwo.\n"
+    with pytest.raises(GuideStructureError) as error:
+        parse_guide(text, "guide.txt")
+    named = re.search(r"SECTIONS in (\S+\.py)", error.value.hint)
+    assert named, error.value.hint
+    assert "\nSECTIONS = (" in (REPO / named.group(1)).read_text(encoding="utf-8")
 
 
 def test_binary_file_is_refused(tmp_path):

@@ -1,5 +1,6 @@
 """The link checker against a real HTTP server on 127.0.0.1: every case of the issue, retries, the per-host cap."""
 
+import math
 import random
 import threading
 import time
@@ -30,7 +31,6 @@ from pipeline.linkcheck.status import (
 from tests.links_server import BlackHole, LinksServer, unused_port
 
 FAST = Options(timeout=0.5, deadline=3.0, backoff=0.05, retry_after_cap=2.0, concurrency=16, per_host=16)
-BOUND = 8.0  # seconds the whole table of cases may take (the slowest case waits a 1 s Retry-After)
 
 # path → (status, code, error): what each case of the issue must be classified as
 CASES = {
@@ -85,8 +85,9 @@ def test_each_case_is_classified_right(checked, case):
 
 def test_the_whole_table_finishes_within_a_bound(checked):
     results, _, wall = checked
-    assert wall < BOUND
-    assert all(result.elapsed <= FAST.deadline + FAST.timeout for result in results.values())
+    per_url = FAST.deadline + FAST.timeout  # a URL's deadline, plus the last read it may be in
+    assert all(result.elapsed <= per_url for result in results.values())
+    assert wall <= math.ceil(len(results) / FAST.concurrency) * per_url
 
 
 def test_connection_refused_is_broken_after_retries(checked):
@@ -129,10 +130,9 @@ def test_every_check_is_one_get_never_a_head(checked):
 
 def test_bodies_are_not_downloaded(checked):
     results, state, _ = checked
-    assert results["/huge"].elapsed < 1.0
     assert state.sent["/huge"] < 64 * 1024 * 1024  # the server gave up long before 2 GB
-    assert results["/drip"].elapsed < 2 * FAST.timeout + 0.5  # one dripped byte per 0.2 s cannot hold a worker
-    assert state.sent["/drip"] < 15
+    assert state.sent["/drip"] < 15  # one dripped byte per 0.2 s cannot hold a worker
+    assert results["/huge"].elapsed < FAST.deadline and results["/drip"].elapsed < FAST.deadline
 
 
 def test_invalid_urls_are_never_opened(checked):
@@ -153,13 +153,11 @@ def test_the_per_host_cap_is_never_exceeded():
     with LinksServer(addresses) as server:
         server.state.slow = 0.05
         urls = [server.url(f"/slowish?{n}", n % 3) for n in range(60)]
-        started = time.monotonic()
         results = check_links(urls, Options(concurrency=8, per_host=2, timeout=2, deadline=5))
-        wall = time.monotonic() - started
         assert all(result.status is LinkStatus.OK for result in results)
         seen = server.state.max_in_flight
         assert len(seen) == 3 and max(seen.values()) == 2  # the cap was reached, never passed
-        assert wall < 60 * 0.05 / 6 * 1.8  # and 3 hosts × 2 ran side by side (ideal: 0.5 s)
+        assert 2 < server.state.max_in_flight_total <= 6  # and the hosts ran side by side, 2 each at most
 
 
 def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
@@ -173,45 +171,45 @@ def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
             if len(seen) == 3:
                 raise KeyboardInterrupt
 
-        started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
             check_links(urls, Options(concurrency=2, per_host=2, timeout=2), on_result=on_result)
-        assert time.monotonic() - started < 1.5
         assert len(seen) == 3
+        # The workers stop taking URLs: a few more than were handed over (those in hand, one more each if the
+        # interrupt is slow to land on a loaded machine), far from the 40 given.
+        assert len(seen) <= sum(server.state.requests.values()) < len(urls) // 4
 
 
 def test_a_hung_dns_lookup_costs_the_timeout_not_a_worker():
     release = threading.Event()
 
+    asked = []
+
     def hung(host, *args):
+        asked.append(host)
         release.wait(10)
         raise OSError("gave up")
 
     resolver = Resolver(lookup=hung)
-    started = time.monotonic()
-    assert resolver.problem("slow.example", 0.2)[0] == "dns-timeout"
-    assert resolver.problem("slow.example", 0.1)[0] == "dns-timeout"  # the same lookup, not a second one
-    assert time.monotonic() - started < 1
+    assert resolver.problem("slow.example", 0.2)[0] == "dns-timeout"  # while the lookup still hangs
+    assert resolver.problem("slow.example", 0.1)[0] == "dns-timeout"
+    assert asked == ["slow.example"]  # the same lookup, not a second one
     release.set()
     assert resolver.problem("slow.example", 1)[0] == "dns-failure"
     assert resolver.problem("127.0.0.1", 0.1) is None  # an address is not looked up
 
 
-def test_a_host_that_does_not_resolve_fails_fast():
-    started = time.monotonic()
-    assert Resolver().problem("no-such-host.invalid", 2)[0] in ("dns-failure", "dns-timeout")
-    assert time.monotonic() - started < 3  # bounded even where the resolver hangs
+def test_a_host_that_does_not_resolve_is_a_dns_failure(fake_dns):
+    assert Resolver().problem("no-such-host.invalid", 2)[0] == "dns-failure"
+    assert fake_dns.asked == ["no-such-host.invalid"]  # the system's lookup, looked up when called
 
 
 def test_dripped_headers_are_cut_at_the_deadline():
     """One byte a second: every read is quicker than --timeout, yet the whole answer never comes in time."""
     with LinksServer() as server:
         options = Options(timeout=2, deadline=3, retries=2, backoff=0.05)
-        started = time.monotonic()
         [result] = check_links([server.url("/drip-headers")], options)
-        wall = time.monotonic() - started
         assert (result.status, result.error) == (LinkStatus.TIMEOUT, "deadline")
-        assert wall < options.deadline + 1
+        assert result.elapsed <= options.deadline + options.timeout
         assert server.state.sent["/drip-headers"] <= options.deadline + 2  # the connection was cut, not read on
 
 
@@ -253,10 +251,9 @@ def test_a_redirect_from_a_public_site_into_a_private_address_is_refused(fake_dn
     with LinksServer(("127.0.0.1", "127.0.0.2")) as server:
         server.state.locations["/redirect/in"] = target.format(port=server.servers[1].server_address[1])
         options = Options(timeout=1, deadline=2, public_address=public_test_address)
-        started = time.monotonic()
         [result] = check_links([server.url("/redirect/in")], options)
         assert (result.status, result.error, result.code) == (LinkStatus.BROKEN, "private-redirect", 301)
-        assert time.monotonic() - started < 1  # refused before connecting, not timed out
+        assert result.attempts == 1  # refused before connecting, not timed out and retried
         assert server.state.requests[("GET", "/ok")] == 0
         assert "private address; not followed" in result.detail
 

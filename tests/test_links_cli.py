@@ -1,6 +1,5 @@
 """`mentor-guide check-links` end to end against a loopback server: reports, status file, alarms, exits, Ctrl-C."""
 
-import csv
 import json
 import re
 import signal
@@ -14,56 +13,10 @@ import pytest
 
 from pipeline import config
 from pipeline.cli import make_parser
-from tests.links_server import LinksServer
+from tests.links_server import write_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-FAST = ("--timeout", "0.5", "--deadline", "2", "--retries", "0", "-q", "--no-archive")  # never the real archive
-
-
-def write_dataset(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
-    """A dataset as `build` writes it: UTF-8 with BOM, CRLF, the columns the checker reads and more."""
-    with open(path, "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file, lineterminator="\r\n")
-        writer.writerow(["id", "section", "type", "title", "url", "doi"])
-        for id_, section, title, url in rows:
-            writer.writerow([id_, section, "article", title, url, ""])
-    return path
-
-
-@pytest.fixture
-def server():
-    with LinksServer() as running:
-        yield running
-
-
-@pytest.fixture
-def place(tmp_path):
-    """Paths for one dataset's reports, history and status, and the args that point at them."""
-
-    class Place:
-        out = tmp_path / "out"
-        history = tmp_path / "state" / "history.sqlite"
-        status = tmp_path / "state" / "link-status.json"
-        dataset = tmp_path / "resources.csv"
-
-        def args(self, *more):
-            return (
-                "check-links",
-                "--dataset",
-                self.dataset,
-                "--out",
-                self.out,
-                "--history",
-                self.history,
-                "--status",
-                self.status,
-                *FAST,
-                *more,
-            )
-
-    (tmp_path / "state").mkdir()
-    return Place()
 
 
 def test_reports_and_status_file(run_cli, server, place):

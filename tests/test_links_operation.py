@@ -23,13 +23,8 @@ from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.run import CheckPaths, run_link_check
 from pipeline.linkcheck.status import Options, is_public_address
 from pipeline.locking import exclusive
-from tests import test_links_cli
-from tests.links_server import BlackHole, LinksServer
-from tests.test_links_cli import FAST, ROOT, write_dataset
-
-# Fixtures shared with the CLI's tests, bound here so that pytest finds them in this module.
-place = test_links_cli.place
-server = test_links_cli.server
+from tests.conftest import REPO as ROOT
+from tests.links_server import FAST, BlackHole, LinksServer, write_dataset
 
 NAMES = ("alpha.example", "beta.example", "gamma.example")
 

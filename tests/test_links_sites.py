@@ -167,4 +167,4 @@ def test_an_http_url_whose_https_twin_is_the_same_page_gets_an_upgrade(certifica
             assert results[plain.url("plain", path)].suggested_url is None
         refused = results[no_tls.url("no-tls", "/real")]  # a port that speaks no TLS
         assert (refused.status, refused.suggested_url) == (LinkStatus.OK, None)
-        assert refused.elapsed < 1.5
+        assert refused.elapsed < options.timeout  # the TLS handshake failed at once: no timeout waited out

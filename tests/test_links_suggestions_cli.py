@@ -10,9 +10,8 @@ from pipeline.linkcheck.run import Progress, progress_line
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Options
 from tests.fake_archive import FakeArchive
-from tests.links_server import LinksServer, unused_port
+from tests.links_server import LinksServer, unused_port, write_dataset
 from tests.sites_server import Sites
-from tests.test_links_cli import write_dataset
 
 FAST = ("--timeout", "1", "--deadline", "3", "--retries", "0", "-q")
 

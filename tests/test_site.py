@@ -61,6 +61,12 @@ def build_site(out: Path, *extra: str) -> Path:
 
 
 @pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    """The real guide and curation read, normalised and validated once, for the tests of the pure core."""
+    return prepare(Paths(processed=tmp_path_factory.mktemp("processed")))
+
+
+@pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """output/ of the real guide, with a link status that marks one real address broken and one checked."""
     out = tmp_path_factory.mktemp("site-out")
@@ -209,8 +215,7 @@ def test_landing_page_lists_every_download_with_size_and_sha256(built):
     assert "resources.csv" in page and "handbook.pdf" in page and "datapackage.json" in page
 
 
-def test_site_is_byte_identical_across_builds(tmp_path):
-    prepared = prepare(Paths(processed=tmp_path))
+def test_site_is_byte_identical_across_builds(prepared):
     created = build_date(prepared.curation)
     first = render_outputs(prepared, created)
     second = render_outputs(prepared, created)
@@ -293,8 +298,7 @@ def test_the_guide_page_marks_only_the_confirmed_broken_link(built, resources):
     assert markup.count("Broken link") == 1 and "Links last checked on 20 November 2026." in markup
 
 
-def test_an_unknown_title_gets_an_honest_heading(tmp_path):
-    prepared = prepare(Paths(processed=tmp_path))
+def test_an_unknown_title_gets_an_honest_heading(prepared):
     frame = prepared.resources.copy()
     frame["title_known"] = [index != 0 for index in range(len(frame))]
     pages = site.render_site(frame, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation), {})
@@ -359,8 +363,7 @@ def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
         (None, "javascript:alert(1)", "<p>Send corrections to the desk.</p>"),
     ],
 )
-def test_corrections_go_to_the_contact_else_the_curated_words(tmp_path, email, url, expected):
-    prepared = prepare(Paths(processed=tmp_path))
+def test_corrections_go_to_the_contact_else_the_curated_words(prepared, email, url, expected):
     info = dataclasses.replace(prepared.curation.dataset, contact_email=email, contact_url=url, corrections="the desk")
     pages = site.render_site(prepared.resources, info, prepared.guide.title, build_date(prepared.curation), {})
     landing = pages["site/dataset.html"].decode("utf-8")
@@ -395,12 +398,6 @@ def test_the_landing_page_offers_the_citation_files_and_the_changelog(built):
 
 
 # ---------------------------------------------------------------- in the browser
-
-
-def page_urls(built, served) -> list[tuple[str, str]]:
-    return [(served + name, served) for name in PAGES] + [
-        ((built / "site" / name).as_uri(), (built / "site").as_uri() + "/") for name in PAGES
-    ]
 
 
 @pytest.mark.parametrize("origin", ["http", "file"])

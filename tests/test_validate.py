@@ -1,9 +1,11 @@
-"""Validation refuses what cannot be published, so that nothing `validate` accepts makes `build` fail later."""
+"""Validation refuses what cannot be published, so that nothing `validate` accepts makes `build` fail later;
+and the validation stage on its own, on the small fixture table."""
 
 import json
 
 import pytest
 
+from pipeline.validate import SchemaFinding, findings_json, format_findings, validate_resources
 from tests.conftest import REAL_CURATION, REAL_GUIDE
 
 FIRST_URL = 'url = "https://resources.nejmcareercenter.org/article/physician-mentorship-why-its-important-and-how-to-find-and-sustain-relationships"'
@@ -76,3 +78,57 @@ def test_a_field_too_long_for_the_csv_reader_is_refused(tmp_path, run_cli):
     assert result.status == 3
     report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
     assert ("description", "visible_text_within_limits") in {(e["column"], e["check"]) for e in report["errors"]}
+
+
+# Unit tests of the validation stage on the small fixture table: no build, no curation file rewritten.
+
+
+def broken(frame):
+    """The fixture table with three faults: an unknown section, a title on two lines, a missing column."""
+    frame = frame.copy()
+    frame.loc[frame.index[1], "section"] = "Recipes"
+    frame.loc[frame.index[2], "title"] = "Two\nlines"
+    return frame.drop(columns=["note"])
+
+
+def test_a_valid_table_passes_with_no_findings(fixture_frame):
+    validated, findings = validate_resources(fixture_frame)
+    assert findings == []
+    assert validated is not None and validated["id"].tolist() == fixture_frame["id"].tolist()
+
+
+def test_every_fault_is_found_in_one_run_with_its_entry_column_and_check(fixture_frame):
+    validated, findings = validate_resources(broken(fixture_frame))
+    assert validated is None
+    assert [(f.entry, f.column, f.check, f.value) for f in findings] == [
+        ("(table)", "note", "column_in_dataframe", ""),
+        ("making-the-most-of-mentors", "section", "isin", "Recipes"),
+        ("the-night-shift", "title", "single_line_visible_text", "Two\nlines"),
+    ]
+
+
+def test_findings_as_a_plain_text_table(fixture_frame):
+    _, findings = validate_resources(broken(fixture_frame))
+    assert format_findings(findings) == (
+        "entry                       column   check                     value\n"
+        "(table)                     note     column_in_dataframe\n"
+        "making-the-most-of-mentors  section  isin                      Recipes\n"
+        "the-night-shift             title    single_line_visible_text  Two lines"
+    )
+
+
+def test_long_values_are_shortened_in_the_text_table_only():
+    long = SchemaFinding(entry="e", column="url", check="str_length", value="x" * 100)
+    line = format_findings([long]).splitlines()[1]
+    assert line.endswith("x" * 59 + "…")
+    assert json.loads(findings_json([long]))["errors"][0]["value"] == "x" * 100
+
+
+def test_findings_as_json(fixture_frame):
+    _, findings = validate_resources(broken(fixture_frame))
+    report = json.loads(findings_json(findings))
+    assert report["valid"] is False
+    assert [(e["entry"], e["column"], e["check"]) for e in report["errors"]] == [
+        (f.entry, f.column, f.check) for f in findings
+    ]
+    assert findings_json([]) == '{\n  "valid": true,\n  "errors": []\n}\n'

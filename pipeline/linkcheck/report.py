@@ -12,7 +12,6 @@ from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
-FAIL_ON = ("never", "new", "any")
 MD_NAME, JSON_NAME, HTML_NAME = "link-report.md", "link-report.json", "link-report.html"
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Newly broken", lambda row: row.verdict is Verdict.NEW),

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-BODY_PREFIX = 65_536  # bytes of a body read at most, and only for GET
 COMPARED = 1024  # characters of the body compared with the probe's
 SAME_TEXT = 0.9  # similarity of the first kilobytes above which two pages are one page
 SAME_SIZE = 0.1  # sizes that differ by less than this share are the same size

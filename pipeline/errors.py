@@ -76,6 +76,18 @@ class ReleaseHistoryError(PipelineError):
     "A snapshot of the release history cannot be read"
 
 
+class HandbookError(PipelineError):
+    "The handbook could not be rendered"
+
+
+class HistoryError(PipelineError):
+    "The link history database cannot be opened or written"
+
+
+class DatasetError(PipelineError):
+    "The published dataset to check is missing or is not the one `mentor-guide build` writes"
+
+
 class Offline(PipelineError):
     "check-links could not reach the network: no link status changed and no report was rewritten"
 

@@ -22,7 +22,7 @@ from pandera.typing import DataFrame
 
 from pipeline import config
 from pipeline.curation import DatasetInfo
-from pipeline.errors import PipelineError
+from pipeline.errors import HandbookError
 from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from pipeline.linkcheck.status import LinkStatus
 from schemas.resource import Resource
@@ -68,10 +68,6 @@ URL_ONE_LINE = 64
 URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
 # Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
 LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
-
-
-class HandbookError(PipelineError):
-    """The handbook could not be rendered."""
 
 
 @dataclass(frozen=True)

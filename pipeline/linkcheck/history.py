@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import HistoryError
 from pipeline.linkcheck.status import LinkResult
 
 SCHEMA = """
@@ -80,10 +80,6 @@ STATE_COLUMNS = (
 )
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
-
-
-class HistoryError(PipelineError):
-    "The link history database cannot be opened or written"
 
 
 class RunOutcome(StrEnum):

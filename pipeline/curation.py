@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
-from pipeline.ingest import decode_text
+from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
 from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.curation import WORD, CurationRecord, raise_problems
-from pipeline.ingest import fold
+from pipeline.text import fold
 
 STUB_PHRASE_WORDS = 8
 LONG_PHRASE_WORDS = 12  # from this length a variant may differ by two words instead of one

@@ -11,8 +11,8 @@ from pandera.typing import DataFrame
 
 from pipeline.curation import Curation, CurationRecord
 from pipeline.errors import CurationError
-from pipeline.ingest import UVM_MARK, fold
 from pipeline.matching import Matching, match_guide, toml_text
+from pipeline.text import UVM_MARK, fold
 from schemas.raw_entry import RawEntry
 from schemas.resource import Resource
 from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES

@@ -23,8 +23,6 @@ from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
 log = logging.getLogger("mentor_guide")
-QUALITY_NAME = "data-quality.json"
-VALIDATION_REPORT = "validation-report.json"
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,8 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             f"{len(problems)} schema problem{'s' if len(problems) > 1 else ''} in the normalised data; "
             f"nothing was published:\n{format_findings(problems)}",
             path=paths.curation,
-            hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
+            hint="correct the curation records named above "
+            f"(full report: {paths.processed / config.VALIDATION_REPORT})",
         )
     assert validated is not None  # no problem: the table passed validation
     for finding in findings:
@@ -114,9 +113,9 @@ def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) ->
 def write_validation_report(processed: Path, text: str) -> None:
     try:
         processed.mkdir(parents=True, exist_ok=True)
-        write_atomic(processed / VALIDATION_REPORT, text.encode("utf-8"))
+        write_atomic(processed / config.VALIDATION_REPORT, text.encode("utf-8"))
     except (OSError, PipelineError) as error:
-        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, getattr(error, "problem", error))
+        log.warning("could not write %s: %s", processed / config.VALIDATION_REPORT, getattr(error, "problem", error))
 
 
 def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
@@ -164,15 +163,15 @@ def format_quality(quality: dict) -> str:
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     """The library's files: CSV, JSON, the data package describing both, citations and the data-quality report."""
     resources = prepared.resources
-    files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files = {config.CSV_NAME: export.to_csv(resources), config.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
     info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
-    files[export.PACKAGE_NAME] = export.datapackage(
+    files[config.PACKAGE_NAME] = export.datapackage(
         info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
-    files[metadata.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
+    files[config.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
     files.update(releases.release_files(prepared.history, info.title))
-    files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files[config.QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 
 
@@ -188,7 +187,7 @@ def render_outputs(
     progress("writing the dataset files")
     files = dataset_files(prepared, created)
     progress(f"laying out the handbook of {len(prepared.resources):,} resources")
-    files[handbook.PDF_NAME] = handbook.render_handbook(
+    files[config.PDF_NAME] = handbook.render_handbook(
         prepared.resources,
         prepared.curation.dataset,
         prepared.guide.title,

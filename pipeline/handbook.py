@@ -27,7 +27,6 @@ from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_ch
 from pipeline.linkcheck.status import LinkStatus
 from schemas.resource import Resource
 
-PDF_NAME = "handbook.pdf"
 TEMPLATE = "handbook.html.j2"
 STYLESHEET = "handbook.css"
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}

@@ -1,11 +1,10 @@
 """The build: every stage in order, then one atomic publish. The CLI is a thin layer over these functions."""
 
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.locking import exclusive
 from pipeline.normalise import WARNINGS, Finding, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
+from pipeline.quality import QualityReport, quality_json, quality_report
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
@@ -43,7 +43,7 @@ class Prepared:
     curation: Curation
     resources: DataFrame[Resource]
     findings: list[Finding]
-    quality: dict = field(default_factory=dict)
+    quality: QualityReport
     history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
     new_release: bool = False  # this version is not recorded yet: build records it
     link_health: dict[str, LinkHealth] = field(default_factory=dict)
@@ -118,48 +118,6 @@ def write_validation_report(processed: Path, text: str) -> None:
         log.warning("could not write %s: %s", processed / config.VALIDATION_REPORT, getattr(error, "problem", error))
 
 
-def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
-    """How complete the curated facts are, and what is missing or unconfirmed."""
-
-    def ids(mask) -> list[str]:
-        return resources.loc[mask, "id"].tolist()
-
-    provisional = [f.entry for f in findings if f.slug == "provisional-title"]
-    return {
-        "entries": len(resources),
-        "curated": int(resources["curated"].sum()),
-        "with_title": len(resources) - len(provisional),
-        "with_url": int(resources["url"].notna().sum()),
-        "with_doi": int(resources["doi"].notna().sum()),
-        "with_creators": int(resources["creators"].map(bool).sum()),
-        "missing": {
-            "curation": ids(~resources["curated"]),
-            "title": provisional,
-            "url": ids(resources["url"].isna()),
-            "creators": ids(~resources["creators"].map(bool)),
-            "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
-        },
-        "unconfirmed": {row.id: row.note for row in resources.itertuples() if isinstance(row.note, str)},
-        "findings": [asdict(f) for f in findings],
-    }
-
-
-def format_quality(quality: dict) -> str:
-    total = quality["entries"]
-    lines = [
-        f"{total} resources: {quality['curated']} curated, {quality['with_title']} with a known title, "
-        f"{quality['with_url']} with a URL, "
-        f"{quality['with_doi']} with a DOI, {quality['with_creators']} with creators"
-    ]
-    for what, missing in quality["missing"].items():
-        if missing:
-            lines.append(f"  missing {what.replace('_', ' ')} ({len(missing)}): {', '.join(missing)}")
-    fragments = [f for f in quality["findings"] if f["slug"].startswith("dangling-fragment")]
-    for finding in fragments:
-        lines.append(f"  {finding['slug']}: {finding['entry']}: {finding['message']}")
-    return "\n".join(lines)
-
-
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     """The library's files: CSV, JSON, the data package describing both, citations and the data-quality report."""
     resources = prepared.resources
@@ -171,7 +129,7 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     )
     files[config.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
     files.update(releases.release_files(prepared.history, info.title))
-    files[config.QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files[config.QUALITY_NAME] = quality_json(prepared.quality)
     return files
 
 

@@ -142,7 +142,8 @@ def stage_printer(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from pipeline.build import build, format_quality
+    from pipeline.build import build
+    from pipeline.quality import format_quality
 
     prepared = build(
         paths_from(args),
@@ -162,7 +163,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from pipeline.build import format_quality, prepare
+    from pipeline.build import prepare
+    from pipeline.quality import format_quality
 
     prepared = prepare(paths_from(args), strict=args.strict, progress=stage_printer(args))
     if not args.quiet:

@@ -32,6 +32,14 @@ RELEASES_DIR = Path("data/releases")  # snapshots of published versions: kept in
 DATASET_CSV = OUTPUT_DIR / CSV_NAME
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
+# Defaults of the commands' options that are not paths, defined once: the library's signatures and the CLI use them.
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}  # the handbook's paper sizes, each with its CSS page size
+PAPER = "letter"
+CONFIRM_AFTER = 2  # check-links: failing runs in a row before a URL is confirmed broken
+FAIL_ON_CHOICES = ("never", "new", "any")  # check-links exits 1 when a URL is newly broken, failing at all, or never
+FAIL_ON = "new"
+ARCHIVE_URL = "https://archive.org"  # where check-links looks for archived copies of failing links
+
 
 def is_link_report(name: str) -> bool:
     return name.startswith(LINK_REPORT_PREFIX)

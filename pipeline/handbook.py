@@ -29,7 +29,6 @@ from schemas.resource import Resource
 
 TEMPLATE = "handbook.html.j2"
 STYLESHEET = "handbook.css"
-PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "mentor-guide"
 
@@ -130,15 +129,15 @@ def render_html(
     guide_title: str,
     created: dt.datetime,
     *,
-    paper: str = "letter",
+    paper: str = config.PAPER,
     link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
 ) -> str:
     """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index.
 
     `link_status` is the link check's health of each URL (`read_link_health`)."""
-    if paper not in PAPER_SIZES:
-        raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
+    if paper not in config.PAPER_SIZES:
+        raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(config.PAPER_SIZES)}")
     health = link_status or {}
     sections: dict[str, Section] = {}
     row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
@@ -155,7 +154,7 @@ def render_html(
             info=info,
             edition_date=long_date(created),
             stamp=stamp,
-            page_size=PAPER_SIZES[paper],
+            page_size=config.PAPER_SIZES[paper],
             stylesheet=STYLESHEET,
             generator=GENERATOR,
             keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],

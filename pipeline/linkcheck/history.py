@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline import config
 from pipeline.errors import HistoryError
 from pipeline.linkcheck.status import LinkResult
 
@@ -118,7 +119,9 @@ class UrlState:
     previous_confirmed: bool = False
 
 
-def next_state(previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = 2) -> UrlState:
+def next_state(
+    previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
+) -> UrlState:
     """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
     so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
     streak = previous.failing_runs if previous else 0

@@ -13,10 +13,11 @@ from pandera.typing import DataFrame
 from pipeline import citations, config, export, handbook, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.findings import Finding
 from pipeline.ingest import Guide, read_guide
 from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.locking import exclusive
-from pipeline.normalise import WARNINGS, Finding, normalise
+from pipeline.normalise import WARNINGS, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
 from pipeline.quality import QualityReport, quality_json, quality_report
 from pipeline.validate import findings_json, format_findings, validate_resources

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from pipeline.normalise import Finding
+from pipeline.findings import Finding, Slug
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> QualityR
     def ids(mask) -> list[str]:
         return resources.loc[mask, "id"].tolist()
 
-    provisional = [f.entry for f in findings if f.slug == "provisional-title"]
+    provisional = [f.entry for f in findings if f.slug == Slug.PROVISIONAL_TITLE]
     return QualityReport(
         entries=len(resources),
         curated=int(resources["curated"].sum()),
@@ -65,6 +65,6 @@ def format_quality(report: QualityReport) -> str:
         if missing:
             lines.append(f"  missing {what.replace('_', ' ')} ({len(missing)}): {', '.join(missing)}")
     for finding in report.findings:
-        if finding.slug.startswith("dangling-fragment"):
+        if finding.slug in (Slug.DANGLING_FRAGMENT_REPAIRED, Slug.DANGLING_FRAGMENT_REMOVED):
             lines.append(f"  {finding.slug}: {finding.entry}: {finding.message}")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from pipeline.ingest import read_guide
 from tests.conftest import REAL_CURATION, REAL_GUIDE
 
 FIRST_URL = 'url = "https://resources.nejmcareercenter.org/article/physician-mentorship-why-its-important-and-how-to-find-and-sustain-relationships"'
@@ -76,3 +77,14 @@ def test_a_field_too_long_for_the_csv_reader_is_refused(tmp_path, run_cli):
     assert result.status == 3
     report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
     assert ("description", "visible_text_within_limits") in {(e["column"], e["check"]) for e in report["errors"]}
+
+
+def test_the_validation_report_names_each_finding_by_its_slug_and_line(tmp_path, run_cli):
+    curation = curation_with(
+        tmp_path, 'id = "physician-mentorship-nejm-careercenter"', 'id = "physician-mentorship-nejm-careercenter\\n"'
+    )
+    result = run_cli("validate", "--curation", curation, "--processed", tmp_path / "p")
+    assert result.status == 3
+    report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
+    first_line = int(read_guide(REAL_GUIDE).entries["line_start"].iloc[0])  # the record's entry is the guide's first
+    assert [(e["slug"], e["line"]) for e in report["errors"]] == [("schema-unsafe-text", first_line)]

@@ -232,77 +232,39 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
     if checked is None:
         return None
     name = f"record {short(checked['id'])}"
+
+    def report(slug: Slug, line: int, problem: str) -> None:
+        problems.append(Finding(slug, entry, line, f"{name}: {problem}"))
+
     if not re.match(ID_PATTERN, checked["id"]):
-        problems.append(
-            Finding(
-                Slug.MALFORMED_ID,
-                entry,
-                at("id"),
-                f"{name}: id should be lowercase words joined by hyphens, like 'peer-mentoring'",
-            )
-        )
+        report(Slug.MALFORMED_ID, at("id"), "id should be lowercase words joined by hyphens, like 'peer-mentoring'")
     if len(WORD.findall(checked["match"])) < MIN_PHRASE_WORDS:
-        problems.append(
-            Finding(
-                Slug.SHORT_MATCH_PHRASE,
-                entry,
-                at("match"),
-                f"{name}: match phrase needs at least {MIN_PHRASE_WORDS} words",
-            )
-        )
+        report(Slug.SHORT_MATCH_PHRASE, at("match"), f"match phrase needs at least {MIN_PHRASE_WORDS} words")
     if checked.get("type") and checked["type"] not in TYPES:
         guess = did_you_mean(checked["type"], TYPES, every=True)
-        problems.append(
-            Finding(
-                Slug.UNKNOWN_TYPE,
-                entry,
-                at("type"),
-                f"{name}: type {short(checked['type'])} is not a known type{guess}",
-            )
-        )
+        report(Slug.UNKNOWN_TYPE, at("type"), f"type {short(checked['type'])} is not a known type{guess}")
     if "year" in checked and checked["year"] not in YEARS:
-        problems.append(
-            Finding(
-                Slug.YEAR_OUT_OF_RANGE,
-                entry,
-                at("year"),
-                f"{name}: year {checked['year']} should be a year from {YEARS[0]} to {YEARS[-1]}",
-            )
-        )
+        wanted = f"should be a year from {YEARS[0]} to {YEARS[-1]}"
+        report(Slug.YEAR_OUT_OF_RANGE, at("year"), f"year {checked['year']} {wanted}")
     if checked.get("url") and not re.match(URL_PATTERN, checked["url"]):
-        problems.append(
-            Finding(Slug.NOT_A_URL, entry, at("url"), f"{name}: url {short(checked['url'])} is not an http(s) address")
-        )
+        report(Slug.NOT_A_URL, at("url"), f"url {short(checked['url'])} is not an http(s) address")
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
-        problems.append(
-            Finding(Slug.NOT_A_DOI, entry, at("doi"), f"{name}: doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
-        )
+        report(Slug.NOT_A_DOI, at("doi"), f"doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
     for source in checked.get("sources", []):
         if problem := source_problem(source):
-            problems.append(
-                Finding(Slug.UNUSABLE_SOURCE, entry, at("sources"), f"{name}: source {short(source)} {problem}")
-            )
+            report(Slug.UNUSABLE_SOURCE, at("sources"), f"source {short(source)} {problem}")
     for key, vocabulary in (("tags", TAGS), ("audience", AUDIENCES)):
         for term in checked.get(key, []):
             if term not in vocabulary:
                 guess = did_you_mean(term, vocabulary, every=True)
-                problems.append(
-                    Finding(
-                        Slug.UNKNOWN_TERM,
-                        entry,
-                        at(key),
-                        f"{name}: {key} {short(term)} is not in the vocabulary{guess}",
-                    )
-                )
+                report(Slug.UNKNOWN_TERM, at(key), f"{key} {short(term)} is not in the vocabulary{guess}")
     fixes = []
     for number, fix in enumerate(checked.pop("fix", [])):
         fix_line = partial(at, "fix", number)
         if check_keys(fix, FIX_KEYS, ("find",), fix_line, problems, f"{name}: [[resource.fix]]", entry) is None:
             continue
         if not fix["find"]:
-            problems.append(
-                Finding(Slug.EMPTY_FIX, entry, fix_line("find"), f"{name}: a fix's find text should not be empty")
-            )
+            report(Slug.EMPTY_FIX, fix_line("find"), "a fix's find text should not be empty")
             continue
         fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:

@@ -1,11 +1,10 @@
 """The build: every stage in order, then one atomic publish. The CLI is a thin layer over these functions."""
 
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -14,17 +13,17 @@ from pandera.typing import DataFrame
 from pipeline import citations, config, export, handbook, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
+from pipeline.findings import Finding
 from pipeline.ingest import Guide, read_guide
 from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.locking import exclusive
-from pipeline.normalise import WARNINGS, Finding, normalise
+from pipeline.normalise import WARNINGS, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
+from pipeline.quality import QualityReport, quality_json, quality_report
 from pipeline.validate import findings_json, format_findings, validate_resources
 from schemas.resource import Resource
 
 log = logging.getLogger("mentor_guide")
-QUALITY_NAME = "data-quality.json"
-VALIDATION_REPORT = "validation-report.json"
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class Prepared:
     curation: Curation
     resources: DataFrame[Resource]
     findings: list[Finding]
-    quality: dict = field(default_factory=dict)
+    quality: QualityReport
     history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
     new_release: bool = False  # this version is not recorded yet: build records it
     link_health: dict[str, LinkHealth] = field(default_factory=dict)
@@ -87,7 +86,8 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             f"{len(problems)} schema problem{'s' if len(problems) > 1 else ''} in the normalised data; "
             f"nothing was published:\n{format_findings(problems)}",
             path=paths.curation,
-            hint=f"correct the curation records named above (full report: {paths.processed / VALIDATION_REPORT})",
+            hint="correct the curation records named above "
+            f"(full report: {paths.processed / config.VALIDATION_REPORT})",
         )
     assert validated is not None  # no problem: the table passed validation
     for finding in findings:
@@ -114,65 +114,23 @@ def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) ->
 def write_validation_report(processed: Path, text: str) -> None:
     try:
         processed.mkdir(parents=True, exist_ok=True)
-        write_atomic(processed / VALIDATION_REPORT, text.encode("utf-8"))
+        write_atomic(processed / config.VALIDATION_REPORT, text.encode("utf-8"))
     except (OSError, PipelineError) as error:
-        log.warning("could not write %s: %s", processed / VALIDATION_REPORT, getattr(error, "problem", error))
-
-
-def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> dict:
-    """How complete the curated facts are, and what is missing or unconfirmed."""
-
-    def ids(mask) -> list[str]:
-        return resources.loc[mask, "id"].tolist()
-
-    provisional = [f.entry for f in findings if f.slug == "provisional-title"]
-    return {
-        "entries": len(resources),
-        "curated": int(resources["curated"].sum()),
-        "with_title": len(resources) - len(provisional),
-        "with_url": int(resources["url"].notna().sum()),
-        "with_doi": int(resources["doi"].notna().sum()),
-        "with_creators": int(resources["creators"].map(bool).sum()),
-        "missing": {
-            "curation": ids(~resources["curated"]),
-            "title": provisional,
-            "url": ids(resources["url"].isna()),
-            "creators": ids(~resources["creators"].map(bool)),
-            "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),
-        },
-        "unconfirmed": {row.id: row.note for row in resources.itertuples() if isinstance(row.note, str)},
-        "findings": [asdict(f) for f in findings],
-    }
-
-
-def format_quality(quality: dict) -> str:
-    total = quality["entries"]
-    lines = [
-        f"{total} resources: {quality['curated']} curated, {quality['with_title']} with a known title, "
-        f"{quality['with_url']} with a URL, "
-        f"{quality['with_doi']} with a DOI, {quality['with_creators']} with creators"
-    ]
-    for what, missing in quality["missing"].items():
-        if missing:
-            lines.append(f"  missing {what.replace('_', ' ')} ({len(missing)}): {', '.join(missing)}")
-    fragments = [f for f in quality["findings"] if f["slug"].startswith("dangling-fragment")]
-    for finding in fragments:
-        lines.append(f"  {finding['slug']}: {finding['entry']}: {finding['message']}")
-    return "\n".join(lines)
+        log.warning("could not write %s: %s", processed / config.VALIDATION_REPORT, getattr(error, "problem", error))
 
 
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     """The library's files: CSV, JSON, the data package describing both, citations and the data-quality report."""
     resources = prepared.resources
-    files = {export.CSV_NAME: export.to_csv(resources), export.JSON_NAME: export.to_json(resources)}
+    files = {config.CSV_NAME: export.to_csv(resources), config.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
     info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
-    files[export.PACKAGE_NAME] = export.datapackage(
+    files[config.PACKAGE_NAME] = export.datapackage(
         info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
     )
-    files[metadata.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
+    files[config.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
     files.update(releases.release_files(prepared.history, info.title))
-    files[QUALITY_NAME] = (json.dumps(prepared.quality, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files[config.QUALITY_NAME] = quality_json(prepared.quality)
     return files
 
 
@@ -180,7 +138,7 @@ def render_outputs(
     prepared: Prepared,
     created: dt.datetime,
     *,
-    paper: str = "letter",
+    paper: str = config.PAPER,
     link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
     progress: Callable[[str], None] = quiet,
@@ -188,7 +146,7 @@ def render_outputs(
     progress("writing the dataset files")
     files = dataset_files(prepared, created)
     progress(f"laying out the handbook of {len(prepared.resources):,} resources")
-    files[handbook.PDF_NAME] = handbook.render_handbook(
+    files[config.PDF_NAME] = handbook.render_handbook(
         prepared.resources,
         prepared.curation.dataset,
         prepared.guide.title,
@@ -209,7 +167,7 @@ def build(
     paths: Paths,
     *,
     strict: bool = False,
-    paper: str = "letter",
+    paper: str = config.PAPER,
     omit_broken: bool = False,
     wait: float = LOCK_WAIT,
     progress: Callable[[str], None] = quiet,

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from pandera.typing import DataFrame
 
+from pipeline.config import BIBTEX_NAME, CSL_NAME, RIS_NAME
 from pipeline.export import records
 from schemas.resource import Resource
-
-CSL_NAME, RIS_NAME, BIBTEX_NAME = "resources.csl.json", "resources.ris", "resources.bib"
 
 
 @dataclass(frozen=True)

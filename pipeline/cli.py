@@ -19,6 +19,8 @@ from pipeline.errors import (
     REPORT_BUGS,
     PipelineError,
 )
+from pipeline.linkcheck.status import Options
+from pipeline.publish import LOCK_WAIT
 
 log = logging.getLogger("mentor_guide")
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"  # a source checkout's, for --version only
@@ -88,7 +90,9 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "--out", type=Path, default=config.OUTPUT_DIR, metavar="DIR", help="output folder (default: %(default)s)"
     )
-    build_parser.add_argument("--paper", choices=("letter", "a4"), default="letter", help="handbook paper size")
+    build_parser.add_argument(
+        "--paper", choices=tuple(config.PAPER_SIZES), default=config.PAPER, help="handbook paper size"
+    )
     build_parser.add_argument(
         "--omit-broken-links",
         action="store_true",
@@ -97,7 +101,7 @@ def make_parser() -> argparse.ArgumentParser:
     build_parser.add_argument(
         "--wait",
         type=wait_seconds,
-        default=60.0,
+        default=LOCK_WAIT,
         metavar="SECONDS",
         help="how long to wait for another build into the same --out (default: %(default)s)",
     )
@@ -142,7 +146,8 @@ def stage_printer(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from pipeline.build import build, format_quality
+    from pipeline.build import build
+    from pipeline.quality import format_quality
 
     prepared = build(
         paths_from(args),
@@ -162,7 +167,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from pipeline.build import format_quality, prepare
+    from pipeline.build import prepare
+    from pipeline.quality import format_quality
 
     prepared = prepare(paths_from(args), strict=args.strict, progress=stage_printer(args))
     if not args.quiet:
@@ -227,21 +233,21 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     add(
         "--concurrency",
         type=positive(int),
-        default=16,
+        default=Options.concurrency,
         metavar="N",
         help="requests in flight at most (default: %(default)s)",
     )
     add(
         "--per-host",
         type=positive(int),
-        default=2,
+        default=Options.per_host,
         metavar="N",
         help="requests in flight to one host at most (default: %(default)s)",
     )
     add(
         "--timeout",
         type=positive(float),
-        default=10.0,
+        default=Options.timeout,
         metavar="SECONDS",
         help="connect and read timeout, seconds (default: %(default)s)",
     )
@@ -256,21 +262,21 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         "--retries",
         type=int,
         choices=range(0, 11),
-        default=2,
+        default=Options.retries,
         metavar="N",
         help="retries of timeouts, connection errors, 5xx, 408 and 429 (default: %(default)s)",
     )
     add(
         "--confirm-after",
         type=positive(int),
-        default=2,
+        default=config.CONFIRM_AFTER,
         metavar="K",
         help="failing runs in a row before a URL is newly broken (default: %(default)s)",
     )
     add(
         "--fail-on",
-        choices=("never", "new", "any"),
-        default="new",
+        choices=config.FAIL_ON_CHOICES,
+        default=config.FAIL_ON,
         help="exit 1 when a URL is newly broken (new), failing at all (any), or never (default: %(default)s)",
     )
     add(
@@ -280,7 +286,7 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     )
     add(
         "--archive-url",
-        default="https://archive.org",
+        default=config.ARCHIVE_URL,
         metavar="URL",
         help="Internet Archive to ask for archived copies of failing links (default: %(default)s)",
     )
@@ -293,7 +299,6 @@ def run_check_links(args: argparse.Namespace) -> int:
     from pipeline.linkcheck.archive import Archive
     from pipeline.linkcheck.report import alarm_line, summary_line
     from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
-    from pipeline.linkcheck.status import Options
 
     options = Options(
         concurrency=args.concurrency,

@@ -11,14 +11,34 @@ PROCESSED_DIR = Path("data/processed")
 STATE_DIR = Path("data/state")
 OUTPUT_DIR = Path("output")
 
+# The names of the files in the output folder (and of the validation report in the processed folder), defined once.
+CSV_NAME = "resources.csv"
+JSON_NAME = "resources.json"
+PACKAGE_NAME = "datapackage.json"
+CSL_NAME, RIS_NAME, BIBTEX_NAME = "resources.csl.json", "resources.ris", "resources.bib"
+JSONLD_NAME = "dataset.jsonld"
+CHANGELOG_NAME, CHANGES_NAME = "CHANGELOG.md", "changes.json"
+QUALITY_NAME = "data-quality.json"
+PDF_NAME = "handbook.pdf"
+LINK_REPORT_PREFIX = "link-report."  # check-links' files in the output folder; a build carries them over
+LINK_REPORT_MD, LINK_REPORT_JSON, LINK_REPORT_HTML = (LINK_REPORT_PREFIX + ext for ext in ("md", "json", "html"))
+VALIDATION_REPORT = "validation-report.json"
+
 RAW_GUIDE = RAW_DIR / "mentoring-resources.txt"
 CURATION = RAW_DIR / "curation.toml"
 LINK_HISTORY = STATE_DIR / "link-history.sqlite"
 LINK_STATUS = STATE_DIR / "link-status.json"
 RELEASES_DIR = Path("data/releases")  # snapshots of published versions: kept in the repository, never cleaned
-DATASET_CSV = OUTPUT_DIR / "resources.csv"
-LINK_REPORT_PREFIX = "link-report."  # check-links' files in the output folder; a build carries them over
+DATASET_CSV = OUTPUT_DIR / CSV_NAME
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+# Defaults of the commands' options that are not paths, defined once: the library's signatures and the CLI use them.
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}  # the handbook's paper sizes, each with its CSS page size
+PAPER = "letter"
+CONFIRM_AFTER = 2  # check-links: failing runs in a row before a URL is confirmed broken
+FAIL_ON_CHOICES = ("never", "new", "any")  # check-links exits 1 when a URL is newly broken, failing at all, or never
+FAIL_ON = "new"
+ARCHIVE_URL = "https://archive.org"  # where check-links looks for archived copies of failing links
 
 
 def is_link_report(name: str) -> bool:

@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
-from pipeline.ingest import decode_text
+from pipeline.findings import Finding, Slug
+from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
 from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
 
@@ -125,7 +126,7 @@ EXPECTED = {
     dict: "a table",
     dt.date: "a date (YYYY-MM-DD)",
 }  # how messages name each kind of value a key expects
-Problems = list[tuple[int, str]]
+Problems = list[Finding]
 
 
 def read_curation(path: Path) -> Curation:
@@ -148,12 +149,12 @@ def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
     for key in document.keys() - {"dataset", "resource"}:
         guess = did_you_mean(key, ("dataset", "resource"))
         problem = f"unknown table {short(key)}{guess}; the file holds a [dataset] table and [[resource]] tables"
-        problems.append((line_of(lines, key), problem))
+        problems.append(Finding(Slug.UNKNOWN_TABLE, "", line_of(lines, key), problem))
     dataset = parse_dataset(document.get("dataset"), lines, problems)
     raw_records = document.get("resource", [])
     if not is_tables(raw_records):
         problem = f"resource is {describe(raw_records)}; each resource should be a table headed [[resource]]"
-        problems.append((line_of(lines, "resource"), problem))
+        problems.append(Finding(Slug.NOT_A_TABLE, "", line_of(lines, "resource"), problem))
         raw_records = []
     records = []
     for index, raw in enumerate(raw_records):
@@ -164,7 +165,8 @@ def parse_curation(text: str, path: Path | str = "<curation>") -> Curation:
     seen: dict[str, int] = {}
     for record in records:
         if record.id in seen:
-            problems.append((record.id_line, f"id {record.id!r} is used again (first at line {seen[record.id]})"))
+            again = f"id {record.id!r} is used again (first at line {seen[record.id]})"
+            problems.append(Finding(Slug.DUPLICATE_ID, record.id, record.id_line, again))
         seen.setdefault(record.id, record.id_line)
     raise_problems(problems, path, "the curation file")
     assert dataset is not None  # a missing or malformed [dataset] table is a problem raised above
@@ -201,10 +203,13 @@ def deep_nesting_line(text: str, depth: int = 100) -> int | None:
 def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     line = line_of(lines, "dataset")
     if raw is None:
-        problems.append((1, "a [dataset] table is required (name, title, version, updated, license, ...)"))
+        missing = "a [dataset] table is required (name, title, version, updated, license, ...)"
+        problems.append(Finding(Slug.MISSING_DATASET, "", 1, missing))
         return None
     if not isinstance(raw, dict):
-        problems.append((line, f"dataset is {describe(raw)}; it should be a [dataset] table of keys"))
+        problems.append(
+            Finding(Slug.NOT_A_TABLE, "", line, f"dataset is {describe(raw)}; it should be a [dataset] table of keys")
+        )
         return None
     required = tuple(k for k in DATASET_KEYS if k not in OPTIONAL_DATASET_KEYS)
     checked = check_keys(raw, DATASET_KEYS, required, partial(line_of, lines, "dataset"), problems, "[dataset]")
@@ -220,40 +225,46 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
 
 def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
     at = key_line or (lambda *key: line)  # the line of one key of the record
-    label = f"record {short(raw['id'])}" if isinstance(raw.get("id"), str) else "[[resource]]"
+    entry = raw["id"] if isinstance(raw.get("id"), str) else ""
+    label = f"record {short(entry)}" if isinstance(raw.get("id"), str) else "[[resource]]"
     before = len(problems)
-    checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label)
+    checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label, entry)
     if checked is None:
         return None
     name = f"record {short(checked['id'])}"
+
+    def report(slug: Slug, line: int, problem: str) -> None:
+        problems.append(Finding(slug, entry, line, f"{name}: {problem}"))
+
     if not re.match(ID_PATTERN, checked["id"]):
-        problems.append((at("id"), f"{name}: id should be lowercase words joined by hyphens, like 'peer-mentoring'"))
+        report(Slug.MALFORMED_ID, at("id"), "id should be lowercase words joined by hyphens, like 'peer-mentoring'")
     if len(WORD.findall(checked["match"])) < MIN_PHRASE_WORDS:
-        problems.append((at("match"), f"{name}: match phrase needs at least {MIN_PHRASE_WORDS} words"))
+        report(Slug.SHORT_MATCH_PHRASE, at("match"), f"match phrase needs at least {MIN_PHRASE_WORDS} words")
     if checked.get("type") and checked["type"] not in TYPES:
         guess = did_you_mean(checked["type"], TYPES, every=True)
-        problems.append((at("type"), f"{name}: type {short(checked['type'])} is not a known type{guess}"))
+        report(Slug.UNKNOWN_TYPE, at("type"), f"type {short(checked['type'])} is not a known type{guess}")
     if "year" in checked and checked["year"] not in YEARS:
-        problems.append((at("year"), f"{name}: year {checked['year']} should be a year from {YEARS[0]} to {YEARS[-1]}"))
+        wanted = f"should be a year from {YEARS[0]} to {YEARS[-1]}"
+        report(Slug.YEAR_OUT_OF_RANGE, at("year"), f"year {checked['year']} {wanted}")
     if checked.get("url") and not re.match(URL_PATTERN, checked["url"]):
-        problems.append((at("url"), f"{name}: url {short(checked['url'])} is not an http(s) address"))
+        report(Slug.NOT_A_URL, at("url"), f"url {short(checked['url'])} is not an http(s) address")
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
-        problems.append((at("doi"), f"{name}: doi {short(checked['doi'])} is not a DOI (10.NNNN/...)"))
+        report(Slug.NOT_A_DOI, at("doi"), f"doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
     for source in checked.get("sources", []):
         if problem := source_problem(source):
-            problems.append((at("sources"), f"{name}: source {short(source)} {problem}"))
+            report(Slug.UNUSABLE_SOURCE, at("sources"), f"source {short(source)} {problem}")
     for key, vocabulary in (("tags", TAGS), ("audience", AUDIENCES)):
         for term in checked.get(key, []):
             if term not in vocabulary:
                 guess = did_you_mean(term, vocabulary, every=True)
-                problems.append((at(key), f"{name}: {key} {short(term)} is not in the vocabulary{guess}"))
+                report(Slug.UNKNOWN_TERM, at(key), f"{key} {short(term)} is not in the vocabulary{guess}")
     fixes = []
     for number, fix in enumerate(checked.pop("fix", [])):
         fix_line = partial(at, "fix", number)
-        if check_keys(fix, FIX_KEYS, ("find",), fix_line, problems, f"{name}: [[resource.fix]]") is None:
+        if check_keys(fix, FIX_KEYS, ("find",), fix_line, problems, f"{name}: [[resource.fix]]", entry) is None:
             continue
         if not fix["find"]:
-            problems.append((fix_line("find"), f"{name}: a fix's find text should not be empty"))
+            report(Slug.EMPTY_FIX, fix_line("find"), "a fix's find text should not be empty")
             continue
         fixes.append(Fix(fix["find"], fix.get("replace", ""), fix.get("reason", ""), line=fix_line("find")))
     if len(problems) > before:
@@ -296,22 +307,26 @@ def source_problem(source: str) -> str | None:
     return None
 
 
-def check_keys(raw: dict, types: dict, required: tuple[str, ...], at, problems: Problems, table: str) -> dict | None:
+def check_keys(
+    raw: dict, types: dict, required: tuple[str, ...], at, problems: Problems, table: str, entry: str = ""
+) -> dict | None:
     """Report unknown, missing and mistyped keys of one table; return its well-formed keys, so that their
     values can be checked too, or None when a required key is missing or mistyped."""
     for key in raw:
         if key not in types:
             known = did_you_mean(key, types) or f"; known keys: {', '.join(types)}"
-            problems.append((at(key), f"{table}: unknown key {short(key)}{known}"))
+            problems.append(Finding(Slug.UNKNOWN_KEY, entry, at(key), f"{table}: unknown key {short(key)}{known}"))
     for key in required:
         if key not in raw:
-            problems.append((at(), f"{table}: missing key {key!r}"))
+            problems.append(Finding(Slug.MISSING_KEY, entry, at(), f"{table}: missing key {key!r}"))
     for key, value in raw.items():
         expected = types.get(key)
         if expected is None or is_expected(value, expected):
             continue
         wanted = expected if isinstance(expected, str) else EXPECTED.get(expected, expected.__name__)
-        problems.append((at(key), f"{table}: {key} should be {wanted}, not {describe(value)}"))
+        problems.append(
+            Finding(Slug.WRONG_TYPE, entry, at(key), f"{table}: {key} should be {wanted}, not {describe(value)}")
+        )
     checked = {key: value for key, value in raw.items() if key in types and is_expected(value, types[key])}
     return checked if all(key in checked for key in required) else None
 
@@ -368,14 +383,15 @@ def short(value, limit: int = 60) -> str:
 def raise_problems(problems: Problems, path: Path | str, what: str) -> None:
     if not problems:
         return
-    problems.sort()
-    listing = "\n".join(f"  {path}:{line}: {problem}" for line, problem in problems)
+    problems.sort(key=lambda finding: (finding.line, finding.message))
+    listing = "\n".join(f"  {path}:{finding.line}: {finding.message}" for finding in problems)
     count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
     raise CurationError(
         f"{count} in {what}:\n{listing}",
         path=path,
-        line=problems[0][0],
+        line=problems[0].line,
         hint="correct the lines named above; README 'Curating' describes each key",
+        findings=problems,
     )
 
 

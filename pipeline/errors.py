@@ -3,7 +3,10 @@
 Findings (bad rows, dead links) are records, not these.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
+
+from pipeline.findings import Finding
 
 # Exit statuses, defined once; the README lists them.
 EXIT_OK = 0
@@ -53,6 +56,18 @@ class GuideStructureError(PipelineError):
 class CurationError(PipelineError):
     "The curation file is malformed or its records do not match the guide"
 
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str = "",
+        findings: Sequence[Finding] = (),
+    ):
+        super().__init__(problem, path=path, line=line, hint=hint)
+        self.findings = tuple(findings)  # every problem with its slug and line, when the message lists several
+
 
 class ValidationFailed(PipelineError):
     "The normalised data breaks its schema; nothing was published"
@@ -74,6 +89,18 @@ class VersionReused(PipelineError):
 
 class ReleaseHistoryError(PipelineError):
     "A snapshot of the release history cannot be read"
+
+
+class HandbookError(PipelineError):
+    "The handbook could not be rendered"
+
+
+class HistoryError(PipelineError):
+    "The link history database cannot be opened or written"
+
+
+class DatasetError(PipelineError):
+    "The published dataset to check is missing or is not the one `mentor-guide build` writes"
 
 
 class Offline(PipelineError):

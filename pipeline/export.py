@@ -8,10 +8,10 @@ import json
 import pandas as pd
 from pandera.typing import DataFrame
 
+from pipeline.config import CSV_NAME, JSON_NAME
 from pipeline.curation import DatasetInfo
 from schemas.resource import FORMULA_STARTS, LIST_DELIMITER, Resource
 
-CSV_NAME, JSON_NAME, PACKAGE_NAME = "resources.csv", "resources.json", "datapackage.json"
 FRICTIONLESS_TYPES = {"string": "string", "Int64": "integer", "int64": "integer", "bool": "boolean"}
 
 

@@ -22,15 +22,13 @@ from pandera.typing import DataFrame
 
 from pipeline import config
 from pipeline.curation import DatasetInfo
-from pipeline.errors import PipelineError
+from pipeline.errors import HandbookError
 from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
 from pipeline.linkcheck.status import LinkStatus
 from schemas.resource import Resource
 
-PDF_NAME = "handbook.pdf"
 TEMPLATE = "handbook.html.j2"
 STYLESHEET = "handbook.css"
-PAPER_SIZES = {"letter": "letter", "a4": "A4"}
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "mentor-guide"
 
@@ -68,10 +66,6 @@ URL_ONE_LINE = 64
 URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
 # Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
 LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
-
-
-class HandbookError(PipelineError):
-    """The handbook could not be rendered."""
 
 
 @dataclass(frozen=True)
@@ -135,15 +129,15 @@ def render_html(
     guide_title: str,
     created: dt.datetime,
     *,
-    paper: str = "letter",
+    paper: str = config.PAPER,
     link_status: dict[str, LinkHealth] | None = None,
     omit_broken: bool = False,
 ) -> str:
     """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index.
 
     `link_status` is the link check's health of each URL (`read_link_health`)."""
-    if paper not in PAPER_SIZES:
-        raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(PAPER_SIZES)}")
+    if paper not in config.PAPER_SIZES:
+        raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(config.PAPER_SIZES)}")
     health = link_status or {}
     sections: dict[str, Section] = {}
     row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
@@ -160,7 +154,7 @@ def render_html(
             info=info,
             edition_date=long_date(created),
             stamp=stamp,
-            page_size=PAPER_SIZES[paper],
+            page_size=config.PAPER_SIZES[paper],
             stylesheet=STYLESHEET,
             generator=GENERATOR,
             keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],

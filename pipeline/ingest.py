@@ -8,10 +8,10 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline.errors import GuideStructureError, InputUnreadable
+from pipeline.text import UVM_MARK, decode_text, fold
 from schemas.raw_entry import RawEntry
 from schemas.vocabulary import SECTIONS
 
-UVM_MARK = "\u033d\u033d"  # the capture's stand-in for the university's short name
 MAX_GUIDE_BYTES = 2_000_000  # a hundred times the real guide; README "Limits" gives the time measured
 FIELD_LABEL = "Body"  # a label of the web page's form, printed after each heading
 
@@ -44,30 +44,6 @@ def read_guide(path: Path) -> Guide:
             f"cannot read the raw guide: {error.strerror}", path=path, hint="pass the guide's path with --raw"
         ) from None
     return parse_guide(decode_text(data, path), path)
-
-
-def decode_text(data: bytes, source: Path | str = "<guide>") -> str:
-    """Bytes → text with LF line endings; refuses binary and non-UTF-8 input, naming the line."""
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputUnreadable(
-            "the file is binary (it holds NUL bytes), not text",
-            path=source,
-            line=line,
-            hint="pass the plain-text file (the guide's capture, or the curation TOML)",
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputUnreadable(
-            f"the file is not UTF-8 (byte 0x{data[error.start]:02x} cannot be decoded); "
-            "it may be in a legacy encoding such as Windows-1252",
-            path=source,
-            line=line,
-            hint="re-save it as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8 in.txt > out.txt`",
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def is_blank(line: str) -> bool:
@@ -195,12 +171,6 @@ def entries_of_section(section: str, lines: list[str], start: int, end: int) -> 
         paragraphs.append(" ".join(paragraph))
     close_entry()
     return rows
-
-
-def fold(text: str) -> str:
-    """A key for comparing texts: case, white space, quotes and dashes folded."""
-    table = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
-    return " ".join(text.replace(UVM_MARK, "UVM").translate(table).casefold().split())
 
 
 def check_duplicates(rows: list[dict], source: Path | str) -> None:

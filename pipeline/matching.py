@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.curation import WORD, CurationRecord, raise_problems
-from pipeline.ingest import fold
+from pipeline.findings import Finding, Slug
+from pipeline.text import fold
 
 STUB_PHRASE_WORDS = 8
 LONG_PHRASE_WORDS = 12  # from this length a variant may differ by two words instead of one
@@ -48,7 +49,7 @@ def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: li
     """Attach each record to its entry; a phrase in several entries, or two records on one entry, is an error."""
     index = GuideIndex(texts)
     matched: dict[int, CurationRecord] = {}
-    problems: list[tuple[int, str]] = []
+    problems: list[Finding] = []
 
     def attach(number: int, record: CurationRecord) -> bool:
         if number in matched:
@@ -57,7 +58,7 @@ def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: li
                 f"record {record.id!r} matches the same entry as record {other.id!r} "
                 f"(line {other.match_line}): {preview(texts, lines, number)}"
             )
-            problems.append((record.match_line, problem))
+            problems.append(Finding(Slug.SHARED_ENTRY, record.id, record.match_line, problem))
             return False
         matched[number] = record
         return True
@@ -72,7 +73,7 @@ def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: li
         else:
             many = "; ".join(preview(texts, lines, n) for n in hits[:5])
             problem = f"record {record.id!r}: match phrase {record.match!r} is in {len(hits)} entries, make it longer: "
-            problems.append((record.match_line, problem + many))
+            problems.append(Finding(Slug.AMBIGUOUS_MATCH_PHRASE, record.id, record.match_line, problem + many))
     reworded, vanished = [], []
     for record in lost:  # after every exact match, so a variant never takes an entry another record names
         variants = index.close_variants(record.match)
@@ -86,7 +87,7 @@ def match_guide(records: tuple[CurationRecord, ...], texts: list[str], lines: li
                 f"record {record.id!r}: match phrase {record.match!r} is no longer in the guide, and "
                 f"{len(variants)} entries hold a close variant: {many}; copy the right entry's wording into match"
             )
-            problems.append((record.match_line, problem))
+            problems.append(Finding(Slug.AMBIGUOUS_CLOSE_VARIANT, record.id, record.match_line, problem))
         else:
             near = "; ".join(preview(texts, lines, n) for n in index.nearest(record.match))
             vanished.append(Vanished(record, near or "none"))

@@ -7,7 +7,6 @@ from pipeline.citations import is_organisation
 from pipeline.curation import DatasetInfo
 from schemas.vocabulary import TAGS
 
-JSONLD_NAME = "dataset.jsonld"
 RAW_GUIDE_PATH = "data/raw/mentoring-resources.txt"  # paths in the repository
 CURATION_PATH = "data/raw/curation.toml"
 LICENCES = {

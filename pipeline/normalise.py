@@ -3,7 +3,6 @@
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
@@ -11,8 +10,9 @@ from pandera.typing import DataFrame
 
 from pipeline.curation import Curation, CurationRecord
 from pipeline.errors import CurationError
-from pipeline.ingest import UVM_MARK, fold
+from pipeline.findings import Finding, Slug
 from pipeline.matching import Matching, match_guide, toml_text
+from pipeline.text import UVM_MARK, fold
 from schemas.raw_entry import RawEntry
 from schemas.resource import Resource
 from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES
@@ -45,7 +45,7 @@ TAG_RULES = {
     "community-resources": r"housing|childcare|community resources",
 }  # only for entries without a curation record
 # Findings a person should act on, printed as warnings, by the file their line is in; --strict makes them errors.
-WARNINGS = {"uncurated-entry": "guide", "match-phrase-reworded": "curation"}
+WARNINGS = {Slug.UNCURATED_ENTRY: "guide", Slug.MATCH_PHRASE_REWORDED: "curation"}
 ID_WORDS = 5
 SMALL_WORDS = {
     "a",
@@ -76,16 +76,6 @@ SMALL_WORDS = {
 AUDIENCE_RULES = {"students": r"\bstudent", "residents": r"\bresiden(?:t|cy)", "faculty": r"\bfaculty\b"}
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something about one entry that a person should know; not a stop."""
-
-    slug: str
-    entry: str
-    line: int
-    message: str
-
-
 def repair_text(text: str) -> str:
     """UVM for the capture's mark, spaces for no-break spaces, invisible characters out, white space folded."""
     text = INVISIBLE.sub("", text.replace(UVM_MARK, "UVM").replace("\u00a0", " "))
@@ -113,7 +103,7 @@ def apply_fixes(text: str, record: CurationRecord | None, entry_id: str, line: i
             )
         text = text.replace(fix.find, fix.replace)
         findings.append(
-            Finding("dangling-fragment-repaired", entry_id, line, f"{fix.find!r} → {fix.replace!r}: {fix.reason}")
+            Finding(Slug.DANGLING_FRAGMENT_REPAIRED, entry_id, line, f"{fix.find!r} → {fix.replace!r}: {fix.reason}")
         )
     return text, findings
 
@@ -125,7 +115,7 @@ def remove_debris(text: str, entry_id: str, line: int) -> tuple[str, list[Findin
         for match in pattern.finditer(text):
             findings.append(
                 Finding(
-                    "dangling-fragment-removed",
+                    Slug.DANGLING_FRAGMENT_REMOVED,
                     entry_id,
                     line,
                     f"removed {match.group().strip()!r}: the link it named was lost in capture",
@@ -177,7 +167,7 @@ def normalise(
         if invisible := len(INVISIBLE.findall(entry.text)):
             findings.append(
                 Finding(
-                    "invisible-characters-removed",
+                    Slug.INVISIBLE_CHARACTERS_REMOVED,
                     identifier,
                     entry.line_start,
                     f"removed {invisible} invisible character(s): bidi controls, zero-width or controls",
@@ -187,11 +177,11 @@ def normalise(
             suggested_id = suggest_id(provisional_title(title_line, description), taken_ids)
             stub = record_stub(suggested_id, matching.stub_phrases.get(number))
             message = f"no curation record ({entry.section} #{entry.position}); to curate it, add:\n{stub}"
-            findings.append(Finding("uncurated-entry", identifier, entry.line_start, message))
+            findings.append(Finding(Slug.UNCURATED_ENTRY, identifier, entry.line_start, message))
         if not (record and record.title) and not title_line:
             findings.append(
                 Finding(
-                    "provisional-title",
+                    Slug.PROVISIONAL_TITLE,
                     identifier,
                     entry.line_start,
                     "title unknown: a provisional one is taken from the description",
@@ -212,7 +202,7 @@ def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
         record = change.record
         findings.append(
             Finding(
-                "match-phrase-reworded",
+                Slug.MATCH_PHRASE_REWORDED,
                 record.id,
                 record.match_line,
                 f"match phrase {record.match!r} is no longer in the guide; attached to the entry at guide line "
@@ -224,7 +214,7 @@ def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
         record = gone.record
         findings.append(
             Finding(
-                "curation-record-unmatched",
+                Slug.CURATION_RECORD_UNMATCHED,
                 record.id,
                 record.match_line,
                 f"no entry of the guide holds the match phrase {record.match!r} or a close variant, so this record is "
@@ -237,7 +227,7 @@ def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
 
 def refuse_unmatched(findings: list[Finding], path) -> None:
     """A record that matches no entry is an error: its curated facts would silently stop being published."""
-    unmatched = [f for f in findings if f.slug == "curation-record-unmatched"]
+    unmatched = [f for f in findings if f.slug == Slug.CURATION_RECORD_UNMATCHED]
     if unmatched:
         listing = "\n".join(f"  {path}:{f.line}: {f.entry}: {f.message}" for f in unmatched)
         raise CurationError(
@@ -255,7 +245,7 @@ def refuse_warnings(findings: list[Finding], path) -> None:
     if not warned:
         return
     listing = "\n".join(f"  {WARNINGS[f.slug]} line {f.line}: {f.entry}: {f.slug}" for f in warned)
-    uncurated = sum(f.slug == "uncurated-entry" for f in warned)
+    uncurated = sum(f.slug == Slug.UNCURATED_ENTRY for f in warned)
     updates = len(warned) - uncurated
     counts = [
         f"{uncurated} {'entry has' if uncurated == 1 else 'entries have'} no curation record" if uncurated else "",

@@ -17,6 +17,7 @@ from collections.abc import Callable, Set
 from contextlib import nullcontext, suppress
 from pathlib import Path
 
+from pipeline import config
 from pipeline.errors import PublishError
 from pipeline.locking import exclusive
 
@@ -26,14 +27,14 @@ RELEASE_PREFIX = "release-"
 EARLIER_OUTPUTS = frozenset(
     {
         ".gitkeep",
-        "resources.csv",
-        "resources.json",
-        "datapackage.json",
-        "data-quality.json",
-        "handbook.pdf",
-        "link-report.md",
-        "link-report.json",
-        "link-report.html",
+        config.CSV_NAME,
+        config.JSON_NAME,
+        config.PACKAGE_NAME,
+        config.QUALITY_NAME,
+        config.PDF_NAME,
+        config.LINK_REPORT_MD,
+        config.LINK_REPORT_JSON,
+        config.LINK_REPORT_HTML,
     }
 )
 LOCK_WAIT = 60.0  # seconds a publisher waits for another one on the same folder before giving up

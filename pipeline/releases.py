@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.config import CHANGELOG_NAME, CHANGES_NAME
 from pipeline.errors import PublishError, ReleaseHistoryError, VersionReused
 from pipeline.publish import write_atomic
 
-CHANGELOG_NAME, CHANGES_NAME = "CHANGELOG.md", "changes.json"
 LINK_HEALTH_PREFIX = "link_"
 SHOWN_VALUE_LENGTH = 120  # longer values are shortened in CHANGELOG.md (changes.json has them whole)
 

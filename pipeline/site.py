@@ -39,7 +39,6 @@ SITE_DIR = "site"
 DOWNLOADS_DIR = "downloads"
 GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
 ASSETS = ("site.css", "site.js", "favicon.svg")
-JSONLD_NAME, CHANGELOG_NAME = "dataset.jsonld", "CHANGELOG.md"
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'none'",
@@ -54,17 +53,17 @@ AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": 
 
 # What each known download is; any other file of the build is listed by its name alone.
 DOWNLOAD_LABELS = {
-    "resources.csv": "The resources as CSV (UTF-8; opens in Excel)",
-    "resources.json": "The resources as JSON",
-    "resources.csl.json": "The resources as references for a reference manager: CSL-JSON (Zotero, Pandoc)",
-    "resources.ris": "The resources as references for a reference manager: RIS (EndNote, Zotero, Mendeley)",
-    "resources.bib": "The resources as references for a reference manager: BibTeX (biblatex)",
-    "datapackage.json": "Frictionless data package: the schema of every column, sizes and hashes",
-    "handbook.pdf": "The printed handbook (PDF, accessible PDF/UA)",
-    "dataset.jsonld": "The dataset's description in schema.org JSON-LD",
-    "CHANGELOG.md": "What changed in each release (Markdown)",
-    "changes.json": "What changed in each release, resource by resource (JSON)",
-    "data-quality.json": "How complete the curated facts are (JSON)",
+    config.CSV_NAME: "The resources as CSV (UTF-8; opens in Excel)",
+    config.JSON_NAME: "The resources as JSON",
+    config.CSL_NAME: "The resources as references for a reference manager: CSL-JSON (Zotero, Pandoc)",
+    config.RIS_NAME: "The resources as references for a reference manager: RIS (EndNote, Zotero, Mendeley)",
+    config.BIBTEX_NAME: "The resources as references for a reference manager: BibTeX (biblatex)",
+    config.PACKAGE_NAME: "Frictionless data package: the schema of every column, sizes and hashes",
+    config.PDF_NAME: "The printed handbook (PDF, accessible PDF/UA)",
+    config.JSONLD_NAME: "The dataset's description in schema.org JSON-LD",
+    config.CHANGELOG_NAME: "What changed in each release (Markdown)",
+    config.CHANGES_NAME: "What changed in each release, resource by resource (JSON)",
+    config.QUALITY_NAME: "How complete the curated facts are (JSON)",
 }
 CITATION_FORMATS = {
     ".bib": "BibTeX (biblatex)",
@@ -337,7 +336,7 @@ def script_json(document) -> Markup:
 
 def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime, items: list[Download]):
     """The build's dataset.jsonld, its downloads addressed where the landing page offers them; else a minimal one."""
-    data = files.get(JSONLD_NAME)
+    data = files.get(config.JSONLD_NAME)
     if data is None:
         return minimal_jsonld(info, created, items)
     document = json.loads(data.decode("utf-8"))
@@ -350,7 +349,7 @@ def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.date
 def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
     items = downloads(files)
     citations = [(item, citation_format(item.name)) for item in items if citation_format(item.name)]
-    changelog = files.get(CHANGELOG_NAME)
+    changelog = files.get(config.CHANGELOG_NAME)
     return {
         "downloads": items,
         "citations": citations,

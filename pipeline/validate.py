@@ -7,14 +7,40 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame
 
+from pipeline.findings import Slug
 from schemas.resource import Resource
+
+# The catalogue's slug for each kind of check; the check's own name stays in the finding.
+SCHEMA_SLUGS = {
+    "column_in_dataframe": Slug.SCHEMA_MISSING_COLUMN,
+    "not_nullable": Slug.SCHEMA_MISSING_VALUE,
+    "dtype": Slug.SCHEMA_WRONG_TYPE,
+    "coerce_dtype": Slug.SCHEMA_WRONG_TYPE,
+    "field_uniqueness": Slug.SCHEMA_DUPLICATE,
+    "unique": Slug.SCHEMA_DUPLICATE,
+    "isin": Slug.SCHEMA_NOT_ALLOWED,
+    "tags_in_vocabulary": Slug.SCHEMA_NOT_ALLOWED,
+    "audience_in_vocabulary": Slug.SCHEMA_NOT_ALLOWED,
+    "str_matches": Slug.SCHEMA_PATTERN,
+    "str_length": Slug.SCHEMA_OUT_OF_RANGE,
+    "greater_than_or_equal_to": Slug.SCHEMA_OUT_OF_RANGE,
+    "in_range": Slug.SCHEMA_OUT_OF_RANGE,
+    "visible_text_within_limits": Slug.SCHEMA_OUT_OF_RANGE,
+    "list_of_text": Slug.SCHEMA_WRONG_TYPE,
+    "single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,
+    "items_single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,
+    "list_items_splittable": Slug.SCHEMA_UNSAFE_TEXT,
+    "no_capture_debris": Slug.SCHEMA_CAPTURE_DEBRIS,
+}
 
 
 @dataclass(frozen=True)
 class SchemaFinding:
-    """One value (or one missing column) that breaks the schema."""
+    """One value (or one missing column) that breaks the schema; `line` is the entry's first line in the guide."""
 
+    slug: Slug
     entry: str
+    line: int
     column: str
     check: str
     value: str
@@ -30,15 +56,22 @@ def validate_resources(frame: pd.DataFrame) -> tuple[DataFrame[Resource] | None,
 
 def schema_findings(failures: pd.DataFrame, frame: pd.DataFrame) -> list[SchemaFinding]:
     ids = frame["id"].tolist() if "id" in frame.columns else []
+    lines = frame["line"].tolist() if "line" in frame.columns else []
     findings = []
     for failure in failures.itertuples(index=False):
         row = failure.index
         entry = str(ids[row]) if isinstance(row, int) and row < len(ids) else "(table)"
+        line = int(lines[row]) if isinstance(row, int) and row < len(lines) and is_line(lines[row]) else 0
         column = failure.column if failure.schema_context == "Column" else str(failure.failure_case)
         check = str(failure.check).split("(")[0]
         value = "" if failure.schema_context != "Column" else str(failure.failure_case)
-        findings.append(SchemaFinding(entry=entry, column=str(column), check=check, value=value))
+        slug = SCHEMA_SLUGS.get(check, Slug.SCHEMA_CHECK)
+        findings.append(SchemaFinding(slug, entry, line, column=str(column), check=check, value=value))
     return sorted(findings, key=lambda f: (f.entry, f.column, f.check))
+
+
+def is_line(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def format_findings(findings: list[SchemaFinding]) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pipeline.cli import main
 from pipeline.curation import DATASET_KEYS, OPTIONAL_DATASET_KEYS, RECORD_KEYS, parse_curation
 from pipeline.errors import CurationError
+from pipeline.findings import Slug
 from pipeline.toml_lines import key_lines
 from tests.conftest import DATASET_ONLY, FIXTURES, REAL_CURATION
 
@@ -200,6 +201,11 @@ def test_reported_case_points_at_each_key_whatever_the_comments():
     message = error.value.message
     assert error.value.line == 24
     assert lines_of_problems("\n".join(lines) + "\n") == [24, 55, 58]
+    assert [(f.slug, f.line) for f in error.value.findings] == [
+        (Slug.UNKNOWN_TERM, 24),
+        (Slug.UNKNOWN_TYPE, 55),
+        (Slug.UNKNOWN_TERM, 58),
+    ]
     assert (
         "curation.toml:24: record 'physician-mentorship-nejm-careercenter': "
         "tags 'mentee-skill' is not in the vocabulary; did you mean 'mentee-skills'?" in message
@@ -325,6 +331,13 @@ def test_unknown_dataset_key_suggests_the_nearest():
 def test_every_problem_of_a_record_is_reported_at_once():
     text = DATASET_ONLY + RECORD + 'publsher = "x"\ntags = ["mentee-skill"]\nyear = "2009"\n'
     assert lines_of_problems(text) == [13, 14, 15]
+    with pytest.raises(CurationError) as error:
+        parse_curation(text, "curation.toml")
+    assert [(f.slug, f.entry, f.line) for f in error.value.findings] == [
+        (Slug.UNKNOWN_KEY, "managing-up", 13),
+        (Slug.UNKNOWN_TERM, "managing-up", 14),
+        (Slug.WRONG_TYPE, "managing-up", 15),
+    ]
 
 
 def test_dataset_with_contributors_and_keywords_is_read():

@@ -104,7 +104,7 @@ def real(tmp_path_factory):
         paths = Paths(out=root / name, processed=root / f"{name}-processed")
         with weasyprint_log() as records:
             prepared = build(paths, paper=paper)
-        result[name] = (paths.out / handbook.PDF_NAME).read_bytes()
+        result[name] = (paths.out / config.PDF_NAME).read_bytes()
         result[f"{name}-log"] = records
     result["resources"] = prepared.resources
     result["title"] = prepared.guide.title
@@ -743,7 +743,7 @@ def test_build_option_omit_broken_links(tmp_path, capsys):
     assert main([str(a) for a in [*common, "--out", tmp_path / "omitted", "--omit-broken-links"]]) == 0
     broken = "https://podcasts.example.org/night-shift?season=2&episode=1"
     for name, present in (("marked", True), ("omitted", False)):
-        reader = pypdf.PdfReader(tmp_path / name / handbook.PDF_NAME)
+        reader = pypdf.PdfReader(tmp_path / name / config.PDF_NAME)
         text = words(" ".join(page.extract_text() for page in reader.pages))
         uris = {a.get_object().get("/A", {}).get("/URI") for p in reader.pages for a in p.get("/Annots", [])}
         assert (broken in uris) is present

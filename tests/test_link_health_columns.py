@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline import export
+from pipeline import config
 from pipeline.build import Paths, build_date, dataset_files, prepare
 from pipeline.linkcheck.health import LinkHealth, LinkState, health_json
 from pipeline.linkcheck.status import LinkStatus
@@ -38,7 +38,7 @@ def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_url
     )
     prepared = prepare(Paths(processed=tmp_path, link_status=status))
     files = dataset_files(prepared, build_date(prepared.curation))
-    rows = list(csv.DictReader(io.StringIO(files[export.CSV_NAME].decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(files[config.CSV_NAME].decode("utf-8-sig"))))
     assert list(rows[0])[-2:] == list(LINK_HEALTH_COLUMNS) == list(Resource.to_schema().columns)[-2:]
     by_url = {row["url"]: (row["link_status"], row["link_checked"]) for row in rows}
     assert by_url[broken] == ("broken", "2026-03-02")
@@ -46,11 +46,11 @@ def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_url
     assert by_url[fine] == ("ok", "2026-03-02")
     assert {by_url[url] for url in real_urls[3:]} == {("unchecked", "")}
     assert {(row["link_status"], row["link_checked"]) for row in rows if not row["url"]} == {("", "")}
-    records = json.loads(files[export.JSON_NAME])
+    records = json.loads(files[config.JSON_NAME])
     assert [record["link_status"] for record in records if not record["url"]] == [None] * sum(
         not r["url"] for r in rows
     )
-    fields = json.loads(files[export.PACKAGE_NAME])["resources"][0]["schema"]["fields"]
+    fields = json.loads(files[config.PACKAGE_NAME])["resources"][0]["schema"]["fields"]
     assert [field["name"] for field in fields][-2:] == ["link_status", "link_checked"]
     assert fields[-2]["constraints"]["enum"] == [str(state) for state in LinkState]
 

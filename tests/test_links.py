@@ -2,14 +2,17 @@
 
 import math
 import random
+import socket
 import threading
 import time
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.linkcheck.fetch import Resolver
+from pipeline.findings import Slug
+from pipeline.linkcheck.fetch import Resolver, error_slug
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import (
     Fetched,
@@ -455,3 +458,42 @@ def test_suggested_url_follows_only_leading_permanent_moves():
 )
 def test_url_problem(url, problem):
     assert url_problem(url) == problem
+
+
+def raised(make_error, cause: BaseException):
+    """The error `make_error` builds, raised from `cause` the way urllib3 and requests chain them."""
+    try:
+        try:
+            raise cause
+        except BaseException as inner:
+            raise make_error(inner) from inner
+    except BaseException as error:
+        return error
+
+
+def wrapped_by_requests(reason: BaseException):
+    """requests' ConnectionError around urllib3's MaxRetryError around `reason`, as a failed request raises it."""
+    from urllib3.exceptions import MaxRetryError
+
+    retries = raised(lambda inner: MaxRetryError(None, "http://h.example/", inner), reason)
+    return raised(requests.ConnectionError, retries)
+
+
+@pytest.mark.parametrize(
+    ("error", "slug"),
+    [
+        (
+            lambda: wrapped_by_requests(raised(lambda e: OSError("cannot connect"), ConnectionRefusedError(111, "x"))),
+            Slug.CONNECTION_REFUSED,
+        ),
+        (lambda: wrapped_by_requests(socket.gaierror(-2, "no such name")), Slug.DNS_FAILURE),
+        (lambda: wrapped_by_requests(ConnectionResetError(104, "reset")), Slug.CONNECTION_ERROR),
+        # The words of a message never decide: a refusal is known by its type.
+        (lambda: requests.ConnectionError("Connection refused; Name or service not known"), Slug.CONNECTION_ERROR),
+        (lambda: requests.exceptions.ConnectTimeout("slow"), Slug.CONNECT_TIMEOUT),
+        (lambda: requests.exceptions.SSLError("bad certificate"), Slug.TLS_ERROR),
+        (lambda: requests.exceptions.InvalidURL("http://[::1"), Slug.MALFORMED_URL),
+    ],
+)
+def test_request_errors_are_classified_by_their_types_and_causes(error, slug):
+    assert error_slug(error()) is slug

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from pipeline.findings import Slug
+from pipeline.ingest import read_guide
 from pipeline.validate import SchemaFinding, findings_json, format_findings, validate_resources
 from tests.conftest import REAL_CURATION, REAL_GUIDE
 
@@ -118,7 +120,7 @@ def test_findings_as_a_plain_text_table(fixture_frame):
 
 
 def test_long_values_are_shortened_in_the_text_table_only():
-    long = SchemaFinding(entry="e", column="url", check="str_length", value="x" * 100)
+    long = SchemaFinding(Slug.SCHEMA_OUT_OF_RANGE, entry="e", line=1, column="url", check="str_length", value="x" * 100)
     line = format_findings([long]).splitlines()[1]
     assert line.endswith("x" * 59 + "…")
     assert json.loads(findings_json([long]))["errors"][0]["value"] == "x" * 100
@@ -132,3 +134,14 @@ def test_findings_as_json(fixture_frame):
         (f.entry, f.column, f.check) for f in findings
     ]
     assert findings_json([]) == '{\n  "valid": true,\n  "errors": []\n}\n'
+
+
+def test_the_validation_report_names_each_finding_by_its_slug_and_line(tmp_path, run_cli):
+    curation = curation_with(
+        tmp_path, 'id = "physician-mentorship-nejm-careercenter"', 'id = "physician-mentorship-nejm-careercenter\\n"'
+    )
+    result = run_cli("validate", "--curation", curation, "--processed", tmp_path / "p")
+    assert result.status == 3
+    report = json.loads((tmp_path / "p" / "validation-report.json").read_text(encoding="utf-8"))
+    first_line = int(read_guide(REAL_GUIDE).entries["line_start"].iloc[0])  # the record's entry is the guide's first
+    assert [(e["slug"], e["line"]) for e in report["errors"]] == [("schema-unsafe-text", first_line)]

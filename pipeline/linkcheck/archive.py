@@ -17,7 +17,8 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
-ARCHIVE_URL = "https://archive.org"
+from pipeline import config
+
 MIN_INTERVAL = 1.0  # seconds between two lookups: the archive is a shared public service
 ANSWER_LIMIT = 65_536  # bytes of an answer read at most
 
@@ -60,7 +61,7 @@ class Archive:
 
     def __init__(
         self,
-        base: str = ARCHIVE_URL,
+        base: str = config.ARCHIVE_URL,
         *,
         session: requests.Session | None = None,
         timeout: float = 10.0,

@@ -26,9 +26,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import create_connection
 
+from pipeline.findings import Slug
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.soft404 import Page, is_html, read_page
 from pipeline.linkcheck.status import (
@@ -47,14 +48,14 @@ from pipeline.linkcheck.status import (
 )
 
 
-def error_slug(error: BaseException) -> str:
-    """The failure class of an exception raised while making a request."""
+def error_slug(error: BaseException) -> Slug:
+    """The failure class of an exception raised while making a request, from its type and the errors behind it."""
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return "connect-timeout"  # no server answered at all: with others like it, a sign the network is down
+        return Slug.CONNECT_TIMEOUT  # no server answered at all: with others like it, a sign the network is down
     if isinstance(error, requests.Timeout):
-        return "timeout"
+        return Slug.TIMEOUT
     if isinstance(error, requests.exceptions.SSLError):
-        return "tls-error"
+        return Slug.TLS_ERROR
     if isinstance(
         error,
         (
@@ -64,13 +65,28 @@ def error_slug(error: BaseException) -> str:
             ValueError,
         ),
     ):
-        return "malformed-url"
-    text = repr(error)
-    if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo failed" in text:
-        return "dns-failure"
-    if "ConnectionRefusedError" in text or "Connection refused" in text:
-        return "connection-refused"
-    return "connection-error"
+        return Slug.MALFORMED_URL
+    causes = list(error_chain(error))
+    if any(isinstance(cause, (NameResolutionError, socket.gaierror)) for cause in causes):
+        return Slug.DNS_FAILURE
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return Slug.CONNECTION_REFUSED
+    return Slug.CONNECTION_ERROR
+
+
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and those behind it: requests wraps urllib3's MaxRetryError, whose `reason` wraps the OS error."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        behind = [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
+        pending.extend(behind + [arg for arg in current.args if isinstance(arg, BaseException)])
 
 
 # ---- the network --------------------------------------------------------------------------------
@@ -79,7 +95,7 @@ def error_slug(error: BaseException) -> str:
 class LookupFailed(Exception):
     """A host name that did not resolve: `slug` is dns-failure or dns-timeout."""
 
-    def __init__(self, slug: str, detail: str):
+    def __init__(self, slug: Slug, detail: str):
         super().__init__(detail)
         self.slug, self.detail = slug, detail
 
@@ -113,12 +129,12 @@ class Resolver:
         try:
             found = answer.result(timeout=timeout)
         except FutureTimeout:
-            raise LookupFailed("dns-timeout", f"no DNS answer for {host} within {timeout:.3g} s") from None
+            raise LookupFailed(Slug.DNS_TIMEOUT, f"no DNS answer for {host} within {timeout:.3g} s") from None
         except (OSError, UnicodeError) as error:
-            raise LookupFailed("dns-failure", f"{host} does not resolve: {error}") from None
+            raise LookupFailed(Slug.DNS_FAILURE, f"{host} does not resolve: {error}") from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
         if not addresses:
-            raise LookupFailed("dns-failure", f"{host} resolves to no address")
+            raise LookupFailed(Slug.DNS_FAILURE, f"{host} resolves to no address")
         return addresses
 
     def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
@@ -262,6 +278,7 @@ class GuardedConnection(_Connection):
 
     def _connect_to(self, addresses: list[str]) -> socket.socket:
         failure: Exception | None = None
+        cause: OSError | None = None  # kept behind the failure, where error_slug looks for its type
         for address in addresses:
             try:
                 return create_connection(
@@ -270,14 +287,17 @@ class GuardedConnection(_Connection):
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )
-            except TimeoutError:
-                failure = ConnectTimeoutError(
-                    self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+            except TimeoutError as error:
+                cause, failure = (
+                    error,
+                    ConnectTimeoutError(
+                        self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+                    ),
                 )
             except OSError as error:
-                failure = NewConnectionError(self, f"Failed to establish a new connection: {error}")
+                cause, failure = error, NewConnectionError(self, f"Failed to establish a new connection: {error}")
         assert failure is not None  # there was at least one address
-        raise failure
+        raise failure from cause
 
     def connect(self) -> None:
         super().connect()
@@ -394,7 +414,7 @@ def fetch(
     for _ in range(options.max_redirects + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return Fetched(current, tuple(hops), error="deadline", detail=f"no answer within {options.deadline:g} s")
+            return Fetched(current, tuple(hops), error=Slug.DEADLINE, detail=f"no answer within {options.deadline:g} s")
         wait = min(options.timeout, remaining)
         host = host_of(current)
         try:
@@ -409,7 +429,7 @@ def fetch(
                 current,
                 tuple(hops),
                 code=hops[-1].code,
-                error="private-redirect",
+                error=Slug.PRIVATE_REDIRECT,
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
                 "a private address; not followed",
             )
@@ -419,11 +439,11 @@ def fetch(
             except (requests.RequestException, ValueError) as error:
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
-                if alarm.rang and slug != "connect-timeout":
+                if alarm.rang and slug != Slug.CONNECT_TIMEOUT:
                     return Fetched(
                         current,
                         tuple(hops),
-                        error="deadline",
+                        error=Slug.DEADLINE,
                         detail=f"no complete answer within {options.deadline:g} s",
                     )
                 return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
@@ -439,12 +459,12 @@ def fetch(
         target = urljoin(current, location.strip())
         hops.append(Hop(current, code, target))
         if target in seen:
-            return Fetched(target, tuple(hops), code=code, error="redirect-loop", detail=f"{target} again")
+            return Fetched(target, tuple(hops), code=code, error=Slug.REDIRECT_LOOP, detail=f"{target} again")
         if url_problem(target):
-            return Fetched(target, tuple(hops), code=code, error="bad-redirect", detail=f"redirect to {target}")
+            return Fetched(target, tuple(hops), code=code, error=Slug.BAD_REDIRECT, detail=f"redirect to {target}")
         seen.add(target)
         current = target
-    return Fetched(current, tuple(hops), error="too-many-redirects", detail=f"more than {options.max_redirects}")
+    return Fetched(current, tuple(hops), error=Slug.TOO_MANY_REDIRECTS, detail=f"more than {options.max_redirects}")
 
 
 def attempt(

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline import config
+from pipeline.errors import HistoryError
 from pipeline.linkcheck.status import LinkResult
 
 SCHEMA = """
@@ -82,10 +83,6 @@ HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
 
-class HistoryError(PipelineError):
-    "The link history database cannot be opened or written"
-
-
 class RunOutcome(StrEnum):
     """How a run ended; only a completed run moves streaks and statuses."""
 
@@ -122,7 +119,9 @@ class UrlState:
     previous_confirmed: bool = False
 
 
-def next_state(previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = 2) -> UrlState:
+def next_state(
+    previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
+) -> UrlState:
     """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
     so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
     streak = previous.failing_runs if previous else 0

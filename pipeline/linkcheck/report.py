@@ -8,11 +8,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
 from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
-MD_NAME, JSON_NAME, HTML_NAME = "link-report.md", "link-report.json", "link-report.html"
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Newly broken", lambda row: row.verdict is Verdict.NEW),
     ("Still broken", lambda row: row.verdict is Verdict.STILL),
@@ -300,7 +300,7 @@ def to_html(stats: LinkStats) -> str:
 def report_files(stats: LinkStats) -> dict[str, bytes]:
     """The three reports by file name, ready for `pipeline.publish.publish`."""
     return {
-        MD_NAME: to_markdown(stats).encode("utf-8"),
-        JSON_NAME: to_json(stats).encode("utf-8"),
-        HTML_NAME: to_html(stats).encode("utf-8"),
+        LINK_REPORT_MD: to_markdown(stats).encode("utf-8"),
+        LINK_REPORT_JSON: to_json(stats).encode("utf-8"),
+        LINK_REPORT_HTML: to_html(stats).encode("utf-8"),
     }

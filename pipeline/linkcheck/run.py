@@ -20,10 +20,10 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from pipeline import config
-from pipeline.errors import Offline, PipelineError, PublishError
+from pipeline.errors import DatasetError, HistoryError, Offline, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import LinkHealth, health_json
-from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome, UrlState, next_state
+from pipeline.linkcheck.history import LinkHistory, RunOutcome, UrlState, next_state
 from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, summarise
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
@@ -32,10 +32,6 @@ from pipeline.publish import publish, write_atomic
 
 REQUIRED_COLUMNS = ("id", "section", "title", "url")
 OFFLINE_MIN_HOSTS = 3  # fewer hosts failing together may just be those sites being down
-
-
-class DatasetError(PipelineError):
-    "The published dataset to check is missing or is not the one `mentor-guide build` writes"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -205,8 +201,8 @@ def run_link_check(
     paths: CheckPaths,
     options: Options,
     *,
-    confirm_after: int = 2,
-    fail_on: str = "new",
+    confirm_after: int = config.CONFIRM_AFTER,
+    fail_on: str = config.FAIL_ON,
     progress: bool = True,
     say: Callable[[str], None] = lambda line: None,
     archive: Archive | None = None,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
 from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
 
@@ -61,7 +62,7 @@ class Sites:
             return result
         reason = soft_404_reason(fetched.page, self.probe(session, fetched.page.url, deadline))
         if reason:
-            return dataclasses.replace(result, status=LinkStatus.SOFT_404, error="soft-404", detail=reason)
+            return dataclasses.replace(result, status=LinkStatus.SOFT_404, error=Slug.SOFT_404, detail=reason)
         if result.suggested_url is None and (twin := self.same_page_over_https(session, fetched.page, deadline)):
             return dataclasses.replace(result, suggested_url=twin, suggestion=Suggestion.HTTPS)
         return result

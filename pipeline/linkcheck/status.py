@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import overload
 from urllib.parse import urlsplit, urlunsplit
 
+from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
@@ -49,7 +50,9 @@ FAILING = frozenset(
     {LinkStatus.BROKEN, LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR, LinkStatus.INVALID, LinkStatus.SOFT_404}
 )
 # Errors met before any server answered: when every URL on several hosts ends so, the checker is offline.
-NETWORK_ERRORS = frozenset({"dns-failure", "dns-timeout", "connection-refused", "connection-error", "connect-timeout"})
+NETWORK_ERRORS = frozenset(
+    {Slug.DNS_FAILURE, Slug.DNS_TIMEOUT, Slug.CONNECTION_REFUSED, Slug.CONNECTION_ERROR, Slug.CONNECT_TIMEOUT}
+)
 CREDENTIALS = re.compile(r"(?<=//)[^/?#@\s]*@")  # the user:password@ part of an address in free text
 
 
@@ -119,7 +122,7 @@ class Fetched:
     url: str
     hops: tuple[Hop, ...] = ()
     code: int | None = None
-    error: str | None = None  # a slug such as "dns-failure", "redirect-loop"
+    error: str | None = None  # a Slug of pipeline.findings, such as dns-failure or redirect-loop
     detail: str = ""
     retry_after: float | None = None
     page: Page | None = field(default=None, compare=False, repr=False)  # a 2xx HTML answer to GET, read back
@@ -149,17 +152,17 @@ class LinkResult:
 # ---- pure rules ---------------------------------------------------------------------------------
 
 
-def url_problem(url: str) -> str | None:
+def url_problem(url: str) -> Slug | None:
     """Why a URL must not be opened (a slug), or None if it is an http(s) URL with a host."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 — raises ValueError on a malformed port
     except ValueError:
-        return "malformed-url"
+        return Slug.MALFORMED_URL
     if parts.scheme.lower() not in SCHEMES:
-        return "unsupported-scheme"
+        return Slug.UNSUPPORTED_SCHEME
     if not parts.hostname:
-        return "malformed-url"
+        return Slug.MALFORMED_URL
     return None
 
 
@@ -177,9 +180,9 @@ def status_of_code(code: int) -> LinkStatus:
 
 
 def status_of_error(error: str) -> LinkStatus:
-    if error in ("timeout", "deadline", "dns-timeout", "connect-timeout"):
+    if error in (Slug.TIMEOUT, Slug.DEADLINE, Slug.DNS_TIMEOUT, Slug.CONNECT_TIMEOUT):
         return LinkStatus.TIMEOUT
-    if error in ("malformed-url", "unsupported-scheme"):
+    if error in (Slug.MALFORMED_URL, Slug.UNSUPPORTED_SCHEME):
         return LinkStatus.INVALID
     return (
         LinkStatus.BROKEN
@@ -228,10 +231,10 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
 def should_retry(result: LinkResult) -> bool:
     """Whether another attempt may give a different answer: timeouts, connection errors, 5xx, 408, 429."""
     if result.status in (LinkStatus.TIMEOUT, LinkStatus.SERVER_ERROR):
-        return result.error != "deadline"
+        return result.error != Slug.DEADLINE
     if result.code in RETRY_CODES:
         return True
-    return result.error in ("connection-refused", "connection-error")
+    return result.error in (Slug.CONNECTION_REFUSED, Slug.CONNECTION_ERROR)
 
 
 def retry_delay(result: LinkResult, attempt: int, options: Options, rng: random.Random | None = None) -> float:

@@ -13,7 +13,6 @@ from pandera.typing import DataFrame
 from pipeline import citations, config, export, handbook, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
-from pipeline.findings import Finding
 from pipeline.ingest import Guide, read_guide
 from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
 from pipeline.locking import exclusive
@@ -43,8 +42,7 @@ class Prepared:
     guide: Guide
     curation: Curation
     resources: DataFrame[Resource]
-    findings: list[Finding]
-    quality: QualityReport
+    quality: QualityReport  # with the findings a person should know
     history: list[releases.Snapshot] = field(default_factory=list)  # recorded releases up to this one
     new_release: bool = False  # this version is not recorded yet: build records it
     link_health: dict[str, LinkHealth] = field(default_factory=dict)
@@ -98,7 +96,7 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
     current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
     history, new_release = releases.place_release(paths.releases, current, paths.curation)
     quality = quality_report(validated, findings)
-    return Prepared(guide, curation, validated, findings, quality, history, new_release, link_health)
+    return Prepared(guide, curation, validated, quality, history, new_release, link_health)
 
 
 def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) -> pd.DataFrame:

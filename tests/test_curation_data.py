@@ -14,12 +14,12 @@ from schemas.resource import DANGLING_FRAGMENT
 from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, TAGS, TYPES
 from tests.conftest import DATASET_ONLY, REAL_CURATION, REAL_GUIDE
 
-# Words that belong to a research log or to the tools of the work, not to a library's record.
+# Words that belong to a research log, not to a library's record: talk of searches, queries, hits and
+# rounds, and of stored copies rather than the pages themselves.
 RESEARCH_LOG = re.compile(
-    r"find_string|find_files|read_file|search tool|pages? search|code search|docs search"
-    r"|stored (?:copy|excerpt|page|text)"
-    r"|\bcorpus|\bcorpora\b|\bindex\b|\bround [a-z]\b|still not|\(negative\)|\bquer(?:y|ies)\b|\bhelper\b"
-    r"|\bagent\b|\bsession\b|\bAI\b",
+    r"\bsearch(?:es|ed)?\b|\bstored (?:copy|excerpt|page|text)"
+    r"|\bcorpus|\bcorpora\b|\bindex\b|\bround [a-z]\b|still not|\(negative\)|\bquer(?:y|ies)\b|\bhits?\b"
+    r"|\bhelper\b|\bagent\b|\bsession\b|\bAI\b",
     re.IGNORECASE,
 )
 MAX_NOTE = 120

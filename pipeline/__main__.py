@@ -1,10 +1,5 @@
-import gc
-import sys
+"""`python -m pipeline`: the same command as `mentor-guide`."""
 
-from pipeline.cli import main
+from pipeline.cli import console
 
-status = main()
-# The process ends here: leave its objects to the OS instead of a last garbage collection over all of
-# them (a fifth of a second after checking 3,000 links).
-gc.freeze()
-sys.exit(status)
+console()

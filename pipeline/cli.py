@@ -359,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The `mentor-guide` command: `main`, then exit without a last garbage collection (see __main__.py)."""
+    """The `mentor-guide` command: `main`, then exit without a last garbage collection.
+
+    The process ends here: its objects are left to the OS (a last collection over them costs a fifth
+    of a second after checking 3,000 links).
+    """
     status = main()
     gc.freeze()
     sys.exit(status)

@@ -2,18 +2,16 @@
 
 import json
 import random
+import sys
 import textwrap
+from pathlib import Path
 
-SECTIONS = [
-    "Articles",
-    "Blog Posts",
-    "Books & E-Books",
-    "Medical Journals & Journal Articles",
-    "Videos",
-    "Podcasts",
-    "Websites",
-    "\u033d\u033d and Larner Resources",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipeline.text import UVM_MARK
+from schemas.vocabulary import SECTIONS as VOCABULARY_SECTIONS
+
+# The headings as the capture prints them: the university's short name is the mark the pipeline repairs.
+SECTIONS = [section.replace("UVM", UVM_MARK) for section in VOCABULARY_SECTIONS]
 TAGS = [
     "mentoring-relationships",
     "mentee-skills",

@@ -1,14 +1,17 @@
 """Shared fixtures: the real raw guide and curation, running the CLI in-process, stand-in DNS, link-check places."""
 
+import hashlib
 import ipaddress
 import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline import config
+from pipeline import config, handbook
 from pipeline.build import with_link_health
 from pipeline.cli import main
 from pipeline.curation import read_curation
@@ -40,6 +43,45 @@ license = "CC-BY-4.0"
 institution = "Test College"
 corrections = "the test suite"
 """
+
+
+class LayoutMemo:
+    """WeasyPrint lays out each distinct handbook HTML once per test session.
+
+    Laying out the real guide takes 2-3 s, and dozens of tests build it from the same inputs only to read
+    the dataset, the site or the exit status. `render_pdf` depends on nothing but its HTML and the template
+    files, so a later call with the same HTML gets the first call's bytes. Tests of the layout itself
+    (identical bytes on a second run, WeasyPrint's log) render inside `fresh()`.
+    """
+
+    def __init__(self, render: Callable[[str], bytes]):
+        self.render = render
+        self.pdfs: dict[bytes, bytes] = {}
+        self.bypassed = False
+
+    def __call__(self, html: str) -> bytes:
+        if self.bypassed:
+            return self.render(html)
+        key = hashlib.sha256(html.encode("utf-8")).digest()
+        if key not in self.pdfs:
+            self.pdfs[key] = self.render(html)
+        return self.pdfs[key]
+
+    @contextmanager
+    def fresh(self) -> Iterator[None]:
+        self.bypassed = True
+        try:
+            yield
+        finally:
+            self.bypassed = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def layout_memo() -> Iterator[LayoutMemo]:
+    memo = LayoutMemo(handbook.render_pdf)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handbook, "render_pdf", memo)
+        yield memo
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,9 @@
 """The printed handbook: the real guide's PDF opened and read back, a golden HTML file, and the hostile-text case.
 
-The real-guide PDFs are rendered once per module (Letter twice, for byte identity, and A4 once); the
-small fixed guide in tests/fixtures/handbook-* feeds the golden file and the quicker cases.
+The real-guide PDFs are rendered once per module (Letter twice, for byte identity, and A4 once). They,
+and every PDF whose WeasyPrint log a test reads, are laid out afresh, not taken from the session's
+layout memo (tests/conftest.py). The small fixed guide in tests/fixtures/handbook-* feeds the golden
+file and the quicker cases.
 Regenerate the golden file after a reviewed change with `UPDATE_GOLDEN=1 python -m pytest tests/test_handbook.py`.
 """
 
@@ -96,13 +98,13 @@ def printed_links(resources: pd.DataFrame) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory):
-    """The real guide built twice on Letter and once on A4, with WeasyPrint's log of each."""
+def real(tmp_path_factory, layout_memo):
+    """The real guide built twice on Letter and once on A4, each laid out afresh, with WeasyPrint's log of each."""
     root = tmp_path_factory.mktemp("handbook")
     result = {}
     for name, paper in (("letter", "letter"), ("again", "letter"), ("a4", "a4")):
         paths = Paths(out=root / name, processed=root / f"{name}-processed")
-        with weasyprint_log() as records:
+        with weasyprint_log() as records, layout_memo.fresh():
             prepared = build(paths, paper=paper)
         result[name] = (paths.out / config.PDF_NAME).read_bytes()
         result[f"{name}-log"] = records
@@ -548,10 +550,10 @@ def fixture_guide(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def fixture_pdf(fixture_guide):
+def fixture_pdf(fixture_guide, layout_memo):
     """The small fixed guide's PDF (Letter, with its link-check results) and its text as pdftotext gives it."""
     status = read_link_health(FIXTURE_LINK_STATUS)
-    with weasyprint_log() as records:
+    with weasyprint_log() as records, layout_memo.fresh():
         pdf = handbook.render_handbook(*fixture_guide, paper="letter", link_status=status)
     assert [r.getMessage() for r in records] == []
     return pdf, pdftotext(pdf)
@@ -579,14 +581,14 @@ def test_without_a_contact_the_corrections_text_is_printed(fixture_guide):
     assert "mailto:" not in html and "Online guide" not in html
 
 
-def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_guide):
+def test_an_untitled_resource_is_not_headed_by_its_provisional_title(fixture_guide, layout_memo):
     resources, info, title, created = fixture_guide
     untitled = resources.copy()
     row = untitled.index[untitled["id"] == "student-guidebook"][0]
     description = untitled.loc[row, "description"]
     untitled.loc[row, "title"] = provisional_title(None, description)
     untitled["title_known"] = untitled["id"] != "student-guidebook"
-    with weasyprint_log() as records:
+    with weasyprint_log() as records, layout_memo.fresh():
         pdf = handbook.render_pdf(handbook.render_html(untitled, info, title, created))
     assert [r.getMessage() for r in records] == []
     text = words(" ".join(pdftotext(pdf)))
@@ -780,7 +782,7 @@ def recording_server():
         server.server_close()
 
 
-def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, recording_server):
+def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, recording_server, layout_memo):
     port, hits = recording_server
     resources, info, title, created = fixture_guide
     image = '<img src="file:///etc/passwd">'
@@ -791,7 +793,7 @@ def test_hostile_text_prints_as_literal_text_and_fetches_nothing(fixture_guide, 
     hostile.loc[2, "url"] = 'https://x.example/"><script>alert(1)</script>'
     html = handbook.render_html(hostile, info, title, created)
     assert "<script" not in html and "<img" not in html and '<link rel=stylesheet href="http' not in html
-    with weasyprint_log() as records:
+    with weasyprint_log() as records, layout_memo.fresh():
         pdf = handbook.render_pdf(html)
     text = words(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     assert printed(f"Before {image} middle {sheet} after.") in text

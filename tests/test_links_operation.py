@@ -150,7 +150,7 @@ def wait_for_requests(state, count: int) -> None:
 def test_a_killed_or_interrupted_night_uses_up_no_step(run_cli, place, stop):
     with LinksServer() as server:
         server.state.toggles["/toggle"] = 404
-        server.state.slow = 0.3
+        server.state.slow = 0.01
         dead = server.url("/toggle")
         write_dataset(
             place.dataset,
@@ -160,6 +160,7 @@ def test_a_killed_or_interrupted_night_uses_up_no_step(run_cli, place, stop):
         assert night(run_cli, place).status == 0  # first failing night
         status_before = place.status.read_bytes()
 
+        server.state.slow = 0.3  # the cut run is still checking when it is stopped
         server.state.requests.clear()
         process = start_check(place)
         wait_for_requests(server.state, 4)

@@ -23,6 +23,7 @@ from pipeline.locking import exclusive
 from pipeline.publish import publish, releases_dir
 
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
 
 # The child publishes one generation of a file set; STEP_AT names the step at which it dies.
 CHILD = textwrap.dedent(
@@ -205,39 +206,46 @@ def test_a_build_waits_for_another_then_stops_with_busy(tmp_path, run_cli):
 
 
 def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
+    """Two builds that find the folder in use both wait; once it is free they publish in turn, each whole.
+
+    The test holds the folder until both have said they wait, so the two really overlap however busy
+    the machine is; the small fixed guide keeps each build short.
+    """
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "build", "-q", "--out", str(out), "--releases", str(tmp_path / "r")]
-    builds = [
-        subprocess.Popen(
-            [*command, "--processed", str(tmp_path / f"p{n}")], cwd=REPO, stderr=subprocess.PIPE, text=True
-        )
-        for n in range(2)
+    command = [
+        *(sys.executable, "-m", "pipeline", "build", "-q", "--out", out, "--releases", tmp_path / "r"),
+        *("--raw", FIXTURES / "handbook-guide.txt", "--curation", FIXTURES / "handbook-curation.toml"),
     ]
-    results = [(build.wait(timeout=300), build.stderr.read()) for build in builds]
-    assert [status for status, _ in results] == [0, 0], results
-    assert any("waiting for process" in err for _, err in results)
+    logs = [tmp_path / f"build-{n}.err" for n in range(2)]
+    with exclusive(out, "a test"):
+        builds = []
+        for n, log in enumerate(logs):
+            with log.open("w") as stderr:
+                builds.append(
+                    subprocess.Popen(
+                        [*map(str, command), "--processed", str(tmp_path / f"p{n}")], cwd=REPO, stderr=stderr
+                    )
+                )
+        give_up = time.monotonic() + 120
+        while not all("waiting for process" in log.read_text() for log in logs):
+            assert time.monotonic() < give_up and all(build.poll() is None for build in builds), [
+                log.read_text() for log in logs
+            ]
+            time.sleep(0.05)
+    statuses = [build.wait(timeout=120) for build in builds]
+    assert statuses == [0, 0], [log.read_text() for log in logs]
     package = json.loads((out / "datapackage.json").read_text())
     for resource in package["resources"]:
         assert resource["hash"] == "sha256:" + hashlib.sha256((out / resource["path"]).read_bytes()).hexdigest()
     assert leftovers(out) == [] and len(list(releases_dir(out).iterdir())) == 2
 
 
-def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_path):
+def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_path, run_cli):
+    """Builds are killed at three moments as whole processes; the builds around them run in this process."""
     out = tmp_path / "out"
-    command = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "build",
-        "-q",
-        "--out",
-        str(out),
-        "--processed",
-        str(tmp_path / "p"),
-        "--releases",
-        str(tmp_path / "r"),
-    ]
-    assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
+    options = ["build", "-q", "--out", str(out), "--processed", str(tmp_path / "p"), "--releases", str(tmp_path / "r")]
+    command = [sys.executable, "-m", "pipeline", *options]
+    assert run_cli(*options).status == 0
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     for delay in (0.5, 1.5, 2.5):
         build = subprocess.Popen(command, cwd=REPO)
@@ -246,7 +254,7 @@ def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_pa
         build.wait()
         now = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
         assert now == before or set(now) == set(before)  # a kill after the switch published the same content
-    assert subprocess.run(command, cwd=REPO, timeout=300).returncode == 0
+    assert run_cli(*options).status == 0
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before  # same inputs, same bytes
     assert leftovers(out) == []

@@ -2,12 +2,10 @@
 
 import argparse
 import gc
-import importlib.metadata
 import logging
 import math
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 from pipeline import config
@@ -28,6 +26,9 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"  # a sourc
 
 def version_text() -> str:
     """The installed version; in a checkout that was never installed, the one its pyproject.toml declares."""
+    import importlib.metadata  # here, not at the top: looking it up slows every start, and only --version needs it
+    import tomllib
+
     try:
         return f"mentor-guide {importlib.metadata.version('mentor-guide')}"
     except importlib.metadata.PackageNotFoundError:
@@ -37,6 +38,17 @@ def version_text() -> str:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
         return "mentor-guide (version unknown: not installed)"
     return f"mentor-guide {declared} (not installed)"
+
+
+class VersionAction(argparse.Action):
+    """--version, with the version looked up only when asked for: reading package metadata slows every start."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help or "show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +92,7 @@ def make_parser() -> argparse.ArgumentParser:
     verbosity = common.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="say more")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_parser = commands.add_parser(

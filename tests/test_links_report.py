@@ -88,6 +88,25 @@ def test_markdown_whole():
     assert to_markdown(stats()) == EXPECTED_MD
 
 
+def test_json_report_and_status_file_give_each_url_a_line_of_its_own():
+    """Readable and diffable by eye: the rest of each document is indented, each row takes one line."""
+    text = to_json(stats())
+    report = json.loads(text)
+    assert text == text.rstrip("\n") + "\n"
+    result_lines = [line for line in text.splitlines() if line.startswith('    {"archived"')]
+    assert [json.loads(line.rstrip(",")) for line in result_lines] == report["results"]
+    assert '  "counts": {' in text and "\n  ]," in text
+    health = {
+        url: LinkHealth(url, LinkStatus.OK, "2026-01-02T02:00:00Z", 0, False)
+        for url in ("https://b.example/", "https://a.example/é")
+    }
+    status_text = health_json(health, checked_at="2026-01-02T02:00:00Z", confirm_after=2)
+    lines = status_text.splitlines()
+    assert lines[lines.index('  "urls": {') + 1].startswith('    "https://a.example/é": {"broken_since": null')
+    assert set(json.loads(status_text)["urls"]) == set(health)
+    assert health_json({}, checked_at="2026-01-02T02:00:00Z", confirm_after=2).endswith('"urls": {}\n}\n')
+
+
 def test_json_has_every_result_with_slugs():
     report = json.loads(to_json(stats()))
     assert [(r["url"], r["status"], r["verdict"]) for r in report["results"]] == [

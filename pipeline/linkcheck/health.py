@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.status import FAILING, LinkStatus, without_credentials
+from pipeline.text import json_with_rows
 
 FORMAT = 2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -113,7 +114,7 @@ def health_json(
         if url in urls:
             urls[url]["archived"] = dict(copy)
     document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}
-    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json_with_rows(document, "urls")
 
 
 def read_link_health(path: Path) -> dict[str, LinkHealth]:

@@ -236,13 +236,17 @@ class LinkHistory:
             self.db.close()
             self.db = None
 
-    def _write(self, *statements: tuple[str, tuple]) -> sqlite3.Cursor | None:
-        """Run statements in one transaction; a failure is a HistoryError and leaves no half-open transaction."""
+    def _write(self, *statements: tuple[str, tuple | list[tuple]]) -> sqlite3.Cursor | None:
+        """Run statements in one transaction (a list of value tuples runs its statement once for each);
+        a failure is a HistoryError and leaves no half-open transaction."""
         cursor = None
         try:
             self.connection.execute("BEGIN IMMEDIATE")
             for sql, values in statements:
-                cursor = self.connection.execute(sql, values)
+                if isinstance(values, list):
+                    cursor = self.connection.executemany(sql, values)
+                else:
+                    cursor = self.connection.execute(sql, values)
             self.connection.execute("COMMIT")
         except sqlite3.Error as error:
             raise HistoryError(
@@ -270,30 +274,38 @@ class LinkHistory:
 
     def record(self, result: LinkResult, checked_at: str) -> None:
         """Store one check of the run in progress; the URL's state moves only when the run is committed."""
-        self._write(
-            (
-                "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed, error,"
-                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self.record_all([(result, checked_at)])
+
+    def record_all(self, checks: list[tuple[LinkResult, str]]) -> None:
+        """Store checks of the run in progress, each with when it was made, in one transaction."""
+        if checks:
+            self._write(
                 (
-                    self.run_id,
-                    result.url,
-                    checked_at,
-                    str(result.status),
-                    result.code,
-                    result.final_url,
-                    result.suggested_url,
-                    result.elapsed,
-                    result.error,
-                    result.detail,
-                ),
+                    "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed,"
+                    " error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            self.run_id,
+                            result.url,
+                            checked_at,
+                            str(result.status),
+                            result.code,
+                            result.final_url,
+                            result.suggested_url,
+                            result.elapsed,
+                            result.error,
+                            result.detail,
+                        )
+                        for result, checked_at in checks
+                    ],
+                )
             )
-        )
 
     def commit_run(self, states: dict[str, UrlState], finished_at: str) -> None:
         """Store the new state of every URL and end the run as completed, in one transaction."""
         insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
         self._write(
-            *((insert, tuple(getattr(state, name) for name in STATE_COLUMNS)) for state in states.values()),
+            (insert, [tuple(getattr(state, name) for name in STATE_COLUMNS) for state in states.values()]),
             (
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                 (finished_at, str(RunOutcome.COMPLETED), self.run_id),

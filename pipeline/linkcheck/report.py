@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
 from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus
+from pipeline.text import json_with_rows
 
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Newly broken", lambda row: row.verdict is Verdict.NEW),
@@ -229,7 +229,7 @@ def to_json(stats: LinkStats) -> str:
         "resources": stats.resource_count,
         "results": [row_record(row) for row in stats.rows],
     }
-    return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json_with_rows(report, "results")
 
 
 def esc(value: object) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import shutil
 import sys
 import time
@@ -52,7 +53,34 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_second(int(time.time()))
+
+
+@functools.lru_cache(maxsize=4)  # thousands of results a run fall within a few seconds of each other
+def iso_second(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Unsaved:
+    """Checks of the run waiting to be stored, saved together at most `every` seconds apart.
+
+    One transaction per check would cost the main thread as much as the check; a run killed
+    outright loses at most the last `every` seconds of checks, which move no state anyway.
+    """
+
+    def __init__(self, history: LinkHistory, every: float = 0.25, clock=time.monotonic):
+        self.history, self.every, self.clock = history, every, clock
+        self.checks: list[tuple[LinkResult, str]] = []
+        self.saved = clock()
+
+    def add(self, result: LinkResult, checked_at: str) -> None:
+        self.checks.append((result, checked_at))
+        if self.clock() - self.saved >= self.every:
+            self.save()
+
+    def save(self) -> None:
+        self.history.record_all(self.checks)
+        self.checks, self.saved = [], self.clock()
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -237,10 +265,11 @@ def check_and_commit(
     bar = Progress(len(urls)) if progress else None
     when: dict[str, str] = {}
     history.start_run(checked_at, len(urls))
+    unsaved = Unsaved(history)
 
     def record(result: LinkResult) -> None:
         when[result.url] = now_iso()
-        history.record(scrubbed(result), when[result.url])
+        unsaved.add(scrubbed(result), when[result.url])
         if bar:
             bar.update(result)
 
@@ -249,11 +278,13 @@ def check_and_commit(
             urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
         )
     except KeyboardInterrupt:
+        unsaved.save()
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(when), len(urls)) from None
     finally:
         if bar:
             bar.close()
+    unsaved.save()
     if network_down(results, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
         raise Offline(offline_message(results))
@@ -280,7 +311,7 @@ def check_and_commit(
         history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
         raise
     history.commit_run(states, now_iso())
-    health = {url: health_of(state) for url, state in sorted(history.states(list(public)).items())}
+    health = {url: health_of(states[url]) for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     write_atomic(
         paths.status,

@@ -278,6 +278,8 @@ def without_credentials(url: str | None) -> str | None:
 
 def scrubbed(result: LinkResult) -> LinkResult:
     """The result as it may be printed and stored: no credentials in any address or in the detail."""
+    if "@" not in f"{result.url}{result.final_url}{result.suggested_url}{result.detail}":
+        return result  # nothing to take out (the common case, and frequent: once per check)
     return dataclasses.replace(
         result,
         url=without_credentials(result.url),
@@ -289,5 +291,6 @@ def scrubbed(result: LinkResult) -> LinkResult:
 
 def network_down(results: list[LinkResult], min_hosts: int) -> bool:
     """Every URL, on at least `min_hosts` hosts, failed before any server answered: the checker is offline."""
-    hosts = {urlsplit(result.url).hostname for result in results}
-    return len(hosts) >= min_hosts and all(result.error in NETWORK_ERRORS and result.code is None for result in results)
+    if not all(result.error in NETWORK_ERRORS and result.code is None for result in results):
+        return False
+    return len({urlsplit(result.url).hostname for result in results}) >= min_hosts

@@ -82,6 +82,7 @@ class Sites:
             handler = type("Handler", (SiteHandler,), {"answer_for": staticmethod(answer)})
             server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
+            server.paths = []  # every path asked for, in order
             if tls is not None:
                 server.socket = tls.wrap_socket(server.socket, server_side=True)
             self.servers[kind] = server
@@ -89,6 +90,10 @@ class Sites:
     def url(self, kind: str, path: str, scheme: str = "http") -> str:
         host, port = self.servers[kind].server_address[:2]
         return f"{scheme}://{host}:{port}{path}"
+
+    def asked(self, kind: str) -> list[str]:
+        """The paths the site of `kind` was asked for so far."""
+        return list(self.servers[kind].paths)
 
     def port(self, kind: str) -> int:
         return self.servers[kind].server_address[1]
@@ -112,6 +117,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self.server.paths.append(self.path)
         code, body, location = self.answer_for(self.path.split("?")[0])
         self.send_response(code)
         if location:

@@ -1,22 +1,26 @@
 """The history of link checks in SQLite: every check, and per URL its failing streak and since when it fails.
 
-Each check is stored on its own, so a run killed halfway leaves a readable history holding what was
-checked. The state of a URL (its streak) moves only when a run is committed: after every URL was
-checked and the reports were written. So an offline, killed or interrupted run, or one whose reports
-could not be written, uses up no step of a streak, and an alarm is never lost. A URL is *newly
-broken* on the committed run that confirms its streak (`confirm_after` failing runs in a row), so one
-flaky night raises nothing.
+Checks are stored as they arrive (a quarter of a second's worth at a time), so a run killed halfway
+leaves a readable history holding what was checked up to its last moment. The state of a URL (its
+streak) moves only when a run is committed: after every URL was checked and the reports were
+written. So an offline, killed or interrupted run, or one whose reports could not be written, uses
+up no step of a streak, and an alarm is never lost. A URL is *newly broken* on the committed run that
+confirms its streak (`confirm_after` failing runs in a row), so one flaky night raises nothing. What
+each site answers for an address that cannot exist is kept too, so that a site is asked for one at
+most once in `config.PROBE_DAYS` days.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
+from pipeline.linkcheck.soft404 import Page
 from pipeline.linkcheck.status import LinkResult
 
 SCHEMA = """
@@ -56,6 +60,12 @@ CREATE TABLE IF NOT EXISTS url_state (
     previous_failing_runs INTEGER NOT NULL,  -- the streak just before the latest check
     confirmed INTEGER NOT NULL DEFAULT 0,    -- this streak was reported as broken
     previous_confirmed INTEGER NOT NULL DEFAULT 0
+);
+-- What each site answered for an address that cannot exist (soft-404 evidence), as of a completed run.
+CREATE TABLE IF NOT EXISTS site_probes (
+    origin TEXT PRIMARY KEY,        -- scheme://host:port
+    probed_at TEXT NOT NULL,
+    page TEXT                       -- the 2xx HTML page it answered, as JSON, or NULL: it answered otherwise
 );
 """
 # Columns added since the first histories; a history written before them gains them on opening.
@@ -310,6 +320,28 @@ class LinkHistory:
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                 (finished_at, str(RunOutcome.COMPLETED), self.run_id),
             ),
+        )
+
+    def probes(self, since: str) -> dict[str, Page | None]:
+        """What sites answered for an address that cannot exist, as asked at `since` or later, by origin."""
+        rows = self.connection.execute("SELECT origin, page FROM site_probes WHERE probed_at >= ?", (since,))
+        known: dict[str, Page | None] = {}
+        for site, page in rows:
+            try:
+                known[site] = Page(**json.loads(page)) if page else None
+            except (TypeError, ValueError):  # not as this program writes it: ask the site again
+                continue
+        return known
+
+    def remember_probes(self, probes: dict[str, Page | None], probed_at: str) -> None:
+        self._write(
+            (
+                "INSERT OR REPLACE INTO site_probes VALUES (?, ?, ?)",
+                [
+                    (site, probed_at, json.dumps(asdict(page), ensure_ascii=False) if page else None)
+                    for site, page in probes.items()
+                ],
+            )
         )
 
     def state(self, url: str) -> UrlState | None:

@@ -266,6 +266,8 @@ def check_and_commit(
     when: dict[str, str] = {}
     history.start_run(checked_at, len(urls))
     unsaved = Unsaved(history)
+    probes = history.probes(since=iso_second(int(time.time()) - config.PROBE_DAYS * 86400))
+    known_probes = set(probes)
 
     def record(result: LinkResult) -> None:
         when[result.url] = now_iso()
@@ -275,7 +277,12 @@ def check_and_commit(
 
     try:
         results = check_links(
-            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
+            urls,
+            options,
+            on_result=record,
+            in_flight=bar.in_flight if bar else None,
+            on_wait=bar.draw if bar else None,
+            probes=probes,
         )
     except KeyboardInterrupt:
         unsaved.save()
@@ -311,6 +318,7 @@ def check_and_commit(
         history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
         raise
     history.commit_run(states, now_iso())
+    history.remember_probes({site: page for site, page in probes.items() if site not in known_probes}, checked_at)
     health = {url: health_of(states[url]) for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     write_atomic(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from pipeline.linkcheck.fetch import Resolver, check_url, fetch, host_of, make_adapter, make_session
 from pipeline.linkcheck.sites import Sites
+from pipeline.linkcheck.soft404 import Page
 from pipeline.linkcheck.status import LinkResult, Options
 
 
@@ -80,12 +81,16 @@ def check_links(
     *,
     in_flight: dict[str, float] | None = None,
     on_wait: Callable[[], None] | None = None,
+    probes: dict[str, Page | None] | None = None,
 ) -> list[LinkResult]:
     """Check each distinct URL once, concurrently; results in first-seen order.
 
     `in_flight`, if given, holds each URL being checked with the time its check started, and
     `on_wait` runs in the calling thread about twice a second while no result arrives (for a
     progress line that names a slow URL).
+
+    `probes`, if given, holds what sites answered for an address that cannot exist (see `Sites`): the
+    answers it has are not asked again, and the new ones are added to it.
 
     `on_result` runs in the calling thread as each result arrives (to record it at once). On
     KeyboardInterrupt the workers are told to stop and the interrupt propagates: what was handed to
@@ -99,6 +104,7 @@ def check_links(
     sites = Sites(
         lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline, resolver),
         options,
+        probes,
     )
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()

@@ -48,12 +48,21 @@ def origin(url: str) -> str:
 
 
 class Sites:
-    """Answers learnt once per site during one run."""
+    """Answers learnt once per site during one run.
 
-    def __init__(self, fetch: Fetch, options: Options):
+    `probes` holds what sites answered for an address that cannot exist, by origin (None: not a 2xx
+    HTML page): answers already known are used as they are, and the answers of this run are added.
+    """
+
+    def __init__(self, fetch: Fetch, options: Options, probes: dict[str, Page | None] | None = None):
         self.fetch, self.options = fetch, options
         self.lock = threading.Lock()
+        self.learnt = probes if probes is not None else {}
         self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
+        for site, page in self.learnt.items():
+            known: Future = Future()
+            self.probes[site] = known
+            known.set_result(page)
         self.https: dict[str, Future] = {}  # host:port → Future[bool]: does https answer there?
 
     def judge(self, session: requests.Session, result: LinkResult, fetched: Fetched, deadline: float) -> LinkResult:
@@ -69,12 +78,14 @@ class Sites:
 
     def probe(self, session: requests.Session, url: str, deadline: float) -> Page | None:
         """What the site of `url` answers for an address that cannot exist, if that answer was 2xx HTML."""
-        answer, mine = self._once(self.probes, origin(url))
+        site = origin(url)
+        answer, mine = self._once(self.probes, site)
         if mine:
             page = None
             try:
                 fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
-                page = fetched.page if not fetched.error else None
+                if not fetched.error:  # an answer, to be remembered; a failure to get one is not
+                    page = self.learnt[site] = fetched.page
             finally:
                 answer.set_result(page)
         return self._wait(answer, deadline, None)

@@ -1,9 +1,10 @@
 """The nightly link check end to end: read the dataset, check its URLs, write the reports, then commit.
 
-The order is what keeps alarms true. Every check is stored as it arrives, but URL states (streaks)
-move only after the reports are written: an offline, interrupted or killed run, or one whose reports
-could not be written, leaves every state, the status file and the reports as they were, and the
-next complete run announces what it confirms. One run at a time per history.
+The order is what keeps alarms true. Every check is stored as it arrives (a quarter second's worth
+at a time), but URL states (streaks) move only after the reports are written: an offline,
+interrupted or killed run, or one whose reports could not be written, leaves every state, the
+status file and the reports as they were, and the next complete run announces what it confirms.
+One run at a time per history.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """What a run learns once per site, to judge a page that answered 2xx: its answer to an address that
 cannot exist (soft-404 evidence), and whether it speaks https (for upgrade suggestions).
 
-Each site is asked once per run, by the first worker that needs to know; the others wait for that
-answer within their own deadline. Every request here is made by a worker holding a slot of that
-host, so the per-host cap holds for them too.
+Each site is asked at most once per run, by the first worker that needs to know; the others wait
+for that answer within their own deadline. An answer to the address that cannot exist that the
+history remembers from an earlier night is used without asking (see `config.PROBE_DAYS`). Every
+request here is made by a worker holding a slot of that host, so the per-host cap holds for them too.
 """
 
 from __future__ import annotations

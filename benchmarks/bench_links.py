@@ -269,10 +269,11 @@ Shapes: *spread* — the URLs evenly over 127.0.0.1–127.0.0.32; *skewed* — a
 the rest over 127.0.0.2–127.0.0.32. The bound is max(N × latency / concurrency, busiest host's URLs ×
 latency / per-host cap); "of bound" is bound / wall. The server counted the requests in flight per
 host: neither checker ever passed the cap, and on the skewed shape both kept the busy host at exactly
-{PER_HOST} (the benchmark stops otherwise). Our request count includes one request per host for an
-address that cannot exist (the soft-404 comparison); https twins are tried on port 80's twin 443 only, so none here. The
-server sends with TCP_NODELAY, as real servers do: without it, its separate header and body writes
-met the client's delayed ACK and every response with a body on a reused connection lost 40 ms.
+{PER_HOST} (the benchmark stops otherwise). The first night's request count includes one request per host
+for an address that cannot exist (the soft-404 comparison); https twins are tried on port 80's twin
+443 only, so none here. The server sends with TCP_NODELAY, as real servers do: without it, its
+separate header and body writes met the client's delayed ACK and every response with a body on a
+reused connection lost 40 ms.
 
 {chr(10).join(table)}
 

@@ -47,7 +47,7 @@ build: setup  ## build output/ from data/raw/ (no network)
 	$(BIN)/mentor-guide build
 
 # One test process per core (at most 4): much of the suite waits on WeasyPrint, Chromium and child
-# processes. Work-stealing keeps both cores busy until the end; `pytest` alone runs in one process.
+# processes. Work stealing keeps every process busy until the end; `pytest` alone runs in one process.
 test: setup-test  ## run the test suite
 	$(BIN)/python -m pytest -q --numprocesses auto --maxprocesses 4 --dist worksteal
 

@@ -44,10 +44,12 @@ def version_text() -> str:
 class VersionAction(argparse.Action):
     """--version, with the version looked up only when asked for: reading package metadata slows every start."""
 
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
-        super().__init__(option_strings, dest, nargs=0, default=default, help=help or "show the version and exit")
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None):
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help or "show the version and exit"
+        )
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace, values, option_string: str | None = None) -> None:
         print(version_text())
         parser.exit()
 

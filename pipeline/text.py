@@ -39,7 +39,6 @@ def fold(text: str) -> str:
     return " ".join(text.replace(UVM_MARK, "UVM").translate(table).casefold().split())
 
 
-ROWS_MARK = "\x00rows\x00"  # stands for the rows while the rest is indented; no other value holds a NUL
 compact_json = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True)
 
 
@@ -47,13 +46,21 @@ def json_with_rows(document: dict, rows_key: str) -> str:
     """`document` as JSON with sorted keys indented by two spaces, but each item of `document[rows_key]` (a
     list, or a dict by key) on one line of its own: as easy to read and to diff, and five times faster to
     write for thousands of rows, as indenting switches Python's json to its pure-Python encoder."""
-    rows = document[rows_key]
-    head = json.dumps({**document, rows_key: ROWS_MARK}, ensure_ascii=False, indent=2, sort_keys=True)
+    fields = []
+    for key in sorted(document):
+        if key == rows_key:
+            text = rows_json(document[key])
+        else:  # as json.dumps(indent=2) writes it, one level further in
+            text = json.dumps(document[key], ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n  ")
+        fields.append(f"  {compact_json(key)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
+
+
+def rows_json(rows: list | dict) -> str:
     if isinstance(rows, dict):
         lines = [f"    {compact_json(key)}: {compact_json(rows[key])}" for key in sorted(rows)]
         empty, opening, closing = "{}", "{\n", "\n  }"
     else:
         lines = [f"    {compact_json(row)}" for row in rows]
         empty, opening, closing = "[]", "[\n", "\n  ]"
-    body = opening + ",\n".join(lines) + closing if lines else empty
-    return head.replace(json.dumps(ROWS_MARK), body, 1) + "\n"
+    return opening + ",\n".join(lines) + closing if lines else empty

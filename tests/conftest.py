@@ -57,10 +57,10 @@ class LayoutMemo:
     def __init__(self, render: Callable[[str], bytes]):
         self.render = render
         self.pdfs: dict[bytes, bytes] = {}
-        self.bypassed = False
+        self.fresh_blocks = 0  # inside how many `fresh()` blocks the caller is
 
     def __call__(self, html: str) -> bytes:
-        if self.bypassed:
+        if self.fresh_blocks:
             return self.render(html)
         key = hashlib.sha256(html.encode("utf-8")).digest()
         if key not in self.pdfs:
@@ -69,11 +69,11 @@ class LayoutMemo:
 
     @contextmanager
     def fresh(self) -> Iterator[None]:
-        self.bypassed = True
+        self.fresh_blocks += 1
         try:
             yield
         finally:
-            self.bypassed = False
+            self.fresh_blocks -= 1
 
 
 @pytest.fixture(scope="session", autouse=True)

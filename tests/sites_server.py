@@ -70,7 +70,20 @@ def parked(path: str):
     return 200, html(PARKED, path), None
 
 
-KINDS = {"honest": honest, "home-redirect": home_redirect, "catch-all": catch_all, "parked": parked}
+def troubled(path: str):
+    """A real page, and a server in trouble for anything else."""
+    if path == "/real":
+        return 200, html(ARTICLE, path), None
+    return 503, html(GENERIC, path), None
+
+
+KINDS = {
+    "honest": honest,
+    "home-redirect": home_redirect,
+    "catch-all": catch_all,
+    "parked": parked,
+    "troubled": troubled,
+}
 
 
 class Sites:

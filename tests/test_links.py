@@ -111,10 +111,10 @@ def test_redirects_record_the_final_url_and_suggest_only_permanent_moves(checked
 def test_retries_happen_and_are_counted(checked):
     results, state, _ = checked
     assert state.requests[("GET", "/flaky500")] == 2 and results["/flaky500"].attempts == 2
-    # Every attempt is one request; retries go on as far as the per-URL deadline allows (on a loaded machine
-    # it may cut the last one), never beyond `retries`.
-    assert state.requests[("GET", "/always503")] == results["/always503"].attempts
-    assert 2 <= results["/always503"].attempts <= FAST.retries + 1
+    # Retries go on as far as the per-URL deadline allows (on a loaded machine it may cut the last one), never
+    # beyond `retries`. Each attempt is at most one request: on a loaded machine a kept-alive connection the
+    # server has just closed fails an attempt before the request reaches it, and that attempt counts too.
+    assert 2 <= state.requests[("GET", "/always503")] <= results["/always503"].attempts <= FAST.retries + 1
     assert 2 <= results["/slow"].attempts <= 3
     assert 2 <= results["/close"].attempts <= 3
 

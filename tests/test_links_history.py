@@ -4,8 +4,15 @@ import sqlite3
 
 import pytest
 
-from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome, Verdict, next_state, verdict
-from pipeline.linkcheck.run import Unsaved
+from pipeline.linkcheck.history import (
+    HistoryError,
+    LinkHistory,
+    PendingChecks,
+    RunOutcome,
+    Verdict,
+    next_state,
+    verdict,
+)
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 URL = "https://example.org/page"
@@ -135,23 +142,24 @@ def test_a_missing_folder_is_refused(tmp_path):
 
 
 def test_checks_are_saved_a_quarter_second_at_a_time_and_on_demand(tmp_path):
-    """A killed run loses at most the checks of its last quarter second; an interrupted one saves them all."""
+    """Checks wait at most a quarter second to be stored, and `save` stores whatever waits, once."""
     now = [0.0]
     with LinkHistory(tmp_path / "history.sqlite") as history:
         history.start_run("2026-01-01T02:00:00Z", 4)
-        unsaved = Unsaved(history, every=0.25, clock=lambda: now[0])
+        pending = PendingChecks(history, every=0.25, clock=lambda: now[0])
 
         def stored() -> int:
             return len(history.checks(URL))
 
-        unsaved.add(OK, "2026-01-01T02:00:01Z")
+        pending.add(OK, "2026-01-01T02:00:01Z")
         now[0] = 0.1
-        unsaved.add(BROKEN, "2026-01-01T02:00:01Z")
+        pending.add(BROKEN, "2026-01-01T02:00:01Z")
         assert stored() == 0
         now[0] = 0.3
-        unsaved.add(TIMEOUT, "2026-01-01T02:00:01Z")
+        pending.add(TIMEOUT, "2026-01-01T02:00:01Z")
         assert stored() == 3
-        unsaved.add(BLOCKED, "2026-01-01T02:00:02Z")
+        pending.add(BLOCKED, "2026-01-01T02:00:02Z")
         assert stored() == 3
-        unsaved.save()
+        pending.save()
+        pending.save()
         assert [row[1] for row in history.checks(URL)] == ["ok", "broken", "timeout", "blocked"]

@@ -193,3 +193,24 @@ def test_a_site_is_asked_for_an_address_that_cannot_exist_once_a_week(run_cli, p
         with sqlite3.connect(place.history) as history:  # a week and a day later
             history.execute("UPDATE site_probes SET probed_at = '2020-01-01T00:00:00Z'")
         assert night() == expected and (probes("catch-all"), probes("honest")) == (2, 2)
+
+
+def test_only_a_settled_answer_is_remembered_and_never_with_credentials(run_cli, place):
+    """A server in trouble is asked again the next night; a site reached with credentials is stored without them."""
+
+    def probes(kind: str) -> int:
+        return sum(path.endswith("-no-such-page") for path in sites.asked(kind))
+
+    with Sites() as sites:
+        secret = sites.url("catch-all", "/old-article").replace("http://", "http://reader:s3cret@")
+        write_dataset(
+            place.dataset,
+            [("old", "Websites", "Old", secret), ("real", "Websites", "Real", sites.url("troubled", "/real"))],
+        )
+        for night in (1, 2):
+            assert run_cli(*place.args("--retries", "0", "--fail-on", "never")).status == 0
+            assert (probes("catch-all"), probes("troubled")) == (1, night)
+    with sqlite3.connect(place.history) as history:
+        stored = history.execute("SELECT origin, page FROM site_probes").fetchall()
+    assert [origin for origin, _ in stored] == [sites.url("catch-all", "")]
+    assert "s3cret" not in repr(stored) and "reader" not in repr(stored)

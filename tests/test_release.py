@@ -256,7 +256,7 @@ def test_a_build_killed_midway_leaves_the_previous_release_then_cleans_up(tmp_pa
         assert now == before or set(now) == set(before)  # a kill after the switch published the same content
     assert run_cli(*options).status == 0
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    assert after == before  # same inputs, same bytes
+    assert after == before  # same inputs, same bytes (the handbook's own layout: tests/test_handbook.py)
     assert leftovers(out) == []
 
 

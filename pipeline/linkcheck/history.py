@@ -1,27 +1,29 @@
 """The history of link checks in SQLite: every check, and per URL its failing streak and since when it fails.
 
 Checks are stored as they arrive (a quarter of a second's worth at a time), so a run killed halfway
-leaves a readable history holding what was checked up to its last moment. The state of a URL (its
+leaves a readable history holding what was checked up to its last moments. The state of a URL (its
 streak) moves only when a run is committed: after every URL was checked and the reports were
 written. So an offline, killed or interrupted run, or one whose reports could not be written, uses
 up no step of a streak, and an alarm is never lost. A URL is *newly broken* on the committed run that
 confirms its streak (`confirm_after` failing runs in a row), so one flaky night raises nothing. What
-each site answers for an address that cannot exist is kept too, so that a site is asked for one at
-most once in `config.PROBE_DAYS` days.
+each site settles on answering for an address that cannot exist is kept too, for
+`config.PROBE_DAYS` days, so that a site is not asked for one every night.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
 from pipeline.linkcheck.soft404 import Page
-from pipeline.linkcheck.status import LinkResult
+from pipeline.linkcheck.status import LinkResult, without_credentials
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -311,11 +313,18 @@ class LinkHistory:
                 )
             )
 
-    def commit_run(self, states: dict[str, UrlState], finished_at: str) -> None:
-        """Store the new state of every URL and end the run as completed, in one transaction."""
+    def commit_run(
+        self, states: dict[str, UrlState], finished_at: str, probes: Mapping[str, Page | None] | None = None
+    ) -> None:
+        """Store the new state of every URL and what sites newly answered for an address that cannot exist
+        (`probes`, dated `finished_at`), and end the run as completed, all in one transaction."""
         insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
         self._write(
             (insert, [tuple(getattr(state, name) for name in STATE_COLUMNS) for state in states.values()]),
+            (
+                "INSERT OR REPLACE INTO site_probes VALUES (?, ?, ?)",
+                [(site, finished_at, probe_json(page)) for site, page in (probes or {}).items()],
+            ),
             (
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                 (finished_at, str(RunOutcome.COMPLETED), self.run_id),
@@ -332,17 +341,6 @@ class LinkHistory:
             except (TypeError, ValueError):  # not as this program writes it: ask the site again
                 continue
         return known
-
-    def remember_probes(self, probes: dict[str, Page | None], probed_at: str) -> None:
-        self._write(
-            (
-                "INSERT OR REPLACE INTO site_probes VALUES (?, ?, ?)",
-                [
-                    (site, probed_at, json.dumps(asdict(page), ensure_ascii=False) if page else None)
-                    for site, page in probes.items()
-                ],
-            )
-        )
 
     def state(self, url: str) -> UrlState | None:
         row = self.connection.execute(
@@ -365,6 +363,37 @@ class LinkHistory:
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
         return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
+
+
+def probe_json(page: Page | None) -> str | None:
+    """A site's answer as stored: the page without credentials in its addresses, or None."""
+    if page is None:
+        return None
+    page = replace(page, url=without_credentials(page.url), final_url=without_credentials(page.final_url))
+    return json.dumps(asdict(page), ensure_ascii=False)
+
+
+class PendingChecks:
+    """Checks of the run in progress not yet stored: stored together at most `every` seconds apart.
+
+    One transaction per check would cost the main thread as much as the check itself. The caller
+    also saves when it has waited a while for the next result, and before it stops, so a run killed
+    outright loses only the checks of its last moments, which move no state anyway.
+    """
+
+    def __init__(self, history: LinkHistory, every: float = 0.25, clock: Callable[[], float] = time.monotonic):
+        self.history, self.every, self.clock = history, every, clock
+        self.checks: list[tuple[LinkResult, str]] = []
+        self.saved = clock()
+
+    def add(self, result: LinkResult, checked_at: str) -> None:
+        self.checks.append((result, checked_at))
+        if self.clock() - self.saved >= self.every:
+            self.save()
+
+    def save(self) -> None:
+        checks, self.checks, self.saved = self.checks, [], self.clock()  # taken first: never stored twice
+        self.history.record_all(checks)
 
 
 def state_of(row: tuple) -> UrlState:

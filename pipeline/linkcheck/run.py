@@ -25,7 +25,7 @@ from pipeline import config
 from pipeline.errors import DatasetError, HistoryError, Offline, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import LinkHealth, health_json
-from pipeline.linkcheck.history import LinkHistory, RunOutcome, UrlState, next_state
+from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome, UrlState, next_state
 from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, summarise
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
@@ -60,28 +60,6 @@ def now_iso() -> str:
 @functools.lru_cache(maxsize=4)  # thousands of results a run fall within a few seconds of each other
 def iso_second(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Unsaved:
-    """Checks of the run waiting to be stored, saved together at most `every` seconds apart.
-
-    One transaction per check would cost the main thread as much as the check; a run killed
-    outright loses at most the last `every` seconds of checks, which move no state anyway.
-    """
-
-    def __init__(self, history: LinkHistory, every: float = 0.25, clock=time.monotonic):
-        self.history, self.every, self.clock = history, every, clock
-        self.checks: list[tuple[LinkResult, str]] = []
-        self.saved = clock()
-
-    def add(self, result: LinkResult, checked_at: str) -> None:
-        self.checks.append((result, checked_at))
-        if self.clock() - self.saved >= self.every:
-            self.save()
-
-    def save(self) -> None:
-        self.history.record_all(self.checks)
-        self.checks, self.saved = [], self.clock()
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -266,33 +244,33 @@ def check_and_commit(
     bar = Progress(len(urls)) if progress else None
     when: dict[str, str] = {}
     history.start_run(checked_at, len(urls))
-    unsaved = Unsaved(history)
+    pending = PendingChecks(history)
     probes = history.probes(since=iso_second(int(time.time()) - config.PROBE_DAYS * 86400))
     known_probes = set(probes)
 
     def record(result: LinkResult) -> None:
         when[result.url] = now_iso()
-        unsaved.add(scrubbed(result), when[result.url])
+        pending.add(scrubbed(result), when[result.url])
         if bar:
             bar.update(result)
 
+    def waiting() -> None:  # no result for a while: store what came before, then redraw
+        pending.save()
+        if bar:
+            bar.draw()
+
     try:
         results = check_links(
-            urls,
-            options,
-            on_result=record,
-            in_flight=bar.in_flight if bar else None,
-            on_wait=bar.draw if bar else None,
-            probes=probes,
+            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=waiting, probes=probes
         )
     except KeyboardInterrupt:
-        unsaved.save()
+        pending.save()
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(when), len(urls)) from None
     finally:
+        pending.save()  # whatever ends the checks, what was checked is kept (nothing is stored twice)
         if bar:
             bar.close()
-    unsaved.save()
     if network_down(results, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
         raise Offline(offline_message(results))
@@ -318,8 +296,7 @@ def check_and_commit(
     except PublishError:
         history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
         raise
-    history.commit_run(states, now_iso())
-    history.remember_probes({site: page for site, page in probes.items() if site not in known_probes}, checked_at)
+    history.commit_run(states, now_iso(), {site: page for site, page in probes.items() if site not in known_probes})
     health = {url: health_of(states[url]) for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     write_atomic(

@@ -43,16 +43,21 @@ def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
     return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
 
 
+NOT_FOUND_CODES = (404, 410)  # an honest answer to a missing address; 403, 429 or 5xx may be tonight's mood
+
+
 def origin(url: str) -> str:
+    """scheme://host:port of a URL, without any credentials."""
     parts = urlsplit(url)
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    return f"{parts.scheme.lower()}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
 
 
 class Sites:
     """Answers learnt once per site during one run.
 
-    `probes` holds what sites answered for an address that cannot exist, by origin (None: not a 2xx
-    HTML page): answers already known are used as they are, and the answers of this run are added.
+    `probes` holds what sites answered for an address that cannot exist, by origin (None: an honest
+    404 or 410): answers already known are used as they are, and this run adds the settled answers it
+    gets (a 2xx HTML page, a 404 or a 410; not an error, a refusal or a server in trouble).
     """
 
     def __init__(self, fetch: Fetch, options: Options, probes: dict[str, Page | None] | None = None):
@@ -85,8 +90,10 @@ class Sites:
             page = None
             try:
                 fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
-                if not fetched.error:  # an answer, to be remembered; a failure to get one is not
-                    page = self.learnt[site] = fetched.page
+                page = fetched.page if not fetched.error else None
+                if page is not None or fetched.code in NOT_FOUND_CODES:  # the site's settled answer: kept
+                    with self.lock:
+                        self.learnt[site] = page
             finally:
                 answer.set_result(page)
         return self._wait(answer, deadline, None)

@@ -110,10 +110,11 @@ def test_redirects_record_the_final_url_and_suggest_only_permanent_moves(checked
 
 def test_retries_happen_and_are_counted(checked):
     results, state, _ = checked
-    assert state.requests[("GET", "/flaky500")] == 2 and results["/flaky500"].attempts == 2
+    # Each attempt is at most one request: on a loaded machine a kept-alive connection that the server (its
+    # /close case) has just closed can fail an attempt before the request reaches it, and that attempt counts.
+    assert state.requests[("GET", "/flaky500")] == 2 and 2 <= results["/flaky500"].attempts <= FAST.retries + 1
     # Retries go on as far as the per-URL deadline allows (on a loaded machine it may cut the last one), never
-    # beyond `retries`. Each attempt is at most one request: on a loaded machine a kept-alive connection the
-    # server has just closed fails an attempt before the request reaches it, and that attempt counts too.
+    # beyond `retries`.
     assert 2 <= state.requests[("GET", "/always503")] <= results["/always503"].attempts <= FAST.retries + 1
     assert 2 <= results["/slow"].attempts <= 3
     assert 2 <= results["/close"].attempts <= 3

@@ -100,6 +100,10 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/chain/"):
             left = int(path.rsplit("/", 1)[1])
             return self.redirect(302, f"/chain/{left - 1}" if left > 1 else "/ok")
+        if path == "/cookie-wall":  # many publishers: set a session cookie, send the reader back to the same page
+            if "visited=1" in self.headers.get("Cookie", ""):
+                return self.answer(200, {"Content-Type": "text/html"}, b"<p>the article</p>")
+            return self.answer(302, {"Location": "/cookie-wall", "Set-Cookie": "visited=1; Path=/"}, b"moved")
         if path == "/loop/a":
             return self.redirect(302, "/loop/b")
         if path == "/loop/b":

@@ -42,6 +42,7 @@ CASES = {
     "/moved308": (LinkStatus.REDIRECTED, 200, None),
     "/chain/3": (LinkStatus.REDIRECTED, 200, None),
     "/loop/a": (LinkStatus.BROKEN, 302, "redirect-loop"),
+    "/cookie-wall": (LinkStatus.REDIRECTED, 200, None),  # the cookie it sets is sent back on the hop, as a browser does
     "/to-404": (LinkStatus.BROKEN, 404, "http-404"),
     "/missing": (LinkStatus.BROKEN, 404, "http-404"),
     "/gone": (LinkStatus.BROKEN, 410, "http-410"),

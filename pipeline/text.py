@@ -56,11 +56,19 @@ def json_with_rows(document: dict, rows_key: str) -> str:
     return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
+class JsonText(str):
+    """A value already written as compact JSON: a row is then put in its place as it is."""
+
+
+def row_json(row: object) -> str:
+    return row if isinstance(row, JsonText) else compact_json(row)
+
+
 def rows_json(rows: list | dict) -> str:
     if isinstance(rows, dict):
-        lines = [f"    {compact_json(key)}: {compact_json(rows[key])}" for key in sorted(rows)]
+        lines = [f"    {compact_json(key)}: {row_json(rows[key])}" for key in sorted(rows)]
         empty, opening, closing = "{}", "{\n", "\n  }"
     else:
-        lines = [f"    {compact_json(row)}" for row in rows]
+        lines = [f"    {row_json(row)}" for row in rows]
         empty, opening, closing = "[]", "[\n", "\n  ]"
     return opening + ",\n".join(lines) + closing if lines else empty

@@ -360,7 +360,8 @@ def send(session: requests.Session, method: str, url: str, timeout: tuple[float,
     request = requests.PreparedRequest()
     request.prepare(method=method, url=url, headers=session.headers, cookies=session.cookies)
     adapter = session.get_adapter(url)
-    response = adapter.send(request, stream=True, timeout=timeout, verify=session.verify, cert=session.cert, proxies={})
+    verify = True if session.verify is None else session.verify
+    response = adapter.send(request, stream=True, timeout=timeout, verify=verify, cert=session.cert, proxies={})
     if "Set-Cookie" in response.headers:
         extract_cookies_to_jar(session.cookies, request, response.raw)
     return response

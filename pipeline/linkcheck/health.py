@@ -8,6 +8,7 @@ ask each `LinkHealth` for its `state`. A link is broken only once its failure is
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.status import FAILING, LinkStatus, without_credentials
-from pipeline.text import json_with_rows
+from pipeline.text import JsonText, compact_json, json_with_rows
 
 FORMAT = 2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -61,6 +62,24 @@ class LinkHealth:
             return LinkState.BLOCKED
         return LinkState.OK
 
+    def record(self) -> dict[str, object]:
+        """Its entry in the status file (under its URL)."""
+        return {
+            "status": str(self.status),
+            "code": self.code,
+            "checked_at": self.checked_at,
+            "failing_runs": self.failing_runs,
+            "confirmed_broken": self.confirmed_broken,
+            "broken_since": self.broken_since,
+            "final_url": self.final_url,
+            "suggested_url": self.suggested_url,
+        }
+
+    @functools.cached_property
+    def json_text(self) -> JsonText:
+        """The entry as written, once: a run writes it while other requests are in flight."""
+        return JsonText(compact_json(self.record()))
+
     @property
     def checked_on(self) -> str:
         """The date of the check, 2026-03-02."""
@@ -97,22 +116,11 @@ def health_json(
 ) -> str:
     """The status file's text: every URL's health, sorted, stable keys; `archived` ({"url", "date"} of an
     archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
-    urls: dict[str, dict[str, object]] = {
-        url: {
-            "status": str(entry.status),
-            "code": entry.code,
-            "checked_at": entry.checked_at,
-            "failing_runs": entry.failing_runs,
-            "confirmed_broken": entry.confirmed_broken,
-            "broken_since": entry.broken_since,
-            "final_url": entry.final_url,
-            "suggested_url": entry.suggested_url,
-        }
+    archived = archived or {}
+    urls = {
+        url: entry.json_text if url not in archived else entry.record() | {"archived": dict(archived[url])}
         for url, entry in health.items()
     }
-    for url, copy in (archived or {}).items():
-        if url in urls:
-            urls[url]["archived"] = dict(copy)
     document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}
     return json_with_rows(document, "urls")
 

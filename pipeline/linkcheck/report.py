@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -11,7 +12,7 @@ from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
 from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus
-from pipeline.text import json_with_rows
+from pipeline.text import JsonText, compact_json, json_with_rows
 
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Newly broken", lambda row: row.verdict is Verdict.NEW),
@@ -48,6 +49,17 @@ class LinkRow:
     previous_failing_runs: int
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
+
+    # Its text in the reports, written once: a run renders each row as it arrives, while other requests are
+    # in flight, so that little is left to do between the last answer and the exit.
+    @functools.cached_property
+    def json_text(self) -> JsonText:
+        return JsonText(compact_json(row_record(self)))
+
+    @functools.cached_property
+    def html_lines(self) -> tuple[str, ...]:
+        """Its lines in an HTML table: one per resource that uses it (a URL no resource names still gets one)."""
+        return tuple(html_line(self, ref) for ref in self.resources or (None,))
 
 
 @dataclass(frozen=True)
@@ -91,23 +103,33 @@ def summarise(
 ) -> LinkStats:
     """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
     snapshots = snapshots or {}
-    rows = []
-    for result in results:
-        state = states.get(result.url)
-        rows.append(
-            LinkRow(
-                result,
-                verdict(state) if state else None,
-                state.failing_runs if state else int(result.failing),
-                state.broken_since if state else None,
-                state.previous_failing_runs if state else 0,
-                tuple(resources.get(result.url, ())),
-                snapshots.get(result.url),
-            )
-        )
+    rows = [
+        link_row(result, states.get(result.url), resources.get(result.url, ()), snapshots.get(result.url))
+        for result in results
+    ]
+    return gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
+
+
+def link_row(
+    result: LinkResult, state: UrlState | None, resources: Sequence[ResourceRef], archived: Snapshot | None = None
+) -> LinkRow:
+    """One URL's row (pure): its result, where its history puts it, and the resources that use it."""
+    return LinkRow(
+        result,
+        verdict(state) if state else None,
+        state.failing_runs if state else int(result.failing),
+        state.broken_since if state else None,
+        state.previous_failing_runs if state else 0,
+        tuple(resources),
+        archived,
+    )
+
+
+def gather(rows: Sequence[LinkRow], *, checked_at: str, elapsed: float, confirm_after: int, fail_on: str) -> LinkStats:
+    """LinkStats of rows in report order, with the count of each status."""
     counts = {str(status): 0 for status in LinkStatus}
-    for result in results:
-        counts[str(result.status)] += 1
+    for row in rows:
+        counts[str(row.result.status)] += 1
     return LinkStats(checked_at, round(elapsed, 1), confirm_after, fail_on, counts, tuple(rows))
 
 
@@ -227,7 +249,7 @@ def to_json(stats: LinkStats) -> str:
         "verdicts": {str(v): stats.count(v) for v in Verdict},
         "urls": len(stats.rows),
         "resources": stats.resource_count,
-        "results": [row_record(row) for row in stats.rows],
+        "results": [row.json_text for row in stats.rows],
     }
     return json_with_rows(report, "results")
 
@@ -272,8 +294,8 @@ def to_html(stats: LinkStats) -> str:
         f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>',
     ]
     for heading, keep in (*SECTIONS, ALL_LINKS):
-        found = table_rows(stats, keep)
-        parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row, _ in found})})</h2>")
+        found = [row for row in stats.rows if keep(row)]
+        parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row in found})})</h2>")
         if not found:
             parts.append("<p>None.</p>")
             continue
@@ -281,20 +303,23 @@ def to_html(stats: LinkStats) -> str:
             "<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
             "<th>since</th><th>suggested URL</th></tr>"
         )
-        for row, ref in found:
-            cells = (
-                esc(ref.title if ref else ""),
-                esc(ref.section if ref else ""),
-                esc(ref.id if ref else ""),
-                link(row.result.url),
-                esc(status_text(row.result)),
-                esc(since_text(row)),
-                suggestion_html(row),
-            )
-            parts.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+        parts.extend(line for row in found for line in row.html_lines)
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
+
+
+def html_line(row: LinkRow, ref: ResourceRef | None) -> str:
+    cells = (
+        esc(ref.title if ref else ""),
+        esc(ref.section if ref else ""),
+        esc(ref.id if ref else ""),
+        link(row.result.url),
+        esc(status_text(row.result)),
+        esc(since_text(row)),
+        suggestion_html(row),
+    )
+    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
 def report_files(stats: LinkStats) -> dict[str, bytes]:

@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from pipeline.errors import DatasetError, HistoryError, Offline, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import LinkHealth, health_json
 from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome, UrlState, next_state
-from pipeline.linkcheck.report import LinkStats, ResourceRef, report_files, summarise
+from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, link_row, report_files
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
 from pipeline.locking import exclusive
@@ -228,6 +228,16 @@ def run_link_check(
         return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A URL's check as the end of the run needs it, worked out while the other requests are in flight."""
+
+    result: LinkResult  # as stored and printed: without credentials
+    state: UrlState  # its state once this run is committed
+    row: LinkRow
+    health: LinkHealth
+
+
 def check_and_commit(
     history: LinkHistory,
     resources: dict[str, list[ResourceRef]],
@@ -242,15 +252,27 @@ def check_and_commit(
     checked_at = now_iso()
     started = time.monotonic()
     bar = Progress(len(urls)) if progress else None
-    when: dict[str, str] = {}
     history.start_run(checked_at, len(urls))
     pending = PendingChecks(history)
     probes = history.probes(since=iso_second(int(time.time()) - config.PROBE_DAYS * 86400))
     known_probes = set(probes)
+    by_public: dict[str, list[ResourceRef]] = {}
+    for url, refs in resources.items():
+        by_public.setdefault(without_credentials(url), []).extend(refs)
+    previous: dict[str, UrlState] | None = None
+    ready: dict[str, Checked] = {}  # by the URL as checked
 
     def record(result: LinkResult) -> None:
-        when[result.url] = now_iso()
-        pending.add(scrubbed(result), when[result.url])
+        nonlocal previous
+        if previous is None:  # read once the first requests are out, not before them
+            previous = history.states(list(by_public))
+        at = now_iso()
+        clean = scrubbed(result)
+        pending.add(clean, at)
+        state = next_state(previous.get(clean.url), clean, at, confirm_after)
+        row, health = link_row(clean, state, by_public[clean.url]), health_of(state)
+        _ = (row.json_text, row.html_lines, health.json_text)  # written now, while other requests are in flight
+        ready[result.url] = Checked(clean, state, row, health)
         if bar:
             bar.update(result)
 
@@ -266,7 +288,7 @@ def check_and_commit(
     except KeyboardInterrupt:
         pending.save()
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
-        raise Interrupted(len(when), len(urls)) from None
+        raise Interrupted(len(ready), len(urls)) from None
     finally:
         pending.save()  # whatever ends the checks, what was checked is kept (nothing is stored twice)
         if bar:
@@ -274,45 +296,31 @@ def check_and_commit(
     if network_down(results, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
         raise Offline(offline_message(results))
-    public = public_results(results, when)
-    previous = history.states(list(public))
-    states = {url: next_state(previous.get(url), result, at, confirm_after) for url, (result, at) in public.items()}
-    by_public: dict[str, list[ResourceRef]] = {}
-    for url, refs in resources.items():
-        by_public.setdefault(without_credentials(url), []).extend(refs)
-    snapshots = archived_copies([result for result, _ in public.values()], archive, options.deadline)
-    stats = summarise(
-        [result for result, _ in public.values()],
-        states,
-        by_public,
-        checked_at=checked_at,
-        elapsed=time.monotonic() - started,
-        confirm_after=confirm_after,
-        fail_on=fail_on,
-        snapshots=snapshots,
+    public: dict[str, Checked] = {}  # by address without credentials; the first of duplicates wins
+    for result in results:
+        public.setdefault(ready[result.url].result.url, ready[result.url])
+    snapshots = archived_copies([checked.result for checked in public.values()], archive, options.deadline)
+    rows = [
+        replace(checked.row, archived=snapshots[url]) if url in snapshots else checked.row
+        for url, checked in public.items()
+    ]
+    stats = gather(
+        rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
     )
     try:
         publish(report_files(stats), paths.out)
     except PublishError:
         history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
         raise
+    states = {url: checked.state for url, checked in public.items()}
     history.commit_run(states, now_iso(), {site: page for site, page in probes.items() if site not in known_probes})
-    health = {url: health_of(states[url]) for url in sorted(states)}
+    health = {url: public[url].health for url in sorted(public)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     write_atomic(
         paths.status,
         health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived).encode("utf-8"),
     )
     return stats
-
-
-def public_results(results: list[LinkResult], when: dict[str, str]) -> dict[str, tuple[LinkResult, str]]:
-    """Each result as it may be stored and printed (no credentials), by address; the first of duplicates wins."""
-    public: dict[str, tuple[LinkResult, str]] = {}
-    for result in results:
-        clean = scrubbed(result)
-        public.setdefault(clean.url, (clean, when.get(result.url, now_iso())))
-    return public
 
 
 def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:

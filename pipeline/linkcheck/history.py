@@ -13,6 +13,7 @@ each site settles on answering for an address that cannot exist is kept too, for
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
@@ -91,6 +92,7 @@ STATE_COLUMNS = (
     "confirmed",
     "previous_confirmed",
 )
+state_values = operator.attrgetter(*STATE_COLUMNS)  # a UrlState as a url_state row
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
@@ -320,7 +322,7 @@ class LinkHistory:
         (`probes`, dated `finished_at`), and end the run as completed, all in one transaction."""
         insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
         self._write(
-            (insert, [tuple(getattr(state, name) for name in STATE_COLUMNS) for state in states.values()]),
+            (insert, [state_values(state) for state in states.values()]),
             (
                 "INSERT OR REPLACE INTO site_probes VALUES (?, ?, ?)",
                 [(site, finished_at, probe_json(page)) for site, page in (probes or {}).items()],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -73,12 +74,27 @@ class LinkStats:
     counts: dict[str, int]
     rows: tuple[LinkRow, ...]
 
-    @property
+    # Figures each report states more than once, each worked out in one pass over the rows.
+    @functools.cached_property
     def resource_count(self) -> int:
         return len({ref.id for row in self.rows for ref in row.resources})
 
+    @functools.cached_property
+    def verdicts(self) -> dict[Verdict, int]:
+        counted = Counter(row.verdict for row in self.rows)
+        return {which: counted[which] for which in Verdict}
+
     def count(self, which: Verdict) -> int:
-        return sum(row.verdict is which for row in self.rows)
+        return self.verdicts[which]
+
+    @functools.cached_property
+    def failing(self) -> int:
+        return sum(row.result.failing for row in self.rows)
+
+    @functools.cached_property
+    def sections(self) -> dict[str, tuple[LinkRow, ...]]:
+        """The rows of each report section, by its title (a row may be in several)."""
+        return {title: tuple(row for row in self.rows if keep(row)) for title, keep in (*SECTIONS, ALL_LINKS)}
 
     @property
     def alarm(self) -> bool:
@@ -86,7 +102,7 @@ class LinkStats:
         if self.fail_on == "new":
             return self.count(Verdict.NEW) > 0
         if self.fail_on == "any":
-            return any(row.result.failing for row in self.rows)
+            return self.failing > 0
         return False
 
 
@@ -173,7 +189,7 @@ def summary_line(stats: LinkStats) -> str:
 
 
 def alarm_line(stats: LinkStats) -> str:
-    new, failing = stats.count(Verdict.NEW), sum(row.result.failing for row in stats.rows)
+    new, failing = stats.count(Verdict.NEW), stats.failing
     verdict_text = "ALARM" if stats.alarm else "no alarm"
     return (
         f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "
@@ -181,9 +197,9 @@ def alarm_line(stats: LinkStats) -> str:
     )
 
 
-def table_rows(stats: LinkStats, keep) -> list[tuple[LinkRow, ResourceRef | None]]:
+def table_rows(rows: Sequence[LinkRow]) -> list[tuple[LinkRow, ResourceRef | None]]:
     """One line per (URL, resource that uses it); a URL no resource names still gets a line."""
-    return [(row, ref) for row in stats.rows if keep(row) for ref in (row.resources or (None,))]
+    return [(row, ref) for row in rows for ref in (row.resources or (None,))]
 
 
 def md_cell(text: object) -> str:
@@ -195,8 +211,8 @@ def md_cell(text: object) -> str:
 def to_markdown(stats: LinkStats) -> str:
     """The report for an e-mail or an issue."""
     lines = [f"# Link check {stats.checked_at}", "", summary_line(stats), "", alarm_line(stats)]
-    for title, keep in SECTIONS:
-        found = table_rows(stats, keep)
+    for title, _ in SECTIONS:
+        found = table_rows(stats.sections[title])
         lines += ["", f"## {title} ({len({row.result.url for row, _ in found})})", ""]
         if not found:
             lines.append("None.")
@@ -246,7 +262,7 @@ def to_json(stats: LinkStats) -> str:
         "confirm_after": stats.confirm_after,
         "alarm": stats.alarm,
         "counts": stats.counts,
-        "verdicts": {str(v): stats.count(v) for v in Verdict},
+        "verdicts": {str(which): n for which, n in stats.verdicts.items()},
         "urls": len(stats.rows),
         "resources": stats.resource_count,
         "results": [row.json_text for row in stats.rows],
@@ -293,8 +309,7 @@ def to_html(stats: LinkStats) -> str:
         f"<p>{esc(summary_line(stats))}</p>",
         f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>',
     ]
-    for heading, keep in (*SECTIONS, ALL_LINKS):
-        found = [row for row in stats.rows if keep(row)]
+    for heading, found in stats.sections.items():
         parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row in found})})</h2>")
         if not found:
             parts.append("<p>None.</p>")

@@ -42,6 +42,7 @@ class State:
         self.slow = 0.1  # seconds of /slowish, and how long /slow outlasts the client's timeout
         self.drip_every = 1.0  # seconds between the bytes of /drip-headers
         self.locations: dict[str, str] = {}  # path → the Location header /redirect/... answers with (301)
+        self.proxied: list[str] = []  # addresses it was asked for as a proxy
 
     def count(self, method: str, path: str) -> int:
         with self.lock:
@@ -68,8 +69,12 @@ class Handler(BaseHTTPRequestHandler):
             state.in_flight[host] += 1
             state.max_in_flight[host] = max(state.max_in_flight[host], state.in_flight[host])
             state.max_in_flight_total = max(state.max_in_flight_total, state.in_flight.total())
+        path = self.path
+        if path.startswith("http://"):  # a request sent to a proxy names the whole address: serve it as its path
+            state.proxied.append(path)
+            path = "/" + path.split("/", 3)[3]
         try:
-            self.route(method, self.path.split("?")[0], state.count(method, self.path))
+            self.route(method, path.split("?")[0], state.count(method, path))
         finally:
             with state.lock:
                 state.in_flight[host] -= 1

@@ -289,6 +289,19 @@ def test_connections_go_to_the_address_the_resolver_found(fake_dns):
         assert calls == ["guide.example"] and fake_dns.asked == []
 
 
+def test_behind_a_proxy_the_proxy_looks_the_names_up(monkeypatch, fake_dns):
+    """Where the proxy alone resolves names (as on many campus networks), links are checked through it."""
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with LinksServer() as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url(""))
+        monkeypatch.setenv("https_proxy", proxy.url(""))
+        [result] = check_links(["http://guide.invalid/moved301"], Options(timeout=1, deadline=2))
+        assert (result.status, result.final_url) == (LinkStatus.REDIRECTED, "http://guide.invalid/ok")
+        assert proxy.state.proxied[:2] == ["http://guide.invalid/moved301", "http://guide.invalid/ok"]
+        assert fake_dns.asked == []  # no name was looked up here
+
+
 @pytest.mark.parametrize(
     "address, public",
     [

@@ -2,8 +2,8 @@
 
 `check_url` checks one URL with its retries and redirects, within the per-URL deadline. Each host is
 looked up once by the `Resolver`, and connections go to the addresses it found, so the rule on
-private addresses judges the address actually used. A `Watchdog` cuts a request at the deadline,
-however slowly the server drips its headers or body.
+private addresses judges the address actually used (through a proxy, the proxy looks names up).
+A `Watchdog` cuts a request at the deadline, however slowly the server drips its headers or body.
 """
 
 from __future__ import annotations
@@ -367,6 +367,11 @@ def send(session: requests.Session, method: str, url: str, timeout: tuple[float,
     return response
 
 
+def proxied(session: requests.Session, url: str) -> bool:
+    """Whether requests sends `url` through a proxy from the environment (its proxy variables and no_proxy)."""
+    return session.trust_env and requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) is not None
+
+
 def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str | None]]:
     return frozenset((cookie.domain, cookie.path, cookie.name, cookie.value) for cookie in session.cookies)
 
@@ -439,7 +444,9 @@ def fetch(
         wait = min(options.timeout, remaining)
         host = host_of(current)
         try:
-            addresses = resolver.addresses(host, wait, options.lookup)
+            # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
+            # connects where it decides: no address of ours to pin or to judge.
+            addresses = None if proxied(session, current) else resolver.addresses(host, wait, options.lookup)
         except LookupFailed as failed:
             return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
         public = addresses is None or all(options.public_address(address) for address in addresses)

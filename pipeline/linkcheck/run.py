@@ -232,9 +232,8 @@ def run_link_check(
 class Checked:
     """A URL's check as the end of the run needs it, worked out while the other requests are in flight."""
 
-    result: LinkResult  # as stored and printed: without credentials
+    row: LinkRow  # its result as stored and printed (without credentials), and its place in the reports
     state: UrlState  # its state once this run is committed
-    row: LinkRow
     health: LinkHealth
 
 
@@ -272,7 +271,7 @@ def check_and_commit(
         state = next_state(previous.get(clean.url), clean, at, confirm_after)
         row, health = link_row(clean, state, by_public[clean.url]), health_of(state)
         _ = (row.json_text, row.html_lines, health.json_text)  # written now, while other requests are in flight
-        ready[result.url] = Checked(clean, state, row, health)
+        ready[result.url] = Checked(row, state, health)
         if bar:
             bar.update(result)
 
@@ -298,8 +297,8 @@ def check_and_commit(
         raise Offline(offline_message(results))
     public: dict[str, Checked] = {}  # by address without credentials; the first of duplicates wins
     for result in results:
-        public.setdefault(ready[result.url].result.url, ready[result.url])
-    snapshots = archived_copies([checked.result for checked in public.values()], archive, options.deadline)
+        public.setdefault(ready[result.url].row.result.url, ready[result.url])
+    snapshots = archived_copies([checked.row.result for checked in public.values()], archive, options.deadline)
     rows = [
         replace(checked.row, archived=snapshots[url]) if url in snapshots else checked.row
         for url, checked in public.items()

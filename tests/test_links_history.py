@@ -86,6 +86,30 @@ def test_history_keeps_every_check_and_the_state(tmp_path):
         assert history.outcomes() == ["completed", "completed"]
 
 
+def test_what_is_older_than_the_kept_days_is_forgotten_and_no_streak_is_lost(tmp_path):
+    """Three committed nights: two years ago, 364 days ago and now. A URL checked no more goes with its checks."""
+    gone = "https://example.org/removed-from-the-guide"
+    site, old_site = "https://example.org", "https://old.example"
+    with LinkHistory(tmp_path / "h.sqlite") as history:
+        for day, results, probes in (
+            ("2024-11-01", [BROKEN, LinkResult(gone, LinkStatus.OK, 200)], {old_site: None}),
+            ("2025-12-01", [BROKEN], {}),
+            ("2026-11-30", [BROKEN], {site: None}),
+        ):
+            history.start_run(f"{day}T02:00:00Z", len(results))
+            states = {}
+            for result in results:
+                history.record(result, f"{day}T02:00:01Z")
+                states[result.url] = next_state(history.state(result.url), result, f"{day}T02:00:01Z")
+            history.commit_run(states, f"{day}T02:00:02Z", probes)
+        assert [row[0][:10] for row in history.checks(URL)] == ["2025-12-01", "2026-11-30"]
+        assert history.checks(gone) == [] and history.state(gone) is None
+        assert history.outcomes() == ["completed", "completed"]
+        state = history.state(URL)
+        assert state is not None and (state.failing_runs, state.broken_since) == (3, "2024-11-01T02:00:01Z")
+        assert list(history.probes(since="2000-01-01T00:00:00Z")) == [site]
+
+
 def test_a_run_that_is_not_committed_moves_no_state(tmp_path):
     with LinkHistory(tmp_path / "h.sqlite") as history:
         history.start_run("2026-01-01T02:00:00Z", 1)

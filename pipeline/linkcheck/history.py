@@ -1,4 +1,4 @@
-"""The history of link checks in SQLite: every check, and per URL its failing streak and since when it fails.
+"""The history of link checks in SQLite: the checks of the last year, and per URL its failing streak and since when.
 
 Checks are stored as they arrive (a quarter of a second's worth at a time), so a run killed halfway
 leaves a readable history holding what was checked up to its last moments. The state of a URL (its
@@ -7,11 +7,13 @@ written. So an offline, killed or interrupted run, or one whose reports could no
 up no step of a streak, and an alarm is never lost. A URL is *newly broken* on the committed run that
 confirms its streak (`confirm_after` failing runs in a row), so one flaky night raises nothing. What
 each site settles on answering for an address that cannot exist is kept too, for
-`config.PROBE_DAYS` days, so that a site is not asked for one every night.
+`config.PROBE_DAYS` days, so that a site is not asked for one every night. Checks are kept for
+`config.KEEP_DAYS` days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import operator
 import sqlite3
@@ -319,8 +321,19 @@ class LinkHistory:
         self, states: dict[str, UrlState], finished_at: str, probes: Mapping[str, Page | None] | None = None
     ) -> None:
         """Store the new state of every URL and what sites newly answered for an address that cannot exist
-        (`probes`, dated `finished_at`), and end the run as completed, all in one transaction."""
+        (`probes`, dated `finished_at`), and end the run as completed, all in one transaction.
+
+        What is older than `config.KEEP_DAYS` before `finished_at` goes in the same transaction: checks,
+        the runs they belonged to, and the states of URLs no longer checked (a URL's streak lives in its
+        state, so the streaks of the URLs checked now lose nothing). So a nightly history stays about a
+        year of checks in size. Site answers go once older than `config.PROBE_DAYS` (unused by then)."""
         insert = f"INSERT OR REPLACE INTO url_state VALUES ({', '.join('?' * len(STATE_COLUMNS))})"
+        forget_before, probes_before = (
+            days_before(finished_at, config.KEEP_DAYS),
+            days_before(finished_at, config.PROBE_DAYS),
+        )
+        # Checks are stored in time order: those before the first one made since the cutoff are older.
+        first_kept = "(SELECT id FROM checks WHERE checked_at >= ? ORDER BY id LIMIT 1)"
         self._write(
             (insert, [state_values(state) for state in states.values()]),
             (
@@ -331,6 +344,13 @@ class LinkHistory:
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                 (finished_at, str(RunOutcome.COMPLETED), self.run_id),
             ),
+            (
+                f"DELETE FROM runs WHERE started_at < ? AND id < (SELECT run_id FROM checks WHERE id = {first_kept})",
+                (forget_before, forget_before),
+            ),
+            (f"DELETE FROM checks WHERE id < {first_kept}", (forget_before,)),
+            ("DELETE FROM url_state WHERE checked_at < ?", (forget_before,)),
+            ("DELETE FROM site_probes WHERE probed_at < ?", (probes_before,)),
         )
 
     def probes(self, since: str) -> dict[str, Page | None]:
@@ -365,6 +385,12 @@ class LinkHistory:
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
         return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
+
+
+def days_before(moment: str, days: int) -> str:
+    """The UTC time `days` before `moment`, both as stored (2026-03-02T03:00:00Z)."""
+    then = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ") - dt.timedelta(days=days)
+    return then.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def probe_json(page: Page | None) -> str | None:

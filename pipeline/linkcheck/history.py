@@ -1,4 +1,4 @@
-"""The history of link checks in SQLite: the checks of the last year, and per URL its failing streak and since when.
+"""The history of link checks in SQLite: the recent checks, and per URL its failing streak and since when.
 
 Checks are stored as they arrive (a quarter of a second's worth at a time), so a run killed halfway
 leaves a readable history holding what was checked up to its last moments. The state of a URL (its

@@ -234,8 +234,8 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
         check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
     for key in TEMPLATE_KEYS:
         if key in checked and (problem := template_problem(checked[key])):
-            at = line_of(lines, "dataset", key)
-            problems.append(Finding(Slug.NOT_A_SEARCH_TEMPLATE, "", at, f"[dataset]: {key} {problem}"))
+            where = line_of(lines, "dataset", key)
+            problems.append(Finding(Slug.NOT_A_SEARCH_TEMPLATE, "", where, f"[dataset]: {key} {problem}"))
     keywords = tuple(checked.pop("keywords", ()))
     return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 

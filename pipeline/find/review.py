@@ -87,9 +87,7 @@ def snippet(record: CurationRecord, reviewed: Reviewed, date: str) -> str | None
         if value is None or value == ():  # an empty list says no more than a key left out
             continue
         lines.append(f"{key} = {toml_value(list(value) if isinstance(value, tuple) else value)}")
-        if key == "doi" and isbn_line:
-            lines.append(isbn_line)
-    if isbn_line and "doi" not in values:
+    if isbn_line:
         lines.append(isbn_line)
     for fix in record.fixes:
         lines += ["", "[[resource.fix]]", f"find = {toml_string(fix.find)}", f"replace = {toml_string(fix.replace)}"]

@@ -59,22 +59,29 @@ def known_resources(raw: Path, curation: Curation) -> list[Known]:
     from pipeline.normalise import normalise
 
     frame, _ = normalise(read_guide(raw).entries, curation)
+
+    def value(row: dict, key: str):
+        item = row.get(key)
+        if isinstance(item, list | tuple):
+            return tuple(item)
+        return None if item is None or (not hasattr(item, "__len__") and pd.isna(item)) or item == "" else item
+
     rows = []
     for row in frame.to_dict("records"):
-        year = row.get("year")
+        year = value(row, "year")
         rows.append(
             Known(
                 id=row["id"],
                 type=row["type"],
                 section=row["section"],
-                title=row["title"] if row.get("title_known", True) else None,
-                creators=tuple(row.get("creators") or ()),
-                year=None if year is None or pd.isna(year) else int(year),
-                publisher=row.get("publisher") or None,
-                url=row.get("url") or None,
-                doi=row.get("doi") or None,
-                isbn=tuple(row.get("isbn") or ()),
-                sources=tuple(row.get("sources") or ()),
+                title=row["title"] if value(row, "title_known") is not False else None,
+                creators=value(row, "creators") or (),
+                year=None if year is None else int(year),
+                publisher=value(row, "publisher"),
+                url=value(row, "url"),
+                doi=value(row, "doi"),
+                isbn=value(row, "isbn") or (),
+                sources=value(row, "sources") or (),
             )
         )
     return rows

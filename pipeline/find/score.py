@@ -171,7 +171,7 @@ def rank(known: Known, candidates: list[Candidate]) -> list[Scored]:
         corroborated = bool(evidence.year or evidence.venue or (evidence.creators and evidence.creators[0]))
         accepted = bool(offered) and score >= THRESHOLD and evidence.title >= MIN_TITLE and corroborated
         ranked.append(Scored(candidate, evidence, match, score, offered, ambiguous, accepted))
-    return sorted(ranked, key=lambda s: -s.score)
+    return sorted(ranked, key=lambda s: (-s.score, not s.proposes))  # at a tie, what offers a fact first
 
 
 def best_values(ranked: list[Scored]) -> dict[str, tuple[object, Scored]]:

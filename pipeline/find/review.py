@@ -113,6 +113,7 @@ def candidate_table(scored: Scored) -> list[str]:
         "year_matches": evidence.year,
         "venue": found.venue,
         "venue_matches": evidence.venue,
+        "identifier_matches": evidence.identifier,
         "kind": found.kind,
         "proposes": {k: list(v) if isinstance(v, tuple) else v for k, v in scored.proposes.items()} or None,
     }

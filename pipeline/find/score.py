@@ -1,7 +1,7 @@
 """How well a candidate fits what is known of a resource, and whether it may be proposed (pure).
 
 Precision over recall: a candidate is accepted only when its title is nearly the same, something
-else known agrees (creators, year or venue), nothing known contradicts it, and no rival nearly as
+else known agrees (its DOI or ISBN, creators, year or venue), nothing known contradicts it, and no rival nearly as
 good proposes a different value for a missing fact (two editions of one book, a paper and its
 erratum): then both are ambiguous, their scores halved, and a person decides.
 """
@@ -47,6 +47,7 @@ class Evidence:
     creators: tuple[int, int] | None = None  # (known family names found in the candidate, known family names)
     year: bool | None = None
     venue: bool | None = None
+    identifier: bool | None = None  # its DOI (or an ISBN) is the resource's own; None when one side has none
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,13 @@ def weigh(known: Known, candidate: Candidate) -> Evidence:
         families = {family(name) for name in known.creators}
         found = {family(name) for name in candidate.creators}
         creators = (len(families & found), len(families))
+    identifier = None
+    if known.doi and candidate.doi:
+        identifier = known.doi.casefold() == candidate.doi.casefold()
+    elif known.isbn and candidate.isbn:
+        identifier = bool(set(known.isbn) & set(candidate.isbn))
     return Evidence(
+        identifier=identifier,
         title=title_similarity(known.title or "", candidate.title or ""),
         creators=creators,
         year=None if known.year is None or candidate.year is None else known.year == candidate.year,
@@ -112,6 +119,10 @@ def match_of(evidence: Evidence) -> float:
         value *= 0.5  # none of the known people: another work
     if len(parts) == 1:
         value *= 0.8  # the title alone: nothing corroborates it
+    if evidence.identifier is True:
+        value = 1.0  # the resource's own DOI or ISBN: the record is the resource, whatever its title says
+    elif evidence.identifier is False:
+        value *= 0.3  # another DOI or ISBN than the resource's own: another work or edition
     return round(value, 3)
 
 
@@ -168,7 +179,9 @@ def rank(known: Known, candidates: list[Candidate]) -> list[Scored]:
             for other, _, other_match, other_offered in first
         )
         score = round(match / 2 if ambiguous else match, 3)
-        corroborated = bool(evidence.year or evidence.venue or (evidence.creators and evidence.creators[0]))
+        corroborated = bool(
+            evidence.identifier or evidence.year or evidence.venue or (evidence.creators and evidence.creators[0])
+        )
         accepted = bool(offered) and score >= THRESHOLD and evidence.title >= MIN_TITLE and corroborated
         ranked.append(Scored(candidate, evidence, match, score, offered, ambiguous, accepted))
     return sorted(ranked, key=lambda s: (-s.score, not s.proposes))  # at a tie, what offers a fact first

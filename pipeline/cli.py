@@ -395,20 +395,20 @@ def run_find(args: argparse.Namespace) -> int:
     )
     result = find(args.raw, args.curation, options, progress=progress_printer(args))
     if not args.quiet:
-        print(
-            f"{result.reviewed} resources asked about, {result.candidates} candidates, "
-            f"{result.proposed} snippets proposed; review them in {args.review}"
-        )
+        counts = [(result.reviewed, "resource"), (result.candidates, "candidate"), (result.proposed, "snippet")]
+        said = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts]
+        print(f"{said[0]} asked about, {said[1]}, {said[2]} proposed; review them in {args.review}")
         if not result.complete:
             print(f"the deadline ({args.deadline:g} s) came first: run again for the rest (answers are cached)")
     return EXIT_OK
 
 
 def progress_printer(args: argparse.Namespace):
-    """On a terminal, one progress line rewritten in place; silent in cron, CI and pipes."""
+    """On a terminal, one line per resource asked about with the time so far, as build's; silent in cron and pipes."""
     if args.quiet or not sys.stderr.isatty():
         return lambda line: None
-    return lambda line: print(f"\r\x1b[Kfind: {line}", end="", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    return lambda line: print(f"find: {line}… ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

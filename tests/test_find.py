@@ -354,3 +354,62 @@ def replace_record(text: str, entry: str, snippet: str) -> str:
     after = re.compile(r"^(\[\[resource\]\]|# -{10,})", re.M).search(text, start + 1)
     end = after.start() if after else len(text)
     return text[:start] + snippet + "\n" + text[end:]
+
+
+def test_a_dead_link_is_asked_of_the_archive(tmp_path):
+    from pipeline.linkcheck.health import LinkHealth, health_json
+    from pipeline.linkcheck.status import LinkStatus
+
+    dead = "https://thecurbsiders.com/"
+    health = {dead: LinkHealth(dead, LinkStatus.BROKEN, "2026-12-01T03:00:00Z", 3, True, "2026-11-29T03:00:00Z")}
+    status = tmp_path / "link-status.json"
+    status.write_text(health_json(health, checked_at="2026-12-01T03:00:00Z", confirm_after=2), encoding="utf-8")
+    snapshot = {
+        "url": dead,
+        "archived_snapshots": {
+            "closest": {
+                "status": "200",
+                "available": True,
+                "timestamp": "20240102030405",
+                "url": f"http://web.archive.org/web/20240102030405/{dead}",
+            }
+        },
+    }
+    with FakeScholar([Rule("/archive/wayback/available", snapshot, has="thecurbsiders")]) as fake:
+        opts = options(tmp_path, fake, services=("archive",), link_status=status)
+        find(RAW, CURATION, opts)
+    (lead,) = review_of(opts.review)["the-curbsiders"]["candidate"]
+    assert lead["kind"] == "archived-copy" and lead["title"] == (
+        "archived copy of the resource's dead link https://thecurbsiders.com/, taken 2024-01-02"
+    )
+    assert lead["response"] == f"{fake.url}/archive/wayback/available?url=https%3A%2F%2Fthecurbsiders.com%2F"
+
+
+def test_cli_writes_the_review_and_says_so_with_no_progress_in_a_pipe(tmp_path, capsys):
+    review = tmp_path / "candidates.toml"
+    with FakeScholar(GOOD_MATCH) as fake:
+        status = main(
+            [
+                "find",
+                "--raw",
+                str(RAW),
+                "--curation",
+                str(CURATION),
+                "--review",
+                str(review),
+                "--cache",
+                str(tmp_path / "cache.sqlite"),
+                "--contact",
+                CONTACT,
+                "--service",
+                "crossref",
+                "--crossref-url",
+                fake.bases()["crossref"],
+                "--link-status",
+                str(tmp_path / "none.json"),
+            ]
+        )
+    out, err = capsys.readouterr()
+    assert status == 0 and err == ""
+    assert re.fullmatch(r"\d+ resources asked about, \d+ candidates, 1 snippet proposed; review them in .*\n", out)
+    assert tomllib.loads(review.read_text(encoding="utf-8"))["run"]["complete"] is True

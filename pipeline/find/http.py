@@ -142,11 +142,13 @@ class Client:
         try:
             response = self.session.get(url, timeout=(timeout, timeout), allow_redirects=True)
         except requests.RequestException as error:
+            self.requests += 1
             raise unreachable(service, url, describe(error)) from None
         finally:
             if not cached:
                 self.last[service] = self.clock()
-                self.requests += 1
+        if not getattr(response, "from_cache", False):
+            self.requests += 1
         return response
 
     def is_cached(self, url: str) -> bool:

@@ -197,7 +197,7 @@ def find(
     asked = [k for k in resources if missing_facts(k) or (k.url in dead)]
     reviews, complete = [], True
     for number, known in enumerate(asked, 1):
-        progress(f"{number}/{len(asked)} {known.id}")
+        progress(f"asking about {number}/{len(asked)}, {known.id}")
         finder.unreadable = []
         try:
             found = finder.candidates(known, missing_facts(known), known.url in dead)

@@ -1,9 +1,10 @@
 """How well a candidate fits what is known of a resource, and whether it may be proposed (pure).
 
 Precision over recall: a candidate is accepted only when its title is nearly the same, something
-else known agrees (its DOI or ISBN, creators, year or venue), nothing known contradicts it, and no rival nearly as
-good proposes a different value for a missing fact (two editions of one book, a paper and its
-erratum): then both are ambiguous, their scores halved, and a person decides.
+else known agrees (its DOI or ISBN, creators, year or venue), nothing known contradicts it, and no
+rival proposing a different value for a missing fact is better or nearly as good (two editions of
+one book, a paper and its erratum): such a candidate is ambiguous, its score halved, and a person
+decides.
 """
 
 from __future__ import annotations

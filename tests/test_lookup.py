@@ -4,6 +4,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.curation import parse_curation
 from pipeline.errors import CurationError
@@ -135,3 +137,12 @@ def test_the_curation_file_checks_its_templates():
     (finding,) = caught.value.findings
     assert (finding.slug, finding.line) == (Slug.NOT_A_SEARCH_TEMPLATE, 7)
     assert "catalogue_search should hold {query} exactly once" in caught.value.message
+
+
+@given(st.text(min_size=1).filter(str.strip))
+def test_any_title_round_trips_through_the_search_address(title):
+    link = search_link(title=title, type="journal-article")
+    assert link is not None
+    parts = urlsplit(link.url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "pubmed.ncbi.nlm.nih.gov", "/")
+    assert parse_qs(parts.query, keep_blank_values=True, errors="strict") == {"term": [title.strip()]}

@@ -54,3 +54,8 @@ def test_a_snippet_reads_back_as_the_record_with_the_proposed_fact(research, fin
     assert (parsed.research or "").startswith(research or "Proposed by")
     assert (parsed.research or "").endswith("check each on its page.")
     assert [(f.find, f.replace) for f in parsed.fixes] == [(find, replace)]
+
+
+def test_a_snippet_with_triple_quotes_backslashes_and_controls_still_reads_back():
+    value = 'a \'\'\' b \\n c \\\\ " """ \x01 \x7f end\n'
+    assert tomllib.loads(f"v = {multiline(value)}")["v"] == value

@@ -58,7 +58,10 @@ def multiline(value: str) -> str:
     """A TOML multi-line string holding `value` exactly."""
     if "'''" not in value and all(ch == "\n" or ch == "\t" or (ch >= " " and ch != "\x7f") for ch in value):
         return "'''\n" + value + "'''"
-    escaped = toml_string(value)[1:-1].replace("\\n", "\n").replace('"""', '""\\"')
+    escaped = "".join(
+        ch if ch in "\n\t" or (ch >= " " and ch not in '\\"\x7f') else "\\" + ch if ch in '\\"' else f"\\u{ord(ch):04x}"
+        for ch in value
+    )
     return '"""\n' + escaped + '"""'
 
 

@@ -4,7 +4,7 @@ One server on 127.0.0.1 plays every service under its own path: `/crossref` (Cro
 `/openlibrary`, `/pubmed` (NCBI E-utilities) and `/archive` (the Wayback availability API); point
 `find` at them with `bases()`. Every request is logged (path, query, headers, time). Unless a rule
 says otherwise each answers as the real service does when it knows nothing: an empty list of works,
-no documents, an empty id list, no snapshot, 404 for an unknown ISBN.
+no documents, an empty id list, no snapshot, 404 for an unknown DOI or ISBN.
 
 A `Rule` answers the requests whose path starts with `path` and whose decoded query contains `has`:
 with `body` (a fixture's name or bytes), a status, headers, a delay, and for how many requests
@@ -94,6 +94,8 @@ class FakeScholar:
                 self.reply(rule.status, rule.payload(), rule.headers)
 
             def default(self, path: str):
+                if path.startswith("/crossref/works/"):  # an unknown DOI, as Crossref answers it
+                    return self.reply(404, b"Resource not found.")
                 for prefix, body in EMPTY.items():
                     if path.startswith(prefix):
                         return self.reply(200, json.dumps(body).encode())

@@ -413,3 +413,36 @@ def test_cli_writes_the_review_and_says_so_with_no_progress_in_a_pipe(tmp_path, 
     assert status == 0 and err == ""
     assert re.fullmatch(r"\d+ resources asked about, \d+ candidates, 1 snippet proposed; review them in .*\n", out)
     assert tomllib.loads(review.read_text(encoding="utf-8"))["run"]["complete"] is True
+
+
+def test_a_known_isbn_is_looked_up_as_an_edition(tmp_path):
+    from pipeline.find.run import Finder
+    from pipeline.find.score import Known, rank
+
+    book = Known(
+        id=MENTORSHIP,
+        type="book",
+        section="Books & E-Books",
+        title="Mentorship in Academic Medicine",
+        creators=("Straus, Sharon E.",),
+        isbn=("978-1-118-00001-4",),
+    )
+    with FakeScholar(TWO_EDITIONS[1:]) as fake:
+        opts = options(tmp_path, fake, services=("openlibrary",))
+        client = make_client(opts)
+        found = Finder(client, opts, CONTACT).candidates(book, ("url", "year"), dead=False)
+    (edition,) = found
+    assert (edition.page, edition.year, edition.isbn) == (
+        "https://openlibrary.org/books/OL99000001M",
+        2013,
+        ("9781118000014",),
+    )
+    (scored,) = rank(book, found)
+    assert scored.evidence.identifier is True and scored.accepted and scored.proposes == {"year": 2013}
+    assert fake.requests_to("/openlibrary/isbn/")[0].path == "/openlibrary/isbn/9781118000014.json"
+
+
+def make_client(opts: FindOptions):
+    from pipeline.find.http import Client, make_session
+
+    return Client(make_session(None, "test"), timeout=2.0, deadline=time.monotonic() + 30, intervals=NO_INTERVALS)

@@ -149,6 +149,13 @@ class Finder:
         docs = sv.read_openlibrary_search(self.ask(sv.OPENLIBRARY, search))
         works = [sv.openlibrary_work(doc, search) for doc in docs]
         found, asked = list(works), 0
+        for isbn in sv.checked_isbns(list(known.isbn))[:EDITIONS]:  # the resource's own editions first
+            asked += 1
+            url = sv.openlibrary_isbn_url(self.base(sv.OPENLIBRARY), isbn)
+            own = sv.Candidate(sv.OPENLIBRARY, url, url, creators=known.creators)
+            edition = sv.read_openlibrary_edition(self.ask(sv.OPENLIBRARY, url), url, own)
+            if edition is not None:
+                found.append(edition)
         for work, doc in zip(works, docs, strict=True):
             if title_similarity(known.title or "", work.title or "") < MIN_TITLE:
                 continue

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from pipeline.find.services import Candidate
+from pipeline.find.services import Candidate, checked_isbns
 
 THRESHOLD = 0.85  # a candidate scoring this or more is proposed in the resource's snippet
 MIN_TITLE = 0.9  # title similarity below which nothing is accepted, whatever else agrees
@@ -94,7 +94,7 @@ def weigh(known: Known, candidate: Candidate) -> Evidence:
     if known.doi and candidate.doi:
         identifier = known.doi.casefold() == candidate.doi.casefold()
     elif known.isbn and candidate.isbn:
-        identifier = bool(set(known.isbn) & set(candidate.isbn))
+        identifier = bool(set(checked_isbns(list(known.isbn))) & set(candidate.isbn))  # both as ISBN-13
     return Evidence(
         identifier=identifier,
         title=title_similarity(known.title or "", candidate.title or ""),

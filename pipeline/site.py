@@ -64,7 +64,11 @@ DOWNLOAD_LABELS = {
     config.CHANGELOG_NAME: "What changed in each release (Markdown)",
     config.CHANGES_NAME: "What changed in each release, resource by resource (JSON)",
     config.QUALITY_NAME: "How complete the curated facts are (JSON)",
+    config.LINK_HEALTH_CSV: "What the nightly link check last found at each address (CSV)",
+    config.LINK_HEALTH_JSON: "What the nightly link check last found at each address (JSON)",
 }
+NIGHTLY = (config.LINK_HEALTH_CSV, config.LINK_HEALTH_JSON)  # listed apart: no part of the version
+BUILD_REPORTS = (config.QUALITY_NAME,)  # listed apart too: it says where each entry sits in the capture
 CITATION_FORMATS = {
     ".bib": "BibTeX (biblatex)",
     ".ris": "RIS (EndNote, Zotero, Mendeley)",
@@ -346,8 +350,14 @@ def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.date
     return document
 
 
-def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
-    items = downloads(files)
+def landing_context(
+    files: dict[str, bytes],
+    info: DatasetInfo,
+    created: dt.datetime,
+    link_health: Mapping[str, LinkHealth] | None = None,
+) -> dict:
+    every = downloads(files)
+    items = [item for item in every if item.name not in NIGHTLY + BUILD_REPORTS]
     citations = [(item, citation_format(item.name)) for item in items if citation_format(item.name)]
     changelog = files.get(config.CHANGELOG_NAME)
     return {
@@ -357,6 +367,9 @@ def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.date
         "licence": metadata.licence(info),
         "changelog": changelog_html(changelog.decode("utf-8", errors="replace")) if changelog is not None else None,
         "jsonld": script_json(jsonld_document(files, info, created, items)),
+        "nightly": [item for item in every if item.name in NIGHTLY],
+        "reports": [item for item in every if item.name in BUILD_REPORTS],
+        "links_checked_on": long_date(last_checked(link_health or {})),
     }
 
 
@@ -384,7 +397,7 @@ def render_site(
     }
     pages = {
         GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status or {})),
-        LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created)),
+        LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created, link_status)),
     }
     site: dict[str, bytes] = {}
     for page, (template, context) in pages.items():

@@ -6,7 +6,6 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.linkcheck.health import LinkState
 from schemas.vocabulary import (
     AUDIENCES,
     DOI_PATTERN,
@@ -30,9 +29,9 @@ INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
 SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "note")
 LIST_COLUMNS = ("creators", "tags", "audience", "sources")
-# Link health comes from the nightly check, not from the guide: it is not content, and a version never
-# changes for it (a changelog compares every column but these).
-LINK_HEALTH_COLUMNS = ("link_status", "link_checked")
+# Where an entry sat in the capture: the build's own provenance, kept in the normalised table (for messages,
+# the data-quality report and data/processed/) and never published, so that a blank line changes no version.
+PROVENANCE_COLUMNS = ("line",)
 DANGLING_FRAGMENT = re.compile(r"\(\s*\)|\b(?:the|a|an|at|of|to)\s+\.|\b(?:the|a|an|at|of|to)$", re.I | re.M)
 
 
@@ -96,21 +95,6 @@ class Resource(pa.DataFrameModel):
     sources: Series[object] = pa.Field(title="Sources", description="Where each curated fact was seen.", metadata=LIST)
     note: Series[str] = pa.Field(
         nullable=True, title="Note", description="A short note for readers, e.g. what is not confirmed."
-    )
-    line: Series[int] = pa.Field(ge=1, title="Source line", description="First line of the entry in the raw guide.")
-    link_status: Series[str] = pa.Field(
-        nullable=True,
-        isin=[str(state) for state in LinkState],
-        title="Link status",
-        description="What the nightly link check last found at the URL: ok; broken (failing on several checks "
-        "in a row, confirmed); failing (failed its latest check, not confirmed: treat as working); blocked "
-        "(the site refused the checker); unchecked (not checked yet). Empty without a URL.",
-    )
-    link_checked: Series[str] = pa.Field(
-        nullable=True,
-        str_matches=r"^\d{4}-\d{2}-\d{2}$",
-        title="Link checked",
-        description="Date (UTC) of the check that link_status reports. Empty when the URL was never checked.",
     )
 
     @pa.check("creators", "sources", element_wise=True, name="list_of_text")

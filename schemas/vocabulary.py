@@ -58,6 +58,10 @@ TAGS = (
     "community-resources",
 )
 
+# What readers are told about a link (the link-health table's `status`), as pipeline.linkcheck.health.LinkState
+# names them: ok; broken (confirmed); failing (not confirmed); blocked (the site refused the checker); unchecked.
+LINK_STATES = ("ok", "broken", "failing", "blocked", "unchecked")
+
 AUDIENCES = ("students", "residents", "fellows", "faculty", "mentors", "staff", "educators")
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -191,8 +191,15 @@ def build(
             omit_broken=omit_broken,
             progress=progress,
         )
-        progress(f"publishing {len(files)} files to {paths.out}")
-        publish(files, paths.out, keep=config.is_link_report, locked=True)
-        if prepared.new_release:  # recorded once published: the librarian commits the snapshot
-            releases.record_release(paths.releases, prepared.history[-1])
+        # A new version is recorded before the switch that makes it live, and forgotten if the switch fails:
+        # a build that stops, however it stops, has published nothing and recorded nothing.
+        try:
+            if prepared.new_release:  # the librarian commits the snapshot
+                releases.record_release(paths.releases, prepared.history[-1])
+            progress(f"publishing {len(files)} files to {paths.out}")
+            publish(files, paths.out, keep=config.is_link_report, locked=True)
+        except BaseException:
+            if prepared.new_release:
+                releases.forget_release(paths.releases, prepared.history[-1])
+            raise
     return prepared

@@ -14,7 +14,18 @@ from pipeline.errors import CurationError, InputUnreadable
 from pipeline.findings import Finding, Slug
 from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
-from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
+from schemas.vocabulary import (
+    AUDIENCES,
+    DENYLISTED_SOURCE_HOSTS,
+    DOI_PATTERN,
+    EMAIL_PATTERN,
+    ID_PATTERN,
+    MAX_URL_LENGTH,
+    SEMVER_PATTERN,
+    TAGS,
+    TYPES,
+    URL_PATTERN,
+)
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")
@@ -71,6 +82,7 @@ class DatasetInfo:
     contact_url: str | None = None
     keywords: tuple[str, ...] = ()
     contributors: tuple[dict, ...] = ()  # Frictionless contributors: {title, role, email?, path?}
+    site_url: str | None = None  # where the web edition is served (build --site-url overrides it)
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,18 @@ DATASET_KEYS = {
     "contact_url": str,
     "keywords": list,
     "contributors": "[[dataset.contributors]] tables",
+    "site_url": str,
 }
-OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
+OPTIONAL_DATASET_KEYS = (
+    "description",
+    "homepage",
+    "contact_email",
+    "contact_url",
+    "keywords",
+    "contributors",
+    "site_url",
+)
+ADDRESS_KEYS = ("homepage", "contact_url", "site_url")  # in [dataset]: http(s) addresses
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
 EXPECTED = {
@@ -215,12 +237,40 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     checked = check_keys(raw, DATASET_KEYS, required, partial(line_of, lines, "dataset"), problems, "[dataset]")
     if checked is None:
         return None
+    before = len(problems)
+    check_dataset_values(checked, partial(line_of, lines, "dataset"), problems, "[dataset]")
     contributors = tuple(checked.pop("contributors", ()))
     for number, contributor in enumerate(contributors):
         at = partial(line_of, lines, "dataset", "contributors", number)
-        check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
+        kept = check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]") or {}
+        check_address(kept.get("path"), at("path"), problems, "[[dataset.contributors]]: path")
+        check_email(kept.get("email"), at("email"), problems, "[[dataset.contributors]]: email")
+    if len(problems) > before:
+        return None
     keywords = tuple(checked.pop("keywords", ()))
     return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
+
+
+def check_dataset_values(checked: dict, at, problems: Problems, table: str) -> None:
+    """The version is SemVer, every address http(s) and every e-mail a plain address, checked where they enter."""
+    version = checked.get("version")
+    if isinstance(version, str) and not re.match(SEMVER_PATTERN, version):
+        problem = f"{table}: version {short(version)} is not a version number like 2.1.0 (Semantic Versioning)"
+        problems.append(Finding(Slug.NOT_A_VERSION, "", at("version"), problem))
+    for key in ADDRESS_KEYS:
+        check_address(checked.get(key), at(key), problems, f"{table}: {key}")
+    check_email(checked.get("contact_email"), at("contact_email"), problems, f"{table}: contact_email")
+
+
+def check_address(value, line: int, problems: Problems, name: str) -> None:
+    if isinstance(value, str) and not re.match(URL_PATTERN, value):
+        problems.append(Finding(Slug.NOT_A_URL, "", line, f"{name} {short(value)} is not an http(s) address"))
+
+
+def check_email(value, line: int, problems: Problems, name: str) -> None:
+    if isinstance(value, str) and not re.match(EMAIL_PATTERN, value):
+        problem = f"{name} {short(value)} is not a plain e-mail address like library@example.edu"
+        problems.append(Finding(Slug.NOT_AN_EMAIL, "", line, problem))
 
 
 def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
@@ -248,6 +298,11 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         report(Slug.YEAR_OUT_OF_RANGE, at("year"), f"year {checked['year']} {wanted}")
     if checked.get("url") and not re.match(URL_PATTERN, checked["url"]):
         report(Slug.NOT_A_URL, at("url"), f"url {short(checked['url'])} is not an http(s) address")
+    for key, prefix in (("url", ""), ("doi", "https://doi.org/")):
+        size = len((prefix + checked.get(key, "")).encode("utf-8"))
+        if checked.get(key) and size > MAX_URL_LENGTH:
+            too_long = f"{key} takes {size:,} bytes in UTF-8; a printed QR code holds an address of {MAX_URL_LENGTH:,}"
+            report(Slug.URL_TOO_LONG, at(key), too_long)
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
         report(Slug.NOT_A_DOI, at("doi"), f"doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
     for source in checked.get("sources", []):

@@ -11,22 +11,20 @@ minor number when resources are added or removed, the patch number when facts ar
 import difflib
 import json
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import CHANGELOG_NAME, CHANGES_NAME
 from pipeline.errors import PublishError, ReleaseDateError, ReleaseHistoryError, VersionReused
 from pipeline.publish import write_atomic
+from schemas.vocabulary import SEMVER_PATTERN
 
 LINK_HEALTH_PREFIX = "link_"
 NOT_CONTENT = frozenset({"line"})  # provenance of the build; in the snapshots of versions up to 2.0.0
 PLACE_FIELDS = ("section", "position")  # where an entry stands: a change of these is a move, reported once
 SHOWN_VALUE_LENGTH = 120  # longer values are shortened in CHANGELOG.md (changes.json has them whole)
-SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
-)
+SEMVER = re.compile(SEMVER_PATTERN)
 # What Markdown (CommonMark, GitHub's tables and strike-through) or HTML could act on inside a line: escaped
 # with a backslash where CHANGELOG.md quotes a title or a value, so that it reads as itself.
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>&~|])")
@@ -196,11 +194,17 @@ def record_release(folder: Path, snapshot: Snapshot) -> None:
         raise PublishError(
             f"cannot record the release: {error.strerror}",
             path=folder,
-            hint="the outputs are published; make the folder writable and build again",
+            hint="nothing was published; make the folder writable and build again",
         ) from None
     path = Path(folder) / f"{snapshot.version}.json"
     write_atomic(path, snapshot_bytes(snapshot))
     path.chmod(0o644)  # a file of the repository, readable by all (the atomic write makes it private)
+
+
+def forget_release(folder: Path, snapshot: Snapshot) -> None:
+    """Remove the snapshot `record_release` wrote, when the release it records was not published after all."""
+    with suppress(OSError):  # a snapshot that could not be written is not there to remove
+        (Path(folder) / f"{snapshot.version}.json").unlink(missing_ok=True)
 
 
 def key_line(path: Path, key: str) -> int | None:
@@ -216,24 +220,22 @@ def compare(before: Snapshot | None, after: Snapshot) -> Changes:
     """What `after` changed since `before`: resources added, removed, moved, and content fields changed."""
     old = {resource["id"]: content(resource) for resource in (before.resources if before else [])}
     new = {resource["id"]: content(resource) for resource in after.resources}
-    changed = {}
-    for identifier in (i for i in new if i in old):
-        fields = {}
-        for name in dict.fromkeys([*old[identifier], *new[identifier]]):
-            was, now = old[identifier].get(name), new[identifier].get(name)
-            if was != now and name not in PLACE_FIELDS:
-                fields[name] = {"before": was, "after": now}
-        if fields:
-            changed[identifier] = fields
     column_changes = {}
     if before is not None and before.resources and after.resources and columns(before) != columns(after):
         was, now = columns(before), columns(after)
-        column_changes = {
-            "added": [c for c in now if c not in was],
-            "removed": [c for c in was if c not in now],
-        }
+        column_changes = {"added": [c for c in now if c not in was], "removed": [c for c in was if c not in now]}
         if not any(column_changes.values()):
             column_changes = {"reordered": now}
+    shared = [name for name in columns(after) if name in columns(before)] if before else []
+    changed = {}
+    for identifier in (i for i in new if i in old):
+        fields = {}
+        for name in shared:  # a column added or removed is reported once, as such
+            value_before, value_after = old[identifier].get(name), new[identifier].get(name)
+            if value_before != value_after and name not in PLACE_FIELDS:
+                fields[name] = {"before": value_before, "after": value_after}
+        if fields:
+            changed[identifier] = fields
     return Changes(
         version=after.version,
         date=after.date,

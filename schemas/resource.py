@@ -75,7 +75,8 @@ class Resource(pa.DataFrameModel):
         str_matches=URL_PATTERN,
         str_length={"max_value": MAX_URL_LENGTH},
         title="URL",
-        description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} characters, so a QR code holds it).",
+        description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} bytes in UTF-8, so a QR code "
+        "holds it).",
     )
     doi: Series[str] = pa.Field(
         nullable=True,
@@ -96,6 +97,12 @@ class Resource(pa.DataFrameModel):
     note: Series[str] = pa.Field(
         nullable=True, title="Note", description="A short note for readers, e.g. what is not confirmed."
     )
+
+    @pa.check("url", element_wise=True, name="fits_a_qr_code")
+    @classmethod
+    def fits_a_qr_code(cls, value) -> bool:
+        """The address's UTF-8 bytes, which the printed QR code holds, are within the limit."""
+        return not isinstance(value, str) or len(value.encode("utf-8")) <= MAX_URL_LENGTH
 
     @pa.check("creators", "sources", element_wise=True, name="list_of_text")
     @classmethod

@@ -14,14 +14,13 @@ from pipeline.errors import CurationError, InputUnreadable
 from pipeline.findings import Finding, Slug
 from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
+from pipeline.value_checks import check_address, check_dataset_values, check_email, isbn_problem, isbn_value, short
 from schemas.vocabulary import (
     AUDIENCES,
     DENYLISTED_SOURCE_HOSTS,
     DOI_PATTERN,
-    EMAIL_PATTERN,
     ID_PATTERN,
     MAX_URL_LENGTH,
-    SEMVER_PATTERN,
     TAGS,
     TYPES,
     URL_PATTERN,
@@ -53,9 +52,11 @@ class CurationRecord:
     sources: tuple[str, ...] = ()
     type: str | None = None
     year: int | None = None
+    year_unknown: bool = False  # `year = "unknown"`: looked for, and shown on no page
     publisher: str | None = None
     url: str | None = None
     doi: str | None = None
+    isbn: tuple[str, ...] = ()  # ISBN-13s, 13 digits each
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     note: str | None = None  # short and plain, published for readers ("link not confirmed; ...")
@@ -103,6 +104,7 @@ RECORD_KEYS = {
     "publisher": str,
     "url": str,
     "doi": str,
+    "isbn": list,
     "tags": list,
     "audience": list,
     "note": str,
@@ -110,6 +112,7 @@ RECORD_KEYS = {
     "fix": "[[resource.fix]] tables",
 }
 REQUIRED_KEYS = ("id", "match")
+YEAR_UNKNOWN = "unknown"  # the one text `year` takes: the year was looked for and no page shows it
 FIX_KEYS = {"find": str, "replace": str, "reason": str}
 DATASET_KEYS = {
     "name": str,
@@ -136,7 +139,6 @@ OPTIONAL_DATASET_KEYS = (
     "contributors",
     "site_url",
 )
-ADDRESS_KEYS = ("homepage", "contact_url", "site_url")  # in [dataset]: http(s) addresses
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
 EXPECTED = {
@@ -251,33 +253,14 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 
 
-def check_dataset_values(checked: dict, at, problems: Problems, table: str) -> None:
-    """The version is SemVer, every address http(s) and every e-mail a plain address, checked where they enter."""
-    version = checked.get("version")
-    if isinstance(version, str) and not re.match(SEMVER_PATTERN, version):
-        problem = f"{table}: version {short(version)} is not a version number like 2.1.0 (Semantic Versioning)"
-        problems.append(Finding(Slug.NOT_A_VERSION, "", at("version"), problem))
-    for key in ADDRESS_KEYS:
-        check_address(checked.get(key), at(key), problems, f"{table}: {key}")
-    check_email(checked.get("contact_email"), at("contact_email"), problems, f"{table}: contact_email")
-
-
-def check_address(value, line: int, problems: Problems, name: str) -> None:
-    if isinstance(value, str) and not re.match(URL_PATTERN, value):
-        problems.append(Finding(Slug.NOT_A_URL, "", line, f"{name} {short(value)} is not an http(s) address"))
-
-
-def check_email(value, line: int, problems: Problems, name: str) -> None:
-    if isinstance(value, str) and not re.match(EMAIL_PATTERN, value):
-        problem = f"{name} {short(value)} is not a plain e-mail address like library@example.edu"
-        problems.append(Finding(Slug.NOT_AN_EMAIL, "", line, problem))
-
-
 def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> CurationRecord | None:
     at = key_line or (lambda *key: line)  # the line of one key of the record
     entry = raw["id"] if isinstance(raw.get("id"), str) else ""
     label = f"record {short(entry)}" if isinstance(raw.get("id"), str) else "[[resource]]"
     before = len(problems)
+    year_unknown = raw.get("year") == YEAR_UNKNOWN
+    if year_unknown:
+        raw = {key: value for key, value in raw.items() if key != "year"}
     checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label, entry)
     if checked is None:
         return None
@@ -305,6 +288,9 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
             report(Slug.URL_TOO_LONG, at(key), too_long)
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
         report(Slug.NOT_A_DOI, at("doi"), f"doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
+    for number in checked.get("isbn", []):
+        if problem := isbn_problem(number):
+            report(Slug.NOT_AN_ISBN, at("isbn"), f"isbn {short(number)} {problem}")
     for source in checked.get("sources", []):
         if problem := source_problem(source):
             report(Slug.UNUSABLE_SOURCE, at("sources"), f"source {short(source)} {problem}")
@@ -327,8 +313,11 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
     creators, sources, tags, audience = (
         tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")
     )
+    isbn = tuple(dict.fromkeys(isbn_value(number) for number in checked.pop("isbn", ())))
     return CurationRecord(
         line=line,
+        year_unknown=year_unknown,
+        isbn=isbn,
         fixes=tuple(fixes),
         creators=creators,
         sources=sources,
@@ -428,11 +417,6 @@ def did_you_mean(word: str, choices, *, every: bool = False) -> str:
     if close:
         return f"; did you mean {close[0]!r}?"
     return f" (one of {', '.join(choices)})" if every else ""
-
-
-def short(value, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…'"
 
 
 def raise_problems(problems: Problems, path: Path | str, what: str) -> None:

@@ -35,6 +35,7 @@ class Slug(StrEnum):
     URL_TOO_LONG = "url-too-long"
     NOT_AN_EMAIL = "not-an-email"
     NOT_A_VERSION = "not-a-version"
+    NOT_AN_ISBN = "not-an-isbn"
     NOT_A_DOI = "not-a-doi"
     UNUSABLE_SOURCE = "unusable-source"
     UNKNOWN_TERM = "unknown-term"

@@ -310,7 +310,9 @@ def release_markdown(changes: Changes, titles: dict[str, str]) -> list[str]:
     lines += [f"{changes.count} resources; since {changes.previous}: {summary(changes)}.", ""]
     if changes.columns:
         lines += ["### Columns", ""]
-        lines += [f"- {kind}: {', '.join(f'`{name}`' for name in names)}" for kind, names in changes.columns.items()]
+        lines += [
+            f"- {kind}: {', '.join(f'`{name}`' for name in names)}" for kind, names in changes.columns.items() if names
+        ]
         lines.append("")
     for heading, ids in (("Added", changes.added), ("Removed", changes.removed), ("Moved", changes.moved)):
         if ids:

@@ -27,6 +27,7 @@ SCHEMA_SLUGS = {
     "in_range": Slug.SCHEMA_OUT_OF_RANGE,
     "visible_text_within_limits": Slug.SCHEMA_OUT_OF_RANGE,
     "fits_a_qr_code": Slug.SCHEMA_OUT_OF_RANGE,
+    "isbn13_digits": Slug.SCHEMA_PATTERN,
     "list_of_text": Slug.SCHEMA_WRONG_TYPE,
     "single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,
     "items_single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,

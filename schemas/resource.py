@@ -11,12 +11,14 @@ from schemas.vocabulary import (
     DOI_PATTERN,
     ID_PATTERN,
     INVISIBLE_CHARACTERS,
+    ISBN13_PATTERN,
     MAX_CELL_LENGTH,
     MAX_URL_LENGTH,
     SECTIONS,
     TAGS,
     TYPES,
     URL_PATTERN,
+    YEAR_STATUSES,
 )
 
 # Joins a list's items in a CSV cell, one item a line (Excel shows them so); no item may hold a line break
@@ -28,7 +30,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a c
 INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
 SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "note")
-LIST_COLUMNS = ("creators", "tags", "audience", "sources")
+LIST_COLUMNS = ("creators", "isbn", "tags", "audience", "sources")
 # Where an entry sat in the capture: the build's own provenance, kept in the normalised table (for messages,
 # the data-quality report and data/processed/) and never published, so that a blank line changes no version.
 PROVENANCE_COLUMNS = ("line",)
@@ -64,6 +66,12 @@ class Resource(pa.DataFrameModel):
     year: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, ge=1800, le=2100, title="Year", description="Year of publication, where one applies."
     )
+    year_status: Series[str] = pa.Field(
+        isin=YEAR_STATUSES,
+        title="Year status",
+        description="Whether the year is known: known (in `year`); unknown (looked for, and no public page shows "
+        "it); not-researched (not looked for yet). `year` is empty unless this is known.",
+    )
     publisher: Series[str] = pa.Field(
         nullable=True, title="Publisher", description="Journal, publisher, podcast network or organisation."
     )
@@ -85,6 +93,11 @@ class Resource(pa.DataFrameModel):
         title="DOI",
         description="Digital Object Identifier, without resolver.",
     )
+    isbn: Series[object] = pa.Field(
+        title="ISBN",
+        description="ISBN-13s of a book, 13 digits each without hyphens, validated by their check digit.",
+        metadata=LIST,
+    )
     tags: Series[object] = pa.Field(title="Tags", description=f"Topics, from: {', '.join(TAGS)}.", metadata=LIST)
     audience: Series[object] = pa.Field(
         title="Audience", description=f"Intended readers, from: {', '.join(AUDIENCES)}.", metadata=LIST
@@ -103,6 +116,18 @@ class Resource(pa.DataFrameModel):
     def fits_a_qr_code(cls, value) -> bool:
         """The address's UTF-8 bytes, which the printed QR code holds, are within the limit."""
         return not isinstance(value, str) or len(value.encode("utf-8")) <= MAX_URL_LENGTH
+
+    @pa.check("isbn", element_wise=True, name="isbn13_digits")
+    @classmethod
+    def isbn13_digits(cls, value) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(item, str) and re.match(ISBN13_PATTERN, item) for item in value
+        )
+
+    @pa.dataframe_check(name="year_status_matches_year")
+    @classmethod
+    def year_status_matches_year(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["year_status"] == "known") == frame["year"].notna()
 
     @pa.check("creators", "sources", element_wise=True, name="list_of_text")
     @classmethod
@@ -128,7 +153,7 @@ class Resource(pa.DataFrameModel):
     def visible_text_within_limits(cls, value: str) -> bool:
         return not INVISIBLE.search(value) and len(value) <= MAX_CELL_LENGTH
 
-    @pa.check("creators", "tags", "audience", "sources", element_wise=True, name="list_items_splittable")
+    @pa.check(*LIST_COLUMNS, element_wise=True, name="list_items_splittable")
     @classmethod
     def list_items_splittable(cls, value) -> bool:
         """Joined with the delimiter, the items split back as they were, and the CSV cell needs no formula guard."""

@@ -62,6 +62,11 @@ TAGS = (
 # names them: ok; broken (confirmed); failing (not confirmed); blocked (the site refused the checker); unchecked.
 LINK_STATES = ("ok", "broken", "failing", "blocked", "unchecked")
 
+# Whether a resource's year is known: known (the `year` column holds it); unknown (looked for, and no public
+# page shows it); not-researched (nobody has looked yet).
+YEAR_STATUSES = ("known", "unknown", "not-researched")
+ISBN13_PATTERN = r"^97[89]\d{10}$"
+
 AUDIENCES = ("students", "residents", "fellows", "faculty", "mentors", "staff", "educators")
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

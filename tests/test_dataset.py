@@ -36,8 +36,8 @@ def json_records(folder) -> list[dict]:
     return json.loads((folder / "resources.json").read_text(encoding="utf-8"))
 
 
-def test_the_list_columns_are_the_four_documented():
-    assert LIST_COLUMNS == ["creators", "tags", "audience", "sources"]
+def test_the_list_columns_are_the_five_documented():
+    assert LIST_COLUMNS == ["creators", "isbn", "tags", "audience", "sources"]
 
 
 def test_every_list_cell_splits_back_into_its_json_array(real_build):

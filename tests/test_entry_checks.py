@@ -2,7 +2,10 @@
 
 import pytest
 
+from pipeline.curation import read_curation
 from tests.conftest import REAL_CURATION, REAL_GUIDE
+
+VERSION = f'version = "{read_curation(REAL_CURATION).dataset.version}"'
 
 NEJM_URL = (
     "https://resources.nejmcareercenter.org/article/"
@@ -22,8 +25,8 @@ def curation_with(tmp_path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "words"),
     [
-        ('version = "2.0.0"', 'version = "../../ESCAPED"', "version '../../ESCAPED' is not a version number"),
-        ('version = "2.0.0"', 'version = "2.1.0/x"', "version '2.1.0/x' is not a version number"),
+        (VERSION, 'version = "../../ESCAPED"', "version '../../ESCAPED' is not a version number"),
+        (VERSION, 'version = "2.1.0/x"', "version '2.1.0/x' is not a version number"),
         ('license = "CC-BY-4.0"', 'license = "CC-BY-4.0"\nhomepage = "javascript:alert(1)"', "homepage"),
         ('license = "CC-BY-4.0"', 'license = "CC-BY-4.0"\ncontact_url = "javascript:alert(1)"', "contact_url"),
         ('license = "CC-BY-4.0"', 'license = "CC-BY-4.0"\nsite_url = "ftp://example.org/"', "site_url"),

@@ -7,9 +7,18 @@ from markdown_it import MarkdownIt
 
 from pipeline import publish as publishing
 from pipeline import releases
+from pipeline.curation import read_curation
 from pipeline.errors import ReleaseDateError, VersionReused
 from pipeline.releases import Snapshot, changelog_markdown, compare, plan_release
 from tests.conftest import REAL_CURATION
+
+CURRENT = read_curation(REAL_CURATION).dataset
+MAJOR, MINOR, PATCH = (int(part) for part in CURRENT.version.split("."))
+NEXT_PATCH = f'version = "{MAJOR}.{MINOR}.{PATCH + 1}"'
+
+CURRENT = read_curation(REAL_CURATION).dataset
+MAJOR, MINOR, PATCH = (int(part) for part in CURRENT.version.split("."))
+NEXT_PATCH = f'version = "{MAJOR}.{MINOR}.{PATCH + 1}"'
 
 A, B, C = ({"id": name, "section": "Books", "title": name.upper(), "position": n} for n, name in enumerate("abc", 1))
 
@@ -86,16 +95,15 @@ def test_an_older_updated_date_stops_the_build_with_exit_3_at_its_line(tmp_path,
     common = ("--out", tmp_path / "out", "--processed", tmp_path / "p", "--releases", history)
     assert run_cli("build", "-q", *common).status == 0
     text = REAL_CURATION.read_text(encoding="utf-8")
-    text = text.replace('version = "2.0.0"', 'version = "2.0.1"').replace(
-        "updated = 2026-11-30", "updated = 2026-11-01"
-    )
+    text = text.replace(f'version = "{CURRENT.version}"', NEXT_PATCH)
+    text = text.replace(f"updated = {CURRENT.updated}", "updated = 2026-11-01")
     text = text.replace("Shaping the Future in Medicine", "Shaping the Future of Medicine", 1)
     curation = tmp_path / "curation.toml"
     curation.write_text(text, encoding="utf-8")
     run = run_cli("build", "-q", "--curation", curation, *common)
     line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("updated ="))
     assert run.status == 3 and run.err.startswith(f"error: {curation}:{line}: the release date 2026-11-01")
-    assert sorted(path.name for path in history.iterdir()) == ["2.0.0.json"]
+    assert sorted(path.name for path in history.iterdir()) == [f"{CURRENT.version}.json"]
 
 
 def test_the_changelog_quotes_titles_and_values_as_text_not_markdown_or_html():
@@ -114,7 +122,7 @@ def test_recording_comes_before_the_switch_and_is_undone_with_it(tmp_path, run_c
     common = ("--out", tmp_path / "out", "--processed", tmp_path / "p", "--releases", history)
     assert run_cli("build", "-q", *common).status == 0
     live = (tmp_path / "out" / "resources.csv").read_bytes()
-    text = REAL_CURATION.read_text(encoding="utf-8").replace('version = "2.0.0"', 'version = "2.0.1"')
+    text = REAL_CURATION.read_text(encoding="utf-8").replace(f'version = "{CURRENT.version}"', NEXT_PATCH)
     curation = tmp_path / "curation.toml"
     curation.write_text(text.replace("Shaping the Future in Medicine", "Shaping the Future of Medicine", 1), "utf-8")
 
@@ -123,7 +131,7 @@ def test_recording_comes_before_the_switch_and_is_undone_with_it(tmp_path, run_c
 
     monkeypatch.setattr(publishing, "switch_link", interrupted)  # Ctrl-C at the switch itself
     assert run_cli("build", "-q", "--curation", curation, *common).status == 130
-    assert sorted(path.name for path in history.iterdir()) == ["2.0.0.json"]
+    assert sorted(path.name for path in history.iterdir()) == [f"{CURRENT.version}.json"]
     assert (tmp_path / "out" / "resources.csv").read_bytes() == live
     monkeypatch.undo()
 
@@ -137,4 +145,4 @@ def test_recording_comes_before_the_switch_and_is_undone_with_it(tmp_path, run_c
     run = run_cli("build", "-q", "--curation", curation, *common[:-1], blocked)
     assert run.status == 3 and "cannot record the release" in run.err and "nothing was published" in run.err
     assert (tmp_path / "out" / "resources.csv").read_bytes() == live
-    assert json.loads((tmp_path / "out" / "changes.json").read_text(encoding="utf-8"))["version"] == "2.0.0"
+    assert json.loads((tmp_path / "out" / "changes.json").read_text(encoding="utf-8"))["version"] == CURRENT.version

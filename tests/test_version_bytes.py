@@ -5,6 +5,7 @@ import json
 import pytest
 
 from pipeline import config
+from pipeline.curation import read_curation
 from tests.conftest import REAL_CURATION, REAL_GUIDE
 
 # The files a version fixes: byte for byte the same whatever the nightly check found or the capture's layout.
@@ -106,11 +107,13 @@ def test_adding_one_entry_reports_one_added_and_nothing_else(tmp_path, run_cli):
     refused = run_cli("build", "-q", "--raw", guide, "--out", tmp_path / "second", *common)
     assert refused.status == 3
     assert "(1 added, 0 removed, 0 changed:" in refused.err and "1 resource added: set `version`" in refused.err
-    assert "to 2.1.0" in refused.err
+    version = read_curation(REAL_CURATION).dataset.version
+    major, minor, _ = version.split(".")
+    assert f"to {major}.{int(minor) + 1}.0," in refused.err
 
-    version = 'version = "2.0.0"'
     curation = tmp_path / "curation.toml"
-    curation.write_text(REAL_CURATION.read_text(encoding="utf-8").replace(version, 'version = "2.1.0"'), "utf-8")
+    text = REAL_CURATION.read_text(encoding="utf-8")
+    curation.write_text(text.replace(f'version = "{version}"', f'version = "{major}.{int(minor) + 1}.0"'), "utf-8")
     second = build(run_cli, tmp_path, tmp_path / "second", *common, "--raw", guide, "--curation", curation)
     latest = json.loads(second[config.CHANGES_NAME])["releases"][0]
     assert len(latest["added"]) == 1

@@ -5,7 +5,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -67,11 +67,17 @@ def quiet(stage: str) -> None:
     """Progress that goes nowhere: the default when nobody is watching."""
 
 
-def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], None] = quiet) -> Prepared:
-    """Ingest, normalise and validate; raises ValidationFailed with every schema problem."""
+def prepare(
+    paths: Paths, *, strict: bool = False, site_url: str | None = None, progress: Callable[[str], None] = quiet
+) -> Prepared:
+    """Ingest, normalise and validate; raises ValidationFailed with every schema problem.
+
+    `site_url`, where the web edition is served, overrides the curation file's `site_url`."""
     progress("reading the guide and the curation file")
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
+    if site_url:
+        curation = replace(curation, dataset=replace(curation.dataset, site_url=site_url))
     progress(f"normalising {len(guide.entries):,} entries")
     frame: pd.DataFrame
     frame, findings = normalise(guide.entries, curation, strict=strict)
@@ -175,6 +181,7 @@ def build(
     paper: str = config.PAPER,
     omit_broken: bool = False,
     wait: float = LOCK_WAIT,
+    site_url: str | None = None,
     progress: Callable[[str], None] = quiet,
 ) -> Prepared:
     """The main job: raw guide + curation → every output, published together as one release or not at all.
@@ -182,7 +189,7 @@ def build(
     One build at a time per output folder: a second one waits up to `wait` seconds, then stops (Busy).
     """
     with exclusive(paths.out, "the build", wait=wait):
-        prepared = prepare(paths, strict=strict, progress=progress)
+        prepared = prepare(paths, strict=strict, site_url=site_url, progress=progress)
         files = render_outputs(
             prepared,
             build_date(prepared.curation),

@@ -36,8 +36,8 @@ from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_ch
 from schemas.resource import Resource
 
 SITE_DIR = "site"
-DOWNLOADS_DIR = "downloads"
-GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
+DOWNLOADS_DIR = metadata.DOWNLOADS_DIR
+GUIDE_PAGE, LANDING_PAGE = "index.html", metadata.LANDING_PAGE
 ASSETS = ("site.css", "site.js", "favicon.svg")
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -264,7 +264,8 @@ def human_size(size: int) -> str:
 
 
 def citation_text(info: DatasetInfo, created: dt.datetime) -> str:
-    where = f" {info.homepage}" if info.homepage else ""
+    address = metadata.landing_page(info) or info.homepage
+    where = f" {address}" if address else ""
     return f"{info.institution} ({created.year}). {info.title} (version {info.version}) [Data set].{where}"
 
 
@@ -401,7 +402,8 @@ def render_site(
     }
     site: dict[str, bytes] = {}
     for page, (template, context) in pages.items():
-        html = environment().get_template(template).render(page=page, **common, **context)
+        canonical = metadata.site_address(info, "" if page == GUIDE_PAGE else page)  # None: links stay relative
+        html = environment().get_template(template).render(page=page, canonical=canonical, **common, **context)
         site[f"{SITE_DIR}/{page}"] = html.encode("utf-8")
     for asset in ASSETS:
         site[f"{SITE_DIR}/{asset}"] = (config.TEMPLATES_DIR / asset).read_bytes()

@@ -325,7 +325,14 @@ def test_the_landing_page_embeds_the_builds_jsonld_with_working_download_address
 
 def test_jsonld_cannot_close_its_script_and_is_made_when_the_build_has_none():
     info = SimpleNamespace(
-        title="T", description="", version="1.0.0", license="CC-BY-4.0", institution="I", keywords=(), homepage=None
+        title="T",
+        description="",
+        version="1.0.0",
+        license="CC-BY-4.0",
+        institution="I",
+        keywords=(),
+        homepage=None,
+        site_url=None,
     )
     created = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     given = {
@@ -379,7 +386,14 @@ def test_corrections_go_to_the_contact_else_the_curated_words(prepared, email, u
 def test_changelog_is_escaped_html_under_the_pages_own_heading():
     changelog = "# Changelog: T\n\nNewest first.\n\n## 1.1.0 — 2026-12-01\n\n- Fixed <b>titles</b>\n- New links\n"
     info = SimpleNamespace(
-        title="T", description="", version="1.1.0", license="CC0-1.0", institution="I", keywords=(), homepage=None
+        title="T",
+        description="",
+        version="1.1.0",
+        license="CC0-1.0",
+        institution="I",
+        keywords=(),
+        homepage=None,
+        site_url=None,
     )
     context = site.landing_context({"CHANGELOG.md": changelog.encode()}, info, dt.datetime(2026, 12, 1))
     assert str(context["changelog"]) == (

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import citations, config, export, handbook, link_health_table, metadata, releases, site
+from pipeline import citations, config, export, handbook, link_health_table, marc, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
@@ -130,6 +130,7 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     resources = prepared.resources
     files = {config.CSV_NAME: export.to_csv(resources), config.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
+    files.update(marc.marc_files(resources, prepared.curation.dataset.updated))
     info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
     described = metadata.package_metadata(info, guide_title, tags)
     created_at = created.strftime("%Y-%m-%dT%H:%M:%SZ")

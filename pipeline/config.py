@@ -17,6 +17,7 @@ JSON_NAME = "resources.json"
 PACKAGE_NAME = "datapackage.json"
 CSL_NAME, RIS_NAME, BIBTEX_NAME = "resources.csl.json", "resources.ris", "resources.bib"
 JSONLD_NAME = "dataset.jsonld"
+MARC_NAME, MARCXML_NAME = "resources.mrc", "resources.marcxml"
 CHANGELOG_NAME, CHANGES_NAME = "CHANGELOG.md", "changes.json"
 QUALITY_NAME = "data-quality.json"
 LINK_HEALTH_CSV, LINK_HEALTH_JSON = "link-health.csv", "link-health.json"  # rewritten by every build, never versioned

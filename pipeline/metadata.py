@@ -26,6 +26,8 @@ MEDIA_TYPES = {  # longest ending first
     ".csv": "text/csv",
     ".ris": "application/x-research-info-systems",
     ".bib": "application/x-bibtex",
+    ".mrc": "application/marc",
+    ".marcxml": "application/marcxml+xml",
 }
 
 

@@ -58,6 +58,8 @@ DOWNLOAD_LABELS = {
     config.CSL_NAME: "The resources as references for a reference manager: CSL-JSON (Zotero, Pandoc)",
     config.RIS_NAME: "The resources as references for a reference manager: RIS (EndNote, Zotero, Mendeley)",
     config.BIBTEX_NAME: "The resources as references for a reference manager: BibTeX (biblatex)",
+    config.MARC_NAME: "The resources as MARC 21 records for a library catalogue (binary, UTF-8)",
+    config.MARCXML_NAME: "The resources as MARC 21 records for a library catalogue (MARCXML)",
     config.PACKAGE_NAME: "Frictionless data package: the schema of every column, sizes and hashes",
     config.PDF_NAME: "The printed handbook (PDF, accessible PDF/UA)",
     config.JSONLD_NAME: "The dataset's description in schema.org JSON-LD",

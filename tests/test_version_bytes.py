@@ -16,6 +16,8 @@ VERSIONED = (
     config.CSL_NAME,
     config.RIS_NAME,
     config.BIBTEX_NAME,
+    config.MARC_NAME,
+    config.MARCXML_NAME,
     config.JSONLD_NAME,
     config.CHANGELOG_NAME,
     config.CHANGES_NAME,

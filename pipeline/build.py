@@ -103,6 +103,15 @@ def prepare(
     content = releases.published_content(export.records(validated))
     current = releases.Snapshot(curation.dataset.version, curation.dataset.updated.isoformat(), content)  # its date
     history, new_release = releases.place_release(paths.releases, current, paths.curation)
+    if new_release and len(history) > 1 and history[-2].date == current.date:
+        where = f"{paths.curation}:{releases.key_line(paths.curation, 'updated')}"
+        previous = f"release {history[-2].version} ({current.date})"
+        log.warning(
+            "%s: release %s has the same date as %s: is `updated` the date of this release?",
+            where,
+            current.version,
+            previous,
+        )
     quality = quality_report(validated, findings, lines)
     return Prepared(guide, curation, validated, quality, history, new_release, link_health)
 

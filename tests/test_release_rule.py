@@ -106,6 +106,18 @@ def test_an_older_updated_date_stops_the_build_with_exit_3_at_its_line(tmp_path,
     assert sorted(path.name for path in history.iterdir()) == [f"{CURRENT.version}.json"]
 
 
+def test_a_new_release_dated_as_the_previous_one_is_published_with_a_warning(tmp_path, run_cli):
+    history = tmp_path / "releases"
+    common = ("--out", tmp_path / "out", "--processed", tmp_path / "p", "--releases", history)
+    assert run_cli("build", "-q", *common).status == 0
+    text = REAL_CURATION.read_text(encoding="utf-8").replace(f'version = "{CURRENT.version}"', NEXT_PATCH)
+    curation = tmp_path / "curation.toml"
+    curation.write_text(text.replace("Shaping the Future in Medicine", "Shaping the Future of Medicine", 1), "utf-8")
+    run = run_cli("build", "--curation", curation, *common)
+    assert run.status == 0, run.err
+    assert f"has the same date as release {CURRENT.version} ({CURRENT.updated})" in run.err
+
+
 def test_the_changelog_quotes_titles_and_values_as_text_not_markdown_or_html():
     hostile = "<script>alert(1)</script> **bold** [link](javascript:alert(1)) `code` & <img src=x>"
     before = snap("1.0.0", A)

@@ -104,7 +104,7 @@ def prepare(
     current = releases.Snapshot(curation.dataset.version, curation.dataset.updated.isoformat(), content)  # its date
     history, new_release = releases.place_release(paths.releases, current, paths.curation)
     if new_release and len(history) > 1 and history[-2].date == current.date:
-        where = f"{paths.curation}:{releases.key_line(paths.curation, 'updated')}"
+        updated_line = f"{paths.curation}:{releases.key_line(paths.curation, 'updated')}"
         previous = f"release {history[-2].version} ({current.date})"
         log.warning(
             "%s: release %s has the same date as %s: is `updated` the date of this release?",

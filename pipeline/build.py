@@ -108,7 +108,7 @@ def prepare(
         previous = f"release {history[-2].version} ({current.date})"
         log.warning(
             "%s: release %s has the same date as %s: is `updated` the date of this release?",
-            where,
+            updated_line,
             current.version,
             previous,
         )

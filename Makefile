@@ -30,15 +30,16 @@ system-libs:
 
 # The handbook's tests read the PDF back with poppler's pdftotext; the web edition's tests drive Debian's
 # Chromium through Playwright (which cannot download a browser of its own here) and check it with
-# axe-core from npm. Debian packages are installed only as root with apt; else a note.
+# axe-core from npm; the MARC tests read the records with yaz-marcdump (Debian's yaz). Debian packages are installed only as root with apt; else a note.
 test-tools:
 	@missing=""; \
 	  command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v yaz-marcdump >/dev/null || missing="$$missing yaz"; \
 	  [ -z "$$missing" ] || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    { apt-get update -qq >/dev/null && apt-get install -y -qq $$missing >/dev/null; }; } || \
-	  echo "note: missing Debian packages:$$missing (the handbook tests need pdftotext, the web edition's chromium)"
+	  echo "note: missing Debian packages:$$missing (the handbook tests need pdftotext, the web edition's chromium, the MARC tests yaz-marcdump)"
 
 node_modules/axe-core/axe.min.js:
 	npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@4

@@ -1,20 +1,21 @@
 """The build: every stage in order, then one atomic publish. The CLI is a thin layer over these functions."""
 
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline import citations, config, export, handbook, metadata, releases, site
+from pipeline import citations, config, export, handbook, link_health_table, marc, metadata, releases, site
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
-from pipeline.linkcheck.health import LinkHealth, link_columns, read_link_health
+from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.locking import exclusive
 from pipeline.normalise import WARNINGS, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic
@@ -66,16 +67,21 @@ def quiet(stage: str) -> None:
     """Progress that goes nowhere: the default when nobody is watching."""
 
 
-def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], None] = quiet) -> Prepared:
-    """Ingest, normalise and validate; raises ValidationFailed with every schema problem."""
+def prepare(
+    paths: Paths, *, strict: bool = False, site_url: str | None = None, progress: Callable[[str], None] = quiet
+) -> Prepared:
+    """Ingest, normalise and validate; raises ValidationFailed with every schema problem.
+
+    `site_url`, where the web edition is served, overrides the curation file's `site_url`."""
     progress("reading the guide and the curation file")
     guide = read_guide(paths.raw)
     curation = read_curation(paths.curation)
+    if site_url:
+        curation = replace(curation, dataset=replace(curation.dataset, site_url=site_url))
     progress(f"normalising {len(guide.entries):,} entries")
     frame: pd.DataFrame
     frame, findings = normalise(guide.entries, curation, strict=strict)
     link_health = read_link_health(paths.link_status)
-    frame = with_link_health(frame, link_health)
     progress(f"validating {len(frame):,} resources")
     validated, problems = validate_resources(frame)
     write_validation_report(paths.processed, findings_json(problems))
@@ -88,33 +94,44 @@ def prepare(paths: Paths, *, strict: bool = False, progress: Callable[[str], Non
             f"(full report: {paths.processed / config.VALIDATION_REPORT})",
         )
     assert validated is not None  # no problem: the table passed validation
+    lines = dict(zip(frame["id"], (int(line) for line in frame["line"]), strict=True))
+    write_processed(paths.processed, config.PROVENANCE_NAME, provenance_json(paths.raw, lines))
     for finding in findings:
         if finding.slug in WARNINGS:
             where = paths.curation if WARNINGS[finding.slug] == "curation" else paths.raw
             log.warning("%s:%d: %s: %s", where, finding.line, finding.entry, finding.message)
     content = releases.published_content(export.records(validated))
-    current = releases.Snapshot(curation.dataset.version, build_date(curation).strftime("%Y-%m-%d"), content)
+    current = releases.Snapshot(curation.dataset.version, curation.dataset.updated.isoformat(), content)  # its date
     history, new_release = releases.place_release(paths.releases, current, paths.curation)
-    quality = quality_report(validated, findings)
+    if new_release and len(history) > 1 and history[-2].date == current.date:
+        updated_line = f"{paths.curation}:{releases.key_line(paths.curation, 'updated')}"
+        previous = f"release {history[-2].version} ({current.date})"
+        log.warning(
+            "%s: release %s has the same date as %s: is `updated` the date of this release?",
+            updated_line,
+            current.version,
+            previous,
+        )
+    quality = quality_report(validated, findings, lines)
     return Prepared(guide, curation, validated, quality, history, new_release, link_health)
 
 
-def with_link_health(frame: pd.DataFrame, link_health: dict[str, LinkHealth]) -> pd.DataFrame:
-    """The resources with the link check's `link_status` and `link_checked`, as the last columns."""
-    urls = [url if isinstance(url, str) else None for url in frame["url"]]
-    states, checked = link_columns(urls, link_health)
-    return frame.assign(
-        link_status=pd.Series(states, index=frame.index, dtype=object),
-        link_checked=pd.Series(checked, index=frame.index, dtype=object),
-    )
+def provenance_json(raw: Path, lines: dict[str, int]) -> str:
+    """Where each resource's entry starts in the capture: the build's own provenance, never in a version."""
+    return json.dumps({"guide": str(raw), "lines": lines}, ensure_ascii=False, indent=2) + "\n"
 
 
 def write_validation_report(processed: Path, text: str) -> None:
+    write_processed(processed, config.VALIDATION_REPORT, text)
+
+
+def write_processed(processed: Path, name: str, text: str) -> None:
+    """An intermediate file of the build in the processed folder; a failure to write it is only a warning."""
     try:
         processed.mkdir(parents=True, exist_ok=True)
-        write_atomic(processed / config.VALIDATION_REPORT, text.encode("utf-8"))
+        write_atomic(processed / name, text.encode("utf-8"))
     except (OSError, PipelineError) as error:
-        log.warning("could not write %s: %s", processed / config.VALIDATION_REPORT, getattr(error, "problem", error))
+        log.warning("could not write %s: %s", processed / name, getattr(error, "problem", error))
 
 
 def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
@@ -122,13 +139,19 @@ def dataset_files(prepared: Prepared, created: dt.datetime) -> dict[str, bytes]:
     resources = prepared.resources
     files = {config.CSV_NAME: export.to_csv(resources), config.JSON_NAME: export.to_json(resources)}
     files.update(citations.citation_files(resources))
+    files.update(marc.marc_files(resources, prepared.curation.dataset.updated))
     info, guide_title, tags = prepared.curation.dataset, prepared.guide.title, metadata.tags_in_use(resources)
-    files[config.PACKAGE_NAME] = export.datapackage(
-        info, files, created.strftime("%Y-%m-%dT%H:%M:%SZ"), metadata.package_metadata(info, guide_title, tags)
-    )
+    described = metadata.package_metadata(info, guide_title, tags)
+    created_at = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    nightly = link_health_table.package_resources()
+    files[config.PACKAGE_NAME] = export.datapackage(info, files, created_at, described, nightly)
     files[config.JSONLD_NAME] = metadata.to_jsonld(info, dict(files), created.strftime("%Y-%m-%d"), guide_title, tags)
     files.update(releases.release_files(prepared.history, info.title))
     files[config.QUALITY_NAME] = quality_json(prepared.quality)
+    # Last, and apart from the version: the nightly link check's findings (neither hashed nor compared).
+    files.update(
+        link_health_table.link_health_files(link_health_table.link_health_table(resources, prepared.link_health))
+    )
     return files
 
 
@@ -168,6 +191,7 @@ def build(
     paper: str = config.PAPER,
     omit_broken: bool = False,
     wait: float = LOCK_WAIT,
+    site_url: str | None = None,
     progress: Callable[[str], None] = quiet,
 ) -> Prepared:
     """The main job: raw guide + curation → every output, published together as one release or not at all.
@@ -175,7 +199,7 @@ def build(
     One build at a time per output folder: a second one waits up to `wait` seconds, then stops (Busy).
     """
     with exclusive(paths.out, "the build", wait=wait):
-        prepared = prepare(paths, strict=strict, progress=progress)
+        prepared = prepare(paths, strict=strict, site_url=site_url, progress=progress)
         files = render_outputs(
             prepared,
             build_date(prepared.curation),
@@ -184,8 +208,15 @@ def build(
             omit_broken=omit_broken,
             progress=progress,
         )
-        progress(f"publishing {len(files)} files to {paths.out}")
-        publish(files, paths.out, keep=config.is_link_report, locked=True)
-        if prepared.new_release:  # recorded once published: the librarian commits the snapshot
-            releases.record_release(paths.releases, prepared.history[-1])
+        # A new version is recorded before the switch that makes it live, and forgotten if the switch fails:
+        # a build that stops, however it stops, has published nothing and recorded nothing.
+        try:
+            if prepared.new_release:  # the librarian commits the snapshot
+                releases.record_release(paths.releases, prepared.history[-1])
+            progress(f"publishing {len(files)} files to {paths.out}")
+            publish(files, paths.out, keep=config.is_link_report, locked=True)
+        except BaseException:
+            if prepared.new_release:
+                releases.forget_release(paths.releases, prepared.history[-1])
+            raise
     return prepared

@@ -85,14 +85,14 @@ def csl_item(resource: dict) -> dict:
         item["container-title" if kind.contained else "publisher"] = resource["publisher"]
     if resource["doi"]:
         item["DOI"] = resource["doi"]
+    if resource["isbn"]:
+        item["ISBN"] = " ".join(resource["isbn"])
     if resource["url"]:
         item["URL"] = resource["url"]
     item["abstract"] = one_line(resource["description"])
     if resource["tags"]:
         item["keyword"] = ", ".join(resource["tags"])
-    if resource["note"]:
-        item["note"] = resource["note"]
-    return item
+    return item  # bibliographic data only: the reader's note stays in the dataset and the web edition
 
 
 def to_csl_json(resources: DataFrame[Resource]) -> bytes:
@@ -111,12 +111,12 @@ def ris_record(resource: dict) -> list[str]:
         lines.append(("T2" if kind.contained else "PB", resource["publisher"]))
     if resource["doi"]:
         lines.append(("DO", resource["doi"]))
+    if resource["isbn"]:
+        lines.append(("SN", " ".join(resource["isbn"])))
     if resource["url"]:
         lines.append(("UR", resource["url"]))
     lines.append(("AB", one_line(resource["description"])))
     lines += [("KW", tag) for tag in resource["tags"]]
-    if resource["note"]:
-        lines.append(("N1", one_line(resource["note"])))
     lines.append(("ER", ""))
     return [f"{tag}  - {one_line(value)}".rstrip() + (" " if tag == "ER" else "") for tag, value in lines]
 
@@ -155,12 +155,12 @@ def bibtex_entry(resource: dict) -> str:
         fields.append((bibtex_publisher_field(kind), bibtex_text(resource["publisher"])))
     if resource["doi"]:
         fields.append(("doi", resource["doi"]))
+    if resource["isbn"]:
+        fields.append(("isbn", " ".join(resource["isbn"])))
     if resource["url"]:
         fields.append(("url", resource["url"]))
     if resource["tags"]:
         fields.append(("keywords", ", ".join(resource["tags"])))
-    if resource["note"]:
-        fields.append(("note", bibtex_text(resource["note"])))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind.bibtex}{{{resource['id']},\n{body}\n}}\n"
 

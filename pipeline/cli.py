@@ -5,6 +5,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -120,6 +121,14 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long to wait for another build into the same --out (default: %(default)s)",
     )
+    build_parser.add_argument(
+        "--site-url",
+        type=site_url,
+        metavar="URL",
+        help="the public http(s) address where the web edition will be served: the data package's homepage, the "
+        "JSON-LD url and identifier, the pages' canonical links and absolute download addresses (default: "
+        "site_url in the [dataset] table; without either, every link stays relative)",
+    )
     build_parser.set_defaults(run=run_build)
 
     validate_parser = commands.add_parser(
@@ -130,6 +139,15 @@ def make_parser() -> argparse.ArgumentParser:
     add_check_links_parser(commands, common)
     add_find_parser(commands, common)
     return parser
+
+
+def site_url(text: str) -> str:
+    """--site-url: an http(s) address, as the [dataset] table's site_url."""
+    from schemas.vocabulary import URL_PATTERN
+
+    if not re.match(URL_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) address, like https://guide.example.edu/")
+    return text
 
 
 def paths_from(args: argparse.Namespace):
@@ -171,6 +189,7 @@ def run_build(args: argparse.Namespace) -> int:
         paper=args.paper,
         omit_broken=args.omit_broken_links,
         wait=args.wait,
+        site_url=args.site_url,
         progress=stage_printer(args),
     )
     if not args.quiet:

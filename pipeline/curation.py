@@ -1,21 +1,40 @@
 """The librarian's curation file (TOML): dataset facts and one record per resource, matched by a phrase."""
 
 import datetime as dt
-import difflib
-import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
 from pipeline.findings import Finding, Slug
 from pipeline.lookup import TEMPLATE_KEYS, template_problem
 from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
-from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
+from pipeline.value_checks import (
+    Problems,
+    check_address,
+    check_dataset_values,
+    check_email,
+    check_keys,
+    describe,
+    did_you_mean,
+    is_tables,
+    isbn_problem,
+    isbn_value,
+    short,
+    source_problem,
+)
+from schemas.vocabulary import (
+    AUDIENCES,
+    DOI_PATTERN,
+    ID_PATTERN,
+    MAX_URL_LENGTH,
+    TAGS,
+    TYPES,
+    URL_PATTERN,
+)
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")
@@ -43,9 +62,11 @@ class CurationRecord:
     sources: tuple[str, ...] = ()
     type: str | None = None
     year: int | None = None
+    year_unknown: bool = False  # `year = "unknown"`: looked for, and shown on no page
     publisher: str | None = None
     url: str | None = None
     doi: str | None = None
+    isbn: tuple[str, ...] = ()  # ISBN-13s, 13 digits each
     tags: tuple[str, ...] = ()
     audience: tuple[str, ...] = ()
     note: str | None = None  # short and plain, published for readers ("link not confirmed; ...")
@@ -75,6 +96,7 @@ class DatasetInfo:
     catalogue_search: str | None = None  # search templates holding {query}: pipeline/lookup.py
     article_search: str | None = None
     site_search: str | None = None
+    site_url: str | None = None  # where the web edition is served (build --site-url overrides it)
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,7 @@ RECORD_KEYS = {
     "publisher": str,
     "url": str,
     "doi": str,
+    "isbn": list,
     "tags": list,
     "audience": list,
     "note": str,
@@ -102,6 +125,7 @@ RECORD_KEYS = {
     "fix": "[[resource.fix]] tables",
 }
 REQUIRED_KEYS = ("id", "match")
+YEAR_UNKNOWN = "unknown"  # the one text `year` takes: the year was looked for and no page shows it
 FIX_KEYS = {"find": str, "replace": str, "reason": str}
 DATASET_KEYS = {
     "name": str,
@@ -118,6 +142,7 @@ DATASET_KEYS = {
     "keywords": list,
     "contributors": "[[dataset.contributors]] tables",
     **dict.fromkeys(TEMPLATE_KEYS, str),
+    "site_url": str,
 }
 OPTIONAL_DATASET_KEYS = (
     "description",
@@ -127,19 +152,10 @@ OPTIONAL_DATASET_KEYS = (
     "keywords",
     "contributors",
     *TEMPLATE_KEYS,
+    "site_url",
 )
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
-EXPECTED = {
-    str: "text",
-    int: "an integer",
-    float: "a number",
-    bool: "true or false",
-    list: "a list of text",
-    dict: "a table",
-    dt.date: "a date (YYYY-MM-DD)",
-}  # how messages name each kind of value a key expects
-Problems = list[Finding]
 
 
 def read_curation(path: Path) -> Curation:
@@ -228,14 +244,20 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     checked = check_keys(raw, DATASET_KEYS, required, partial(line_of, lines, "dataset"), problems, "[dataset]")
     if checked is None:
         return None
+    before = len(problems)
+    check_dataset_values(checked, partial(line_of, lines, "dataset"), problems, "[dataset]")
     contributors = tuple(checked.pop("contributors", ()))
     for number, contributor in enumerate(contributors):
         at = partial(line_of, lines, "dataset", "contributors", number)
-        check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
+        kept = check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]") or {}
+        check_address(kept.get("path"), at("path"), problems, "[[dataset.contributors]]: path")
+        check_email(kept.get("email"), at("email"), problems, "[[dataset.contributors]]: email")
     for key in TEMPLATE_KEYS:
         if key in checked and (problem := template_problem(checked[key])):
             where = line_of(lines, "dataset", key)
             problems.append(Finding(Slug.NOT_A_SEARCH_TEMPLATE, "", where, f"[dataset]: {key} {problem}"))
+    if len(problems) > before:
+        return None
     keywords = tuple(checked.pop("keywords", ()))
     return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 
@@ -245,6 +267,9 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
     entry = raw["id"] if isinstance(raw.get("id"), str) else ""
     label = f"record {short(entry)}" if isinstance(raw.get("id"), str) else "[[resource]]"
     before = len(problems)
+    year_unknown = raw.get("year") == YEAR_UNKNOWN
+    if year_unknown:
+        raw = {key: value for key, value in raw.items() if key != "year"}
     checked = check_keys(raw, RECORD_KEYS, REQUIRED_KEYS, at, problems, label, entry)
     if checked is None:
         return None
@@ -265,8 +290,16 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         report(Slug.YEAR_OUT_OF_RANGE, at("year"), f"year {checked['year']} {wanted}")
     if checked.get("url") and not re.match(URL_PATTERN, checked["url"]):
         report(Slug.NOT_A_URL, at("url"), f"url {short(checked['url'])} is not an http(s) address")
+    for key, prefix in (("url", ""), ("doi", "https://doi.org/")):
+        size = len((prefix + checked.get(key, "")).encode("utf-8"))
+        if checked.get(key) and size > MAX_URL_LENGTH:
+            too_long = f"{key} takes {size:,} bytes in UTF-8; a printed QR code holds an address of {MAX_URL_LENGTH:,}"
+            report(Slug.URL_TOO_LONG, at(key), too_long)
     if checked.get("doi") and not re.match(DOI_PATTERN, checked["doi"]):
         report(Slug.NOT_A_DOI, at("doi"), f"doi {short(checked['doi'])} is not a DOI (10.NNNN/...)")
+    for number in checked.get("isbn", []):
+        if problem := isbn_problem(number):
+            report(Slug.NOT_AN_ISBN, at("isbn"), f"isbn {short(number)} {problem}")
     for source in checked.get("sources", []):
         if problem := source_problem(source):
             report(Slug.UNUSABLE_SOURCE, at("sources"), f"source {short(source)} {problem}")
@@ -289,8 +322,11 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
     creators, sources, tags, audience = (
         tuple(checked.pop(key, ())) for key in ("creators", "sources", "tags", "audience")
     )
+    isbn = tuple(dict.fromkeys(isbn_value(number) for number in checked.pop("isbn", ())))
     return CurationRecord(
         line=line,
+        year_unknown=year_unknown,
+        isbn=isbn,
         fixes=tuple(fixes),
         creators=creators,
         sources=sources,
@@ -300,101 +336,6 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         id_line=at("id"),
         match_line=at("match"),
     )
-
-
-def source_problem(source: str) -> str | None:
-    """Why a source cannot be cited, or None: a source is the bare address of a public page."""
-    if not re.match(URL_PATTERN, source):
-        return "is not a bare http(s) address; put what the page showed in `research`"
-    try:
-        host = (urlsplit(source).hostname or "").lower().rstrip(".")
-    except ValueError:  # e.g. an unclosed [IPv6] bracket
-        return "is not a well-formed address"
-    try:
-        ipaddress.ip_address(host)
-        return "is on a bare IP address; cite the page by its site's name"
-    except ValueError:
-        pass
-    denied = next((d for d in DENYLISTED_SOURCE_HOSTS if host == d or host.endswith("." + d)), None)
-    if denied:
-        return (
-            f"is on {denied}, a mirror or copy site (schemas/vocabulary.py DENYLISTED_SOURCE_HOSTS); "
-            "cite the publisher's, PubMed's, a library's or the organisation's page instead"
-        )
-    return None
-
-
-def check_keys(
-    raw: dict, types: dict, required: tuple[str, ...], at, problems: Problems, table: str, entry: str = ""
-) -> dict | None:
-    """Report unknown, missing and mistyped keys of one table; return its well-formed keys, so that their
-    values can be checked too, or None when a required key is missing or mistyped."""
-    for key in raw:
-        if key not in types:
-            known = did_you_mean(key, types) or f"; known keys: {', '.join(types)}"
-            problems.append(Finding(Slug.UNKNOWN_KEY, entry, at(key), f"{table}: unknown key {short(key)}{known}"))
-    for key in required:
-        if key not in raw:
-            problems.append(Finding(Slug.MISSING_KEY, entry, at(), f"{table}: missing key {key!r}"))
-    for key, value in raw.items():
-        expected = types.get(key)
-        if expected is None or is_expected(value, expected):
-            continue
-        wanted = expected if isinstance(expected, str) else EXPECTED.get(expected, expected.__name__)
-        problems.append(
-            Finding(Slug.WRONG_TYPE, entry, at(key), f"{table}: {key} should be {wanted}, not {describe(value)}")
-        )
-    checked = {key: value for key, value in raw.items() if key in types and is_expected(value, types[key])}
-    return checked if all(key in checked for key in required) else None
-
-
-def is_expected(value, expected) -> bool:
-    if isinstance(expected, str):  # an array of tables
-        return is_tables(value)
-    if expected is list:
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
-
-
-def is_tables(value) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
-
-
-def describe(value) -> str:
-    """A value's kind in plain words, for messages."""
-    kinds = [
-        (bool, "true or false"),
-        (int, "an integer"),
-        (float, "a number"),
-        (str, "text"),
-        (dt.datetime, "a date and time"),
-        (dt.date, "a date"),
-        (dt.time, "a time of day"),
-        (dict, "a table"),
-    ]
-    if isinstance(value, list):
-        if all(isinstance(item, str) for item in value):
-            return "a list of text"
-        if all(isinstance(item, dict) for item in value):
-            return "a list of tables"
-        held = dict.fromkeys("lists" if isinstance(item, list) else describe(item) for item in value)
-        return "a list holding " + " and ".join(held)
-    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
-
-
-def did_you_mean(word: str, choices, *, every: bool = False) -> str:
-    """ "; did you mean 'x'?" for the nearest choice; with `every`, else the list of choices."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f" (one of {', '.join(choices)})" if every else ""
-
-
-def short(value, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…'"
 
 
 def raise_problems(problems: Problems, path: Path | str, what: str) -> None:

@@ -87,6 +87,10 @@ class VersionReused(PipelineError):
     "Different content under a version already published"
 
 
+class ReleaseDateError(VersionReused):
+    "A new release dated before the release it follows"
+
+
 class ReleaseHistoryError(PipelineError):
     "A snapshot of the release history cannot be read"
 

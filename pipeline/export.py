@@ -6,7 +6,7 @@ import io
 import json
 
 import pandas as pd
-from pandera.typing import DataFrame
+import pandera.pandas as pa
 
 from pipeline.config import CSV_NAME, JSON_NAME
 from pipeline.curation import DatasetInfo
@@ -24,7 +24,7 @@ def plain_value(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def records(resources: DataFrame[Resource]) -> list[dict]:
+def records(resources: pd.DataFrame) -> list[dict]:
     return [{key: plain_value(value) for key, value in row.items()} for row in resources.to_dict(orient="records")]
 
 
@@ -32,7 +32,7 @@ def neutralise_formula(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def to_csv(resources: DataFrame[Resource]) -> bytes:
+def to_csv(resources: pd.DataFrame) -> bytes:
     """RFC 4180 CSV (CRLF), UTF-8 with a byte-order mark so Excel reads it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -52,14 +52,14 @@ def csv_cell(value) -> str:
     return str(value)
 
 
-def to_json(resources: DataFrame[Resource]) -> bytes:
+def to_json(resources: pd.DataFrame) -> bytes:
     return (json.dumps(records(resources), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def table_schema() -> dict:
-    """The Frictionless Table Schema of the Resource model, for the CSV (lists as Table Schema `list` fields)."""
+def table_schema(model: type[pa.DataFrameModel] = Resource) -> dict:
+    """The Frictionless Table Schema of a pandera model, for its CSV (lists as Table Schema `list` fields)."""
     fields = []
-    for name, column in Resource.to_schema().columns.items():
+    for name, column in model.to_schema().columns.items():
         is_list = (column.metadata or {}).get("list", False)
         field = {"name": name, "title": column.title, "description": column.description}
         if is_list:
@@ -92,10 +92,13 @@ def file_facts(data: bytes) -> dict:
     return {"bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 
-def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, described: dict) -> bytes:
+def datapackage(
+    info: DatasetInfo, files: dict[str, bytes], created: str, described: dict, nightly: tuple[dict, ...] = ()
+) -> bytes:
     """The Frictionless Data Package descriptor: the CSV as a tabular resource, the JSON as its twin.
 
-    `described` holds the discovery fields (homepage, keywords, contributors, licences, sources; pipeline.metadata).
+    `described` holds the discovery fields (homepage, keywords, contributors, licences, sources; pipeline.metadata);
+    `nightly`, the resources rewritten apart from the version (link health), declared without size or hash.
     """
     package = {
         "profile": "data-package",
@@ -128,6 +131,7 @@ def datapackage(info: DatasetInfo, files: dict[str, bytes], created: str, descri
                 "description": "The same records as resources.csv, in the same order and with the same fields; "
                 "list fields are JSON arrays and missing values are null.",
             },
+            *nightly,
         ],
     }
     return (json.dumps(package, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -8,6 +8,7 @@ from pipeline.curation import DatasetInfo
 from schemas.vocabulary import TAGS
 
 RAW_GUIDE_PATH = "data/raw/mentoring-resources.txt"  # paths in the repository
+LANDING_PAGE, DOWNLOADS_DIR = "dataset.html", "downloads"  # in the web edition
 CURATION_PATH = "data/raw/curation.toml"
 LICENCES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
@@ -25,7 +26,21 @@ MEDIA_TYPES = {  # longest ending first
     ".csv": "text/csv",
     ".ris": "application/x-research-info-systems",
     ".bib": "application/x-bibtex",
+    ".mrc": "application/marc",
+    ".marcxml": "application/marcxml+xml",
 }
+
+
+def site_address(info: DatasetInfo, page: str = "") -> str | None:
+    """The public address of a page of the web edition (`page` relative to the site), when the site's is known."""
+    if not info.site_url:
+        return None
+    return info.site_url.rstrip("/") + "/" + page
+
+
+def landing_page(info: DatasetInfo) -> str | None:
+    """The dataset's own public address: its landing page in the web edition, when the site's address is known."""
+    return site_address(info, LANDING_PAGE)
 
 
 def licence(info: DatasetInfo) -> dict:
@@ -57,7 +72,8 @@ def package_metadata(info: DatasetInfo, guide_title: str, tags_in_use: list[str]
     """The data package's descriptive fields beyond name, title and version."""
     guide = {"title": f"{guide_title} ({info.institution}), as captured in text", "path": RAW_GUIDE_PATH}
     curated = {"title": "Curated facts, each record citing the public pages they were seen on", "path": CURATION_PATH}
-    fields = {"homepage": info.homepage} if info.homepage else {}
+    homepage = landing_page(info) or info.homepage
+    fields = {"homepage": homepage} if homepage else {}
     return fields | {
         "keywords": keywords(info, tags_in_use),
         "contributors": contributors(info),
@@ -76,15 +92,27 @@ def agent(name: str, **facts) -> dict:
     return {"@type": kind, "name": name} | {key: value for key, value in facts.items() if value}
 
 
-def data_download(name: str, data: bytes) -> dict:
+def data_download(name: str, data: bytes, info: DatasetInfo) -> dict:
     return {
         "@type": "DataDownload",
         "name": name,
-        "contentUrl": name,  # relative: the description is published beside the files it lists
+        # Where the web edition offers it, when the site's address is known; else relative: the description is
+        # published beside the files it lists.
+        "contentUrl": site_address(info, f"{DOWNLOADS_DIR}/{name}") or name,
         "encodingFormat": media_type(name),
         "contentSize": f"{len(data)} B",
         "sha256": hashlib.sha256(data).hexdigest(),
     }
+
+
+def contact_point(info: DatasetInfo) -> dict:
+    """Where readers send corrections, as a schema.org ContactPoint."""
+    point = {
+        "@type": "ContactPoint",
+        "contactType": "corrections",
+        "description": f"Send corrections to {info.corrections}.",
+    }
+    return point | {key: value for key, value in (("email", info.contact_email), ("url", info.contact_url)) if value}
 
 
 def to_jsonld(
@@ -100,7 +128,8 @@ def to_jsonld(
         "name": info.title,
         "alternateName": info.name,
         "description": info.description or info.title,
-        "url": info.homepage,
+        "url": landing_page(info) or info.homepage,
+        "identifier": landing_page(info),
         "version": info.version,
         "dateModified": modified,
         "inLanguage": "en",
@@ -109,8 +138,9 @@ def to_jsonld(
         "keywords": keywords(info, tags),
         "creator": [agent(p["title"], email=p.get("email"), url=p.get("path")) for p in authors],
         "publisher": publisher | {"@type": "Organization"},
+        "contactPoint": contact_point(info),
         "isBasedOn": {"@type": "CreativeWork", "name": guide_title, "publisher": info.institution},
-        "distribution": [data_download(name, data) for name, data in downloads.items()],
+        "distribution": [data_download(name, data, info) for name, data in downloads.items()],
     }
     dataset = {key: value for key, value in dataset.items() if value is not None}
     return (json.dumps(dataset, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -14,7 +14,7 @@ from pipeline.findings import Finding, Slug
 from pipeline.matching import Matching, match_guide, toml_text
 from pipeline.text import UVM_MARK, fold
 from schemas.raw_entry import RawEntry
-from schemas.resource import Resource
+from schemas.resource import PROVENANCE_COLUMNS, Resource
 from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES
 
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title
@@ -190,9 +190,9 @@ def normalise(
         rows.append(resource_row(entry, record, identifier, title_line, description))
     if strict:
         refuse_warnings(findings, curation.path)
-    frame = pd.DataFrame(rows, columns=list(Resource.to_schema().columns))
+    frame = pd.DataFrame(rows, columns=[*Resource.to_schema().columns, *PROVENANCE_COLUMNS])
     frame["year"] = frame["year"].astype("Int64")
-    return cast(DataFrame[Resource], frame), findings  # the columns of Resource; validate checks the rest
+    return cast(DataFrame[Resource], frame), findings  # Resource's columns and the provenance; validate checks
 
 
 def matching_findings(matching: Matching, lines: list[int]) -> list[Finding]:
@@ -290,10 +290,12 @@ def resource_row(
         "title_known": title_line is not None,
         "creators": [],
         "year": None,
+        "year_status": "not-researched",
         "publisher": None,
         "description": description,
         "url": None,
         "doi": None,
+        "isbn": [],
         "tags": derive_terms(context, TAG_RULES),
         "audience": derive_terms(context, AUDIENCE_RULES),
         "position": entry.position,
@@ -309,9 +311,11 @@ def resource_row(
             title_known=bool(record.title) or row["title_known"],
             creators=list(record.creators),
             year=record.year,
+            year_status="known" if record.year is not None else "unknown" if record.year_unknown else "not-researched",
             publisher=record.publisher,
             url=record.url,
             doi=record.doi,
+            isbn=list(record.isbn),
             tags=list(record.tags) or row["tags"],
             audience=list(record.audience) or row["audience"],
             sources=list(record.sources),

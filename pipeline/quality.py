@@ -21,9 +21,12 @@ class QualityReport:
     missing: dict[str, list[str]] = field(default_factory=dict)  # what → ids of the resources without it
     unconfirmed: dict[str, str] = field(default_factory=dict)  # id → the note saying what is not confirmed
     findings: list[Finding] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)  # id → first line of its entry in the raw guide
 
 
-def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> QualityReport:
+def quality_report(
+    resources: pd.DataFrame, findings: list[Finding], lines: dict[str, int] | None = None
+) -> QualityReport:
     """How complete the curated facts are, and what is missing or unconfirmed."""
 
     def ids(mask) -> list[str]:
@@ -46,6 +49,7 @@ def quality_report(resources: pd.DataFrame, findings: list[Finding]) -> QualityR
         },
         unconfirmed={str(row.id): row.note for row in resources.itertuples() if isinstance(row.note, str)},
         findings=list(findings),
+        lines=dict(lines or {}),
     )
 
 

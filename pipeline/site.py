@@ -36,8 +36,8 @@ from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_ch
 from schemas.resource import Resource
 
 SITE_DIR = "site"
-DOWNLOADS_DIR = "downloads"
-GUIDE_PAGE, LANDING_PAGE = "index.html", "dataset.html"
+DOWNLOADS_DIR = metadata.DOWNLOADS_DIR
+GUIDE_PAGE, LANDING_PAGE = "index.html", metadata.LANDING_PAGE
 ASSETS = ("site.css", "site.js", "favicon.svg")
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -58,13 +58,19 @@ DOWNLOAD_LABELS = {
     config.CSL_NAME: "The resources as references for a reference manager: CSL-JSON (Zotero, Pandoc)",
     config.RIS_NAME: "The resources as references for a reference manager: RIS (EndNote, Zotero, Mendeley)",
     config.BIBTEX_NAME: "The resources as references for a reference manager: BibTeX (biblatex)",
+    config.MARC_NAME: "The resources as MARC 21 records for a library catalogue (binary, UTF-8)",
+    config.MARCXML_NAME: "The resources as MARC 21 records for a library catalogue (MARCXML)",
     config.PACKAGE_NAME: "Frictionless data package: the schema of every column, sizes and hashes",
     config.PDF_NAME: "The printed handbook (PDF, accessible PDF/UA)",
     config.JSONLD_NAME: "The dataset's description in schema.org JSON-LD",
     config.CHANGELOG_NAME: "What changed in each release (Markdown)",
     config.CHANGES_NAME: "What changed in each release, resource by resource (JSON)",
     config.QUALITY_NAME: "How complete the curated facts are (JSON)",
+    config.LINK_HEALTH_CSV: "What the nightly link check last found at each address (CSV)",
+    config.LINK_HEALTH_JSON: "What the nightly link check last found at each address (JSON)",
 }
+NIGHTLY = (config.LINK_HEALTH_CSV, config.LINK_HEALTH_JSON)  # listed apart: no part of the version
+BUILD_REPORTS = (config.QUALITY_NAME,)  # listed apart too: it says where each entry sits in the capture
 CITATION_FORMATS = {
     ".bib": "BibTeX (biblatex)",
     ".ris": "RIS (EndNote, Zotero, Mendeley)",
@@ -260,7 +266,8 @@ def human_size(size: int) -> str:
 
 
 def citation_text(info: DatasetInfo, created: dt.datetime) -> str:
-    where = f" {info.homepage}" if info.homepage else ""
+    address = metadata.landing_page(info) or info.homepage
+    where = f" {address}" if address else ""
     return f"{info.institution} ({created.year}). {info.title} (version {info.version}) [Data set].{where}"
 
 
@@ -346,8 +353,14 @@ def jsonld_document(files: dict[str, bytes], info: DatasetInfo, created: dt.date
     return document
 
 
-def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.datetime) -> dict:
-    items = downloads(files)
+def landing_context(
+    files: dict[str, bytes],
+    info: DatasetInfo,
+    created: dt.datetime,
+    link_health: Mapping[str, LinkHealth] | None = None,
+) -> dict:
+    every = downloads(files)
+    items = [item for item in every if item.name not in NIGHTLY + BUILD_REPORTS]
     citations = [(item, citation_format(item.name)) for item in items if citation_format(item.name)]
     changelog = files.get(config.CHANGELOG_NAME)
     return {
@@ -357,6 +370,9 @@ def landing_context(files: dict[str, bytes], info: DatasetInfo, created: dt.date
         "licence": metadata.licence(info),
         "changelog": changelog_html(changelog.decode("utf-8", errors="replace")) if changelog is not None else None,
         "jsonld": script_json(jsonld_document(files, info, created, items)),
+        "nightly": [item for item in every if item.name in NIGHTLY],
+        "reports": [item for item in every if item.name in BUILD_REPORTS],
+        "links_checked_on": long_date(last_checked(link_health or {})),
     }
 
 
@@ -384,11 +400,12 @@ def render_site(
     }
     pages = {
         GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status or {})),
-        LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created)),
+        LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created, link_status)),
     }
     site: dict[str, bytes] = {}
     for page, (template, context) in pages.items():
-        html = environment().get_template(template).render(page=page, **common, **context)
+        canonical = metadata.site_address(info, "" if page == GUIDE_PAGE else page)  # None: links stay relative
+        html = environment().get_template(template).render(page=page, canonical=canonical, **common, **context)
         site[f"{SITE_DIR}/{page}"] = html.encode("utf-8")
     for asset in ASSETS:
         site[f"{SITE_DIR}/{asset}"] = (config.TEMPLATES_DIR / asset).read_bytes()

@@ -11,6 +11,14 @@ UVM_MARK = "\u033d\u033d"  # the capture's stand-in for the university's short n
 
 def decode_text(data: bytes, source: Path | str = "<guide>") -> str:
     """Bytes → text with LF line endings; refuses binary and non-UTF-8 input, naming the line."""
+    if is_utf16(data):
+        raise InputUnreadable(
+            "the file is UTF-16 text, not UTF-8",
+            path=source,
+            line=1,
+            hint="re-save it as UTF-8 (in an editor, 'Save as' with the encoding UTF-8), "
+            "e.g. `iconv -f UTF-16 -t UTF-8 in.txt > out.txt`",
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputUnreadable(
@@ -31,6 +39,18 @@ def decode_text(data: bytes, source: Path | str = "<guide>") -> str:
             hint="re-save it as UTF-8, e.g. `iconv -f WINDOWS-1252 -t UTF-8 in.txt > out.txt`",
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_utf16(data: bytes) -> bool:
+    """Whether the bytes are UTF-16 text: its byte-order mark, or ASCII letters each paired with a NUL byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:512]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return False
+    nul_even, nul_odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    return max(nul_even, nul_odd) >= pairs * 0.9 and min(nul_even, nul_odd) == 0
 
 
 def fold(text: str) -> str:

@@ -8,7 +8,7 @@ import pandera.pandas as pa
 from pandera.typing import DataFrame
 
 from pipeline.findings import Slug
-from schemas.resource import Resource
+from schemas.resource import PROVENANCE_COLUMNS, Resource
 
 # The catalogue's slug for each kind of check; the check's own name stays in the finding.
 SCHEMA_SLUGS = {
@@ -26,6 +26,8 @@ SCHEMA_SLUGS = {
     "greater_than_or_equal_to": Slug.SCHEMA_OUT_OF_RANGE,
     "in_range": Slug.SCHEMA_OUT_OF_RANGE,
     "visible_text_within_limits": Slug.SCHEMA_OUT_OF_RANGE,
+    "fits_a_qr_code": Slug.SCHEMA_OUT_OF_RANGE,
+    "isbn13_digits": Slug.SCHEMA_PATTERN,
     "list_of_text": Slug.SCHEMA_WRONG_TYPE,
     "single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,
     "items_single_line_visible_text": Slug.SCHEMA_UNSAFE_TEXT,
@@ -47,9 +49,10 @@ class SchemaFinding:
 
 
 def validate_resources(frame: pd.DataFrame) -> tuple[DataFrame[Resource] | None, list[SchemaFinding]]:
-    """The validated table, or None and every failure found."""
+    """The validated table (without the provenance columns), or None and every failure found."""
+    published = frame.drop(columns=[name for name in PROVENANCE_COLUMNS if name in frame.columns])
     try:
-        return Resource.validate(frame, lazy=True), []
+        return Resource.validate(published, lazy=True), []
     except pa.errors.SchemaErrors as errors:
         return None, schema_findings(errors.failure_cases, frame)
 

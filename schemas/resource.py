@@ -6,18 +6,19 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.linkcheck.health import LinkState
 from schemas.vocabulary import (
     AUDIENCES,
     DOI_PATTERN,
     ID_PATTERN,
     INVISIBLE_CHARACTERS,
+    ISBN13_PATTERN,
     MAX_CELL_LENGTH,
     MAX_URL_LENGTH,
     SECTIONS,
     TAGS,
     TYPES,
     URL_PATTERN,
+    YEAR_STATUSES,
 )
 
 # Joins a list's items in a CSV cell, one item a line (Excel shows them so); no item may hold a line break
@@ -29,10 +30,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a c
 INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029\x85]")
 SINGLE_LINE_COLUMNS = ("id", "section", "type", "title", "publisher", "url", "doi", "note")
-LIST_COLUMNS = ("creators", "tags", "audience", "sources")
-# Link health comes from the nightly check, not from the guide: it is not content, and a version never
-# changes for it (a changelog compares every column but these).
-LINK_HEALTH_COLUMNS = ("link_status", "link_checked")
+LIST_COLUMNS = ("creators", "isbn", "tags", "audience", "sources")
+# Where an entry sat in the capture: the build's own provenance, kept in the normalised table (for messages,
+# the data-quality report and data/processed/) and never published, so that a blank line changes no version.
+PROVENANCE_COLUMNS = ("line",)
 DANGLING_FRAGMENT = re.compile(r"\(\s*\)|\b(?:the|a|an|at|of|to)\s+\.|\b(?:the|a|an|at|of|to)$", re.I | re.M)
 
 
@@ -65,6 +66,12 @@ class Resource(pa.DataFrameModel):
     year: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, ge=1800, le=2100, title="Year", description="Year of publication, where one applies."
     )
+    year_status: Series[str] = pa.Field(
+        isin=YEAR_STATUSES,
+        title="Year status",
+        description="Whether the year is known: known (in `year`); unknown (looked for, and no public page shows "
+        "it); not-researched (not looked for yet). `year` is empty unless this is known.",
+    )
     publisher: Series[str] = pa.Field(
         nullable=True, title="Publisher", description="Journal, publisher, podcast network or organisation."
     )
@@ -76,7 +83,8 @@ class Resource(pa.DataFrameModel):
         str_matches=URL_PATTERN,
         str_length={"max_value": MAX_URL_LENGTH},
         title="URL",
-        description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} characters, so a QR code holds it).",
+        description=f"Canonical address of the resource (at most {MAX_URL_LENGTH} bytes in UTF-8, so a QR code "
+        "holds it).",
     )
     doi: Series[str] = pa.Field(
         nullable=True,
@@ -84,6 +92,11 @@ class Resource(pa.DataFrameModel):
         str_length={"max_value": MAX_URL_LENGTH - len("https://doi.org/")},
         title="DOI",
         description="Digital Object Identifier, without resolver.",
+    )
+    isbn: Series[object] = pa.Field(
+        title="ISBN",
+        description="ISBN-13s of a book, 13 digits each without hyphens, validated by their check digit.",
+        metadata=LIST,
     )
     tags: Series[object] = pa.Field(title="Tags", description=f"Topics, from: {', '.join(TAGS)}.", metadata=LIST)
     audience: Series[object] = pa.Field(
@@ -97,21 +110,24 @@ class Resource(pa.DataFrameModel):
     note: Series[str] = pa.Field(
         nullable=True, title="Note", description="A short note for readers, e.g. what is not confirmed."
     )
-    line: Series[int] = pa.Field(ge=1, title="Source line", description="First line of the entry in the raw guide.")
-    link_status: Series[str] = pa.Field(
-        nullable=True,
-        isin=[str(state) for state in LinkState],
-        title="Link status",
-        description="What the nightly link check last found at the URL: ok; broken (failing on several checks "
-        "in a row, confirmed); failing (failed its latest check, not confirmed: treat as working); blocked "
-        "(the site refused the checker); unchecked (not checked yet). Empty without a URL.",
-    )
-    link_checked: Series[str] = pa.Field(
-        nullable=True,
-        str_matches=r"^\d{4}-\d{2}-\d{2}$",
-        title="Link checked",
-        description="Date (UTC) of the check that link_status reports. Empty when the URL was never checked.",
-    )
+
+    @pa.check("url", element_wise=True, name="fits_a_qr_code")
+    @classmethod
+    def fits_a_qr_code(cls, value) -> bool:
+        """The address's UTF-8 bytes, which the printed QR code holds, are within the limit."""
+        return not isinstance(value, str) or len(value.encode("utf-8")) <= MAX_URL_LENGTH
+
+    @pa.check("isbn", element_wise=True, name="isbn13_digits")
+    @classmethod
+    def isbn13_digits(cls, value) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(item, str) and re.match(ISBN13_PATTERN, item) for item in value
+        )
+
+    @pa.dataframe_check(name="year_status_matches_year")
+    @classmethod
+    def year_status_matches_year(cls, frame: pd.DataFrame) -> pd.Series:
+        return (frame["year_status"] == "known") == frame["year"].notna()
 
     @pa.check("creators", "sources", element_wise=True, name="list_of_text")
     @classmethod
@@ -137,7 +153,7 @@ class Resource(pa.DataFrameModel):
     def visible_text_within_limits(cls, value: str) -> bool:
         return not INVISIBLE.search(value) and len(value) <= MAX_CELL_LENGTH
 
-    @pa.check("creators", "tags", "audience", "sources", element_wise=True, name="list_items_splittable")
+    @pa.check(*LIST_COLUMNS, element_wise=True, name="list_items_splittable")
     @classmethod
     def list_items_splittable(cls, value) -> bool:
         """Joined with the delimiter, the items split back as they were, and the CSV cell needs no formula guard."""

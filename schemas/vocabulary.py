@@ -58,14 +58,34 @@ TAGS = (
     "community-resources",
 )
 
+# What readers are told about a link (the link-health table's `status`), as pipeline.linkcheck.health.LinkState
+# names them: ok; broken (confirmed); failing (not confirmed); blocked (the site refused the checker); unchecked.
+LINK_STATES = ("ok", "broken", "failing", "blocked", "unchecked")
+
+# Whether a resource's year is known: known (the `year` column holds it); unknown (looked for, and no public
+# page shows it); not-researched (nobody has looked yet).
+YEAR_STATUSES = ("known", "unknown", "not-researched")
+ISBN13_PATTERN = r"^97[89]\d{10}$"
+
 AUDIENCES = ("students", "residents", "fellows", "faculty", "mentors", "staff", "educators")
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+# A plain e-mail address: nothing a mailto: link could carry besides (no ?cc=, no second address, no spaces).
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+# Semantic Versioning 2.0.0 (semver.org), and nothing else: a version names a file of data/releases/.
+SEMVER_PATTERN = (
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
 
 # Limits of what can be published: a QR code (version 40, level M) holds 2,331 bytes, and check-links
-# reads the CSV with Python's default field limit of 131,072 characters.
+# reads the CSV with Python's default field limit of 131,072 characters. An address is limited in the bytes
+# of its UTF-8 form, which is what the QR code holds (a non-ASCII character takes two to four).
 MAX_URL_LENGTH = 2000
 MAX_CELL_LENGTH = 100_000
 # Characters that must not be published: controls, bidi overrides and isolates, zero-width and other

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from pipeline import config, handbook
-from pipeline.build import with_link_health
 from pipeline.cli import main
 from pipeline.curation import read_curation
 from pipeline.ingest import read_guide
@@ -137,10 +136,10 @@ def real_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def fixture_frame() -> pd.DataFrame:
-    """The small fixture guide and curation, normalised, with empty link-health columns: the table `validate` sees."""
+    """The small fixture guide and curation, normalised: the table `validate` sees (with its `line` provenance)."""
     guide = read_guide(FIXTURES / "handbook-guide.txt")
     frame, _ = normalise(guide.entries, read_curation(FIXTURES / "handbook-curation.toml"))
-    return with_link_health(frame, {})
+    return frame
 
 
 class FakeDNS:

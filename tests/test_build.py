@@ -78,6 +78,9 @@ def test_package_describes_each_file_and_the_schema_comes_from_the_model(built):
     assert package["version"] and package["licenses"] and package["sources"]
     for resource in package["resources"]:
         data = (built / resource["path"]).read_bytes()
+        if resource["name"].startswith("link-health"):  # rewritten nightly: no part of the version, no hash
+            assert "bytes" not in resource and "hash" not in resource
+            continue
         assert resource["bytes"] == len(data)
         import hashlib
 

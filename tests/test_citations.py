@@ -163,8 +163,8 @@ def test_bibtex_escapes_latex_specials():
         "publisher": "A & B",
         "doi": None,
         "url": "https://example.org/a_b%20c",
+        "isbn": [],
         "tags": [],
-        "note": None,
     }
     text = bibtex_entry(record)
     [entry] = read_bibtex(text).entries

@@ -66,7 +66,7 @@ def test_json_is_the_same_records_with_lists_and_nulls(resources):
     assert all(list(record) == list(resources.columns) for record in records)
     first = resources.iloc[0]
     assert records[0]["tags"] == first["tags"] and records[0]["creators"] == first["creators"]
-    assert records[0]["doi"] is None and records[0]["link_checked"] is None
+    assert records[0]["doi"] is None and "link_checked" not in records[0] and "line" not in records[0]
     assert records[0]["year"] == int(first["year"]) and records[0]["title_known"] is True
 
 
@@ -122,6 +122,7 @@ def published(tmp_path_factory) -> dict[str, bytes]:
         curation=FIXTURES / "handbook-curation.toml",
         processed=tmp_path_factory.mktemp("processed"),
         link_status=FIXTURES / "handbook-link-status.json",
+        releases=tmp_path_factory.mktemp("releases"),  # another dataset than the real one: a history of its own
     )
     resources = prepare(paths).resources
     return {CSV_NAME: to_csv(resources), JSON_NAME: to_json(resources)}

@@ -549,7 +549,13 @@ def test_at_least_15_percent_fewer_pages(real, paper):
 
 @pytest.fixture(scope="module")
 def fixture_guide(tmp_path_factory):
-    prepared = prepare(Paths(raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p")))
+    paths = Paths(
+        raw=FIXTURE_GUIDE,
+        curation=FIXTURE_CURATION,
+        processed=tmp_path_factory.mktemp("p"),
+        releases=tmp_path_factory.mktemp("releases"),  # a history of its own: another dataset than the real one
+    )
+    prepared = prepare(paths)
     return prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
 
 

@@ -1,5 +1,5 @@
-"""The dataset's link health (issue 11): `link_status` and `link_checked` from the status file, by the one
-rule of "confirmed broken", as the last columns of the CSV, the JSON and the data package's schema."""
+"""The dataset's link health (issues 11 and 20): status, since and checked from the status file, by the one
+rule of "confirmed broken", in the link-health table of its own (never in the versioned resources files)."""
 
 import csv
 import io
@@ -9,9 +9,11 @@ import pytest
 
 from pipeline import config
 from pipeline.build import Paths, build_date, dataset_files, prepare
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_json
+from pipeline.linkcheck.health import LinkHealth, health_json
+from pipeline.linkcheck.health import LinkState as States
 from pipeline.linkcheck.status import LinkStatus
-from schemas.resource import LINK_HEALTH_COLUMNS, Resource
+from schemas.resource import Resource
+from schemas.vocabulary import LINK_STATES
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,7 @@ def write_status(path, entries: list[LinkHealth]):
     return path
 
 
-def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_urls):
+def test_link_health_is_its_own_table_by_the_confirmed_rule(tmp_path, real_urls):
     broken, failing, fine = real_urls[0], real_urls[1], real_urls[2]
     status = write_status(
         tmp_path / "link-status.json",
@@ -38,28 +40,30 @@ def test_link_columns_come_last_and_follow_the_confirmed_rule(tmp_path, real_url
     )
     prepared = prepare(Paths(processed=tmp_path, link_status=status))
     files = dataset_files(prepared, build_date(prepared.curation))
-    rows = list(csv.DictReader(io.StringIO(files[config.CSV_NAME].decode("utf-8-sig"))))
-    assert list(rows[0])[-2:] == list(LINK_HEALTH_COLUMNS) == list(Resource.to_schema().columns)[-2:]
-    by_url = {row["url"]: (row["link_status"], row["link_checked"]) for row in rows}
-    assert by_url[broken] == ("broken", "2026-03-02")
-    assert by_url[failing] == ("failing", "2026-03-02")  # one failing night: not broken
-    assert by_url[fine] == ("ok", "2026-03-02")
-    assert {by_url[url] for url in real_urls[3:]} == {("unchecked", "")}
-    assert {(row["link_status"], row["link_checked"]) for row in rows if not row["url"]} == {("", "")}
-    records = json.loads(files[config.JSON_NAME])
-    assert [record["link_status"] for record in records if not record["url"]] == [None] * sum(
-        not r["url"] for r in rows
-    )
-    fields = json.loads(files[config.PACKAGE_NAME])["resources"][0]["schema"]["fields"]
-    assert [field["name"] for field in fields][-2:] == ["link_status", "link_checked"]
-    assert fields[-2]["constraints"]["enum"] == [str(state) for state in LinkState]
+    header = files[config.CSV_NAME].decode("utf-8-sig").splitlines()[0]
+    assert "link_" not in header and "line" not in header.split(",")
+    assert header.split(",") == list(Resource.to_schema().columns)
+    rows = list(csv.DictReader(io.StringIO(files[config.LINK_HEALTH_CSV].decode("utf-8-sig"))))
+    assert list(rows[0]) == ["id", "url", "status", "since", "checked"]
+    by_url = {row["url"]: (row["status"], row["since"], row["checked"]) for row in rows}
+    assert by_url[broken] == ("broken", "2026-03-01", "2026-03-02")
+    assert by_url[failing] == ("failing", "2026-03-02", "2026-03-02")  # one failing night: not broken
+    assert by_url[fine] == ("ok", "", "2026-03-02")
+    assert {by_url[url] for url in real_urls[3:]} == {("unchecked", "", "")}
+    assert len(rows) == len(real_urls)  # a resource without an address has no row
+    assert json.loads(files[config.LINK_HEALTH_JSON])[3]["checked"] is None
+    fields = {r["name"]: r for r in json.loads(files[config.PACKAGE_NAME])["resources"]}["link-health"]["schema"]
+    assert {f["name"]: f for f in fields["fields"]}["status"]["constraints"]["enum"] == list(LINK_STATES)
+
+
+def test_the_tables_vocabulary_is_the_link_checks():
+    assert tuple(str(state) for state in States) == LINK_STATES
 
 
 def test_without_a_status_file_every_link_is_unchecked(tmp_path):
     prepared = prepare(Paths(processed=tmp_path, link_status=tmp_path / "none.json"))
-    with_url = prepared.resources["url"].notna()
-    assert set(prepared.resources.loc[with_url, "link_status"]) == {"unchecked"}
-    assert prepared.resources.loc[~with_url, "link_status"].isna().all()
+    files = dataset_files(prepared, build_date(prepared.curation))
+    assert {row["status"] for row in json.loads(files[config.LINK_HEALTH_JSON])} == {"unchecked"}
 
 
 def test_a_hand_edited_status_file_stops_the_build_with_exit_3(tmp_path, run_cli, real_urls):

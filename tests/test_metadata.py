@@ -19,6 +19,8 @@ MEDIA_TYPES = {
     "resources.csl.json": "application/vnd.citationstyles.csl+json",
     "resources.ris": "application/x-research-info-systems",
     "resources.bib": "application/x-bibtex",
+    "resources.mrc": "application/marc",
+    "resources.marcxml": "application/marcxml+xml",
 }
 # The part of schema.org's context the description uses, served offline: tests never reach the internet.
 SCHEMA_CONTEXT = {

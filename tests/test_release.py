@@ -236,6 +236,8 @@ def test_two_builds_at_once_publish_one_after_the_other(tmp_path):
     assert statuses == [0, 0], [log.read_text() for log in logs]
     package = json.loads((out / "datapackage.json").read_text())
     for resource in package["resources"]:
+        if "hash" not in resource:  # link health: rewritten nightly, no part of the version
+            continue
         assert resource["hash"] == "sha256:" + hashlib.sha256((out / resource["path"]).read_bytes()).hexdigest()
     assert leftovers(out) == [] and len(list(releases_dir(out).iterdir())) == 2
 
@@ -273,5 +275,7 @@ def test_a_blocked_output_path_never_publishes_a_mixed_set(tmp_path, run_cli):
     assert (out / "handbook.pdf").is_file() and (out / "handbook.pdf").read_bytes().startswith(b"%PDF")
     package = json.loads((out / "datapackage.json").read_text())
     for resource in package["resources"]:
+        if "hash" not in resource:  # link health: rewritten nightly, no part of the version
+            continue
         assert resource["hash"] == "sha256:" + hashlib.sha256((out / resource["path"]).read_bytes()).hexdigest()
     assert leftovers(out) == []

@@ -73,7 +73,9 @@ def test_build_twice_with_one_fact_changed(tmp_path, run_cli):
     assert refused.status == 3
     assert f"version {version} is already published with other content" in refused.err
     assert "1 changed: mentorship-medical-training-asra" in refused.err
-    assert refused.err.startswith(f"error: {changed}:") and "bump `version` in the [dataset] table" in refused.err
+    assert refused.err.startswith(f"error: {changed}:")
+    patch = f"{version.rsplit('.', 1)[0]}.{int(version.rsplit('.', 1)[1]) + 1}"
+    assert f"1 resource corrected or moved: set `version` in the [dataset] table to {patch}" in refused.err
     assert outputs(tmp_path / "first") == before and history_files(history) == recorded
 
     # Bumped: published, recorded, and the changelog says what changed, newest first.

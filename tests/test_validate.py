@@ -12,7 +12,6 @@ from tests.conftest import REAL_CURATION, REAL_GUIDE
 
 FIRST_URL = 'url = "https://resources.nejmcareercenter.org/article/physician-mentorship-why-its-important-and-how-to-find-and-sustain-relationships"'
 FIRST_TITLE = 'title = "Physician Mentorship: Why It\'s Important, and How to Find and Sustain Relationships"'
-LONG_URL = "https://example.org/" + "a" * 2320
 
 
 def curation_with(tmp_path, old: str, new: str):
@@ -42,7 +41,6 @@ def curation_with(tmp_path, old: str, new: str):
             "creators",
             "items_single_line_visible_text",
         ),
-        (FIRST_URL, f'url = "{LONG_URL}"', "url", "str_length"),
     ],
 )
 def test_what_cannot_be_published_is_refused_by_validate_and_build(old, new, column, check, tmp_path, run_cli):

@@ -13,7 +13,7 @@ from pipeline.curation import read_curation
 from schemas.resource import Resource
 from tests.conftest import REAL_CURATION
 
-BOOK = 'id = "mentees-guide-zachary"'
+BOOK = 'id = "getting-most-mentoring-women-stem"'
 EXAMPLE_ISBN = "978-0-306-40615-7"  # the standard example of an ISBN-13 (valid check digit); a test value only
 
 
@@ -36,7 +36,7 @@ def test_a_bad_isbn_is_exit_3_naming_its_curation_line(value, words, tmp_path, r
     curation, line = curation_with(tmp_path, f'isbn = ["{value}"]')
     run = run_cli("validate", "--curation", curation, "--processed", tmp_path / "p")
     assert run.status == 3 and "Traceback" not in run.err
-    assert f"{curation}:{line}: record 'mentees-guide-zachary': isbn '{value}' {words}" in run.err
+    assert f"{curation}:{line}: record 'getting-most-mentoring-women-stem': isbn '{value}' {words}" in run.err
 
 
 def test_an_isbn_is_published_as_a_list_and_cited_in_every_format(tmp_path, run_cli):
@@ -45,19 +45,19 @@ def test_an_isbn_is_published_as_a_list_and_cited_in_every_format(tmp_path, run_
     run = run_cli("build", "-q", "--curation", curation, "--out", out, "--processed", tmp_path / "p")
     assert run.status == 0, run.err
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO((out / config.CSV_NAME).read_text("utf-8-sig")))}
-    assert rows["mentees-guide-zachary"]["isbn"] == "9780306406157"
+    assert rows["getting-most-mentoring-women-stem"]["isbn"] == "9780306406157"
     records = {r["id"]: r for r in json.loads((out / config.JSON_NAME).read_text(encoding="utf-8"))}
-    assert records["mentees-guide-zachary"]["isbn"] == ["9780306406157"]
+    assert records["getting-most-mentoring-women-stem"]["isbn"] == ["9780306406157"]
     assert records["physician-mentorship-nejm-careercenter"]["isbn"] == []
     fields = json.loads((out / config.PACKAGE_NAME).read_text(encoding="utf-8"))["resources"][0]["schema"]["fields"]
     isbn = {field["name"]: field for field in fields}["isbn"]
     assert (isbn["type"], isbn["itemType"]) == ("list", "string")
     csl = {item["id"]: item for item in json.loads((out / config.CSL_NAME).read_text(encoding="utf-8"))}
-    assert csl["mentees-guide-zachary"]["ISBN"] == "9780306406157"
+    assert csl["getting-most-mentoring-women-stem"]["ISBN"] == "9780306406157"
     ris = {entry["id"]: entry for entry in rispy.loads((out / config.RIS_NAME).read_text(encoding="utf-8"))}
-    assert ris["mentees-guide-zachary"]["issn"] == "9780306406157"  # rispy names the SN tag issn
+    assert ris["getting-most-mentoring-women-stem"]["issn"] == "9780306406157"  # rispy names the SN tag issn
     bib = bibtexparser.parse_string((out / config.BIBTEX_NAME).read_text(encoding="utf-8"))
-    assert {entry.key: entry for entry in bib.entries}["mentees-guide-zachary"]["isbn"] == "9780306406157"
+    assert {entry.key: entry for entry in bib.entries}["getting-most-mentoring-women-stem"]["isbn"] == "9780306406157"
 
 
 def test_citation_files_carry_bibliographic_data_only(real_build):

@@ -29,6 +29,8 @@ from pipeline.build import Paths, build_date, prepare, render_outputs
 from pipeline.cli import main
 from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.status import LinkStatus
+from pipeline.presentation import link_note
+from pipeline.typography import curly_quotes
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -263,24 +265,21 @@ def health(status: str, *, failing_runs: int = 0, confirmed: bool = False, since
     [
         (
             health("broken", failing_runs=3, confirmed=True, since="2026-11-10T03:00:00Z"),
-            ("broken", "Broken link", "reported broken since 10 November 2026 (checked on 20 November 2026)."),
+            ("broken", "Broken link", "reported broken since 10 November 2026."),
         ),
         (
             health("broken", failing_runs=1, since="2026-11-20T03:00:00Z"),
-            ("unconfirmed", "Link not confirmed", "the last check could not open it (checked on 20 November 2026)."),
+            ("unconfirmed", "Link not confirmed", "the last check could not open it."),
         ),
-        (
-            health("blocked"),
-            ("unconfirmed", "Link not confirmed", "the site refused the checker (checked on 20 November 2026)."),
-        ),
-        (health("redirected"), ("checked", "Link checked", "on 20 November 2026.")),
+        (health("blocked"), ("unconfirmed", "Link not confirmed", "the site refused the checker.")),
+        (health("redirected"), None),  # a working link says nothing: the page says once when links were checked
     ],
     ids=["confirmed broken", "failing once", "blocked", "redirected"],
 )
 def test_only_a_confirmed_failure_is_marked_broken(checked, expected):
-    note = site.link_note(checked)
-    assert (note.state, note.label, note.detail) == expected
-    assert site.link_note(None) is None
+    note = link_note(checked, omit_broken=False)
+    assert (note.state, note.label, note.detail) == expected if expected else note is None
+    assert link_note(None, omit_broken=False) is None
 
 
 def test_the_guide_page_marks_only_the_confirmed_broken_link(built, resources):
@@ -290,22 +289,21 @@ def test_the_guide_page_marks_only_the_confirmed_broken_link(built, resources):
         return markup[markup.index(f'id="resource-{row["id"]}"') :].split("</article>", 1)[0]
 
     broken, checked, failing = [row for row in resources if row["url"]][:3]
-    marked = "<strong>Broken link:</strong> reported broken since 10 November 2026 (checked on 20 November 2026)."
+    marked = "<strong>Broken link:</strong> reported broken since 10 November 2026."
     assert '<p class="link broken">' in article(broken) and marked in article(broken)
-    assert "Link checked on 20 November 2026." in article(checked)
-    assert "Link not confirmed: the last check could not open it (checked on 20 November 2026)." in article(failing)
+    assert "link-note" not in article(checked)
+    assert "Link not confirmed: the last check could not open it." in article(failing)
     assert markup.count("Broken link") == 1 and "Links last checked on 20 November 2026." in markup
+    assert markup.count("20 November 2026") == 1  # the date of the check once, not under every address
 
 
-def test_an_unknown_title_gets_an_honest_heading(prepared):
-    frame = prepared.resources.copy()
-    frame["title_known"] = [index != 0 for index in range(len(frame))]
-    pages = site.render_site(frame, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation), {})
-    markup = pages["site/index.html"].decode("utf-8")
-    assert markup.count('<span class="untitled">') == 1
-    first = frame.iloc[0]
-    heading = re.search(r'<span class="untitled">(.*?)</span>', markup).group(1)
-    assert heading.startswith("Untitled ") and first.title not in heading  # not the description's first words
+def test_a_title_not_known_is_headed_by_its_devised_title(prepared, built):
+    markup = (built / "site" / "index.html").read_text(encoding="utf-8")
+    devised = [row for row in prepared.resources.itertuples() if not row.title_known]
+    assert len(devised) == 6 and "Untitled" not in markup
+    headings = re.findall(r'<h3 id="resource-([^"]+)-title" class="devised">(.*?)</h3>', markup)
+    assert headings == [(row.id, html.escape(curly_quotes(row.title), quote=False)) for row in devised]
+    assert all(title.startswith("[") and title.endswith("]") for _, title in headings)
 
 
 def test_the_landing_page_embeds_the_builds_jsonld_with_working_download_addresses(built):
@@ -600,9 +598,9 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_site, name
         text = page.inner_text("body")
         assert 'Test <iframe src="pwned.html"></iframe> College' in text
         if name == "index.html":
-            assert '<img src="pwned.png" onerror="window.pwned = \'guide image\'">' in text
-            # titles are set with typographic quotes, names and venues with no-break spaces
+            # the guide's text is set with typographic quotes
             straight = text.translate(str.maketrans("‘’“”\u00a0", "''\"\" "))
+            assert '<img src="pwned.png" onerror="window.pwned = \'guide image\'">' in straight
             assert "Title <svg onload=\"window.pwned = 'title'\"></svg> & more" in straight
             assert "Publisher\"><script>window.pwned = 'publisher'</script>" in straight
             assert page.eval_on_selector_all("h1", "n => n.length") == 1

@@ -297,6 +297,37 @@ def test_the_guide_page_marks_only_the_confirmed_broken_link(built, resources):
     assert markup.count("20 November 2026") == 1  # the date of the check once, not under every address
 
 
+def expected_byline(record: dict) -> str:
+    """A byline as a reader writes it: 'Creators (year). Venue', 'Venue (year)' without creators; a publisher
+    that is one of the creators (or that creator with a name in parentheses) left out; nothing missing shown."""
+    names = [curly_quotes(name) for name in record["creators"]]
+    year, venue = record["year"], record["publisher"]
+    if venue and venue.split(" (")[0].casefold() in {name.casefold() for name in record["creators"]}:
+        venue = None
+    venue = curly_quotes(venue) if venue else None
+    if not names:
+        return " ".join(filter(None, [venue, f"({year})" if year and venue else str(year or "")]))
+    text = "; ".join(names) + (f" ({year})" if year else "")
+    return f"{text}{'' if text.endswith('.') else '.'} {venue}" if venue else text
+
+
+def test_every_byline_of_the_site_reads_as_a_reader_writes_it(built, resources):
+    """The web edition's bylines, as text: each the same as the handbook's rule, no raw missing value
+    ("(<NA>)" was printed for the 25 resources without a year), no empty parentheses, no body twice."""
+    markup = (built / "site" / "index.html").read_text(encoding="utf-8")
+    shown = {}
+    for identifier, body in re.findall(r'<article class="resource" id="resource-([^"]+)"(.*?)</article>', markup, re.S):
+        byline = re.search(r'<p class="byline">(.*?)</p>', body, re.S)
+        shown[identifier] = html.unescape(re.sub(r"<[^>]+>", "", byline.group(1))) if byline else ""
+    assert list(shown) == [record["id"] for record in resources]
+    assert sum(record["year"] is None for record in resources) >= 20  # the case that printed "(<NA>)"
+    for record in resources:
+        assert shown[record["id"]] == expected_byline(record), record["id"]
+        assert not re.search(r"<NA>|\bnan\b|\bNone\b|\(\s*\)", shown[record["id"]]), record["id"]
+    assert shown["academic-medicine-journal"] == "Association of American Medical Colleges"
+    assert shown["medical-student-mentoring-guide"] == "MedEdPORTAL (2014)"
+
+
 def test_a_title_not_known_is_headed_by_its_devised_title(prepared, built):
     markup = (built / "site" / "index.html").read_text(encoding="utf-8")
     devised = [row for row in prepared.resources.itertuples() if not row.title_known]

@@ -20,9 +20,9 @@ import bibtexparser
 import pandas as pd
 import pytest
 import rispy
-from markdown_it import MarkdownIt
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
+from markdown_it import MarkdownIt
 
 from pipeline import presentation, site
 from pipeline.build import build_date

@@ -58,8 +58,12 @@ def breakable(url: str, one_line: int = URL_ONE_LINE) -> Markup:
 
 
 def web_address(url: str) -> Markup:
-    """An address for a screen of any width: it may break before any of its separators, and nowhere else."""
-    return breakable(url, one_line=0)
+    """An address for a screen of any width: it may break after its scheme's "//" and before any of its
+    separators, and nowhere else (a host name alone can be wider than a 320 px phone's line less the scheme)."""
+    scheme = re.match(r"[a-z][a-z0-9+.-]*://", url, re.I)
+    head, rest = (scheme.group(), url[scheme.end() :]) if scheme else ("", url)
+    parts = [head, *URL_BREAK.split(rest)] if rest else [head]
+    return Markup("<wbr>").join(Markup('<span class="nobr">{}</span>').format(part) for part in parts if part)
 
 
 def keep_last_words(text: str, count: int = 2) -> Markup:

@@ -481,6 +481,74 @@ def test_no_sideways_scroll(browser, served, name, width):
         visit_.page.context.close()
 
 
+# Every piece of text of the page, cut into words (at spaces, and after a hyphen or dash, where a line may
+# break); each word's boxes: a word drawn on two lines broke inside itself. Addresses are pieces (.nobr),
+# each of which may start a line; a checksum (<code>) is not a word and may break anywhere.
+WORDS_BROKEN_INSIDE = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest("script, style, code, [hidden]") || !parent.getClientRects().length) continue;
+    const text = node.textContent;
+    const pattern = parent.closest(".nobr") ? /^[\s\S]+$/g : /[^\s\u2010-\u2015-]+[\u2010-\u2015-]?/g;
+    for (const match of text.matchAll(pattern)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (tops.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 414, 768, 1024, 1280])
+@pytest.mark.parametrize("name", PAGES)
+def test_no_word_breaks_inside_itself_at_any_width(browser, served, name, width):
+    """At 360 px, 16 venues and bylines once broke inside a word ("Associatio|n", "College o|f Medicine")."""
+    visit_ = visit(browser, served + name, width=width)
+    try:
+        page = visit_.page
+        assert page.evaluate(WORDS_BROKEN_INSIDE) == []
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert scroll == client == width
+    finally:
+        visit_.page.context.close()
+
+
+def test_the_width_check_sees_a_word_broken_inside(browser, served):
+    """The check above fails when a word does break: a venue squeezed into a narrow box, set to break anywhere."""
+    visit_ = visit(browser, served + "index.html", width=360, bypass_csp=True)
+    try:
+        page = visit_.page
+        page.add_style_tag(content=".byline { overflow-wrap: anywhere; width: 3.5rem; }")
+        assert "Association" in " ".join(page.evaluate(WORDS_BROKEN_INSIDE))
+    finally:
+        visit_.page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("mentee's guide", "mentees-guide-zachary"),  # a keyboard's apostrophe finds "Mentee’s Guide"
+        ("it's important", "physician-mentorship-nejm-careercenter"),
+        ('"value my culture', "culturally-relevant-mentoring"),  # straight quotes find “Value my culture…”
+        ("mentée’s guide", "mentees-guide-zachary"),  # an accent typed where the text has none
+        ("peer‑mentorship and first‑year", "peer-mentorship-first-year-inclusion"),  # no-break hyphens typed
+    ],
+)
+def test_search_folds_apostrophes_quotes_dashes_and_accents(browser, served, typed, expected):
+    visit_ = visit(browser, served + "index.html")
+    try:
+        page = visit_.page
+        page.fill("#filter-search", typed)
+        assert visible_ids(page) == [expected]
+    finally:
+        visit_.page.context.close()
+
+
 def test_print_shows_the_resources_without_the_controls(browser, served, resources):
     visit_ = visit(browser, served + "index.html")
     try:

@@ -484,7 +484,7 @@ def test_no_sideways_scroll(browser, served, name, width):
 # Every piece of text of the page, cut into words (at spaces, and after a hyphen or dash, where a line may
 # break); each word's boxes: a word drawn on two lines broke inside itself. Addresses are pieces (.nobr),
 # each of which may start a line; a checksum (<code>) is not a word and may break anywhere.
-WORDS_BROKEN_INSIDE = """() => {
+WORDS_BROKEN_INSIDE = r"""() => {
   const broken = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {

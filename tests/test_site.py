@@ -536,7 +536,7 @@ def test_the_width_check_sees_a_word_broken_inside(browser, served):
         ("it's important", "physician-mentorship-nejm-careercenter"),
         ('"value my culture', "culturally-relevant-mentoring"),  # straight quotes find “Value my culture…”
         ("mentée’s guide", "mentees-guide-zachary"),  # an accent typed where the text has none
-        ("peer‑mentorship and first‑year", "peer-mentorship-first-year-inclusion"),  # no-break hyphens typed
+        ("peer\u2011mentorship and first\u2011year", "peer-mentorship-first-year-inclusion"),  # no-break hyphens typed
     ],
 )
 def test_search_folds_apostrophes_quotes_dashes_and_accents(browser, served, typed, expected):

@@ -44,15 +44,16 @@ def blank_fractions(pdf: bytes) -> list[float]:
 
 
 def section_starts(pdf: bytes, sections: list[str]) -> set[int]:
-    """1-based pages whose text area begins with a section heading (or the topic index)."""
+    """1-based pages whose text area begins with a section heading (or the topic index): the page's first
+    line of text (the running header is not text of the page's content) is a heading the bookmarks list."""
+    names = {*sections, "Topic index"}
     document = pdfium.PdfDocument(pdf)
+    marked = {item.get_dest().get_index() for item in document.get_toc() if item.get_title() in names}
     starts = set()
-    for number, page in enumerate(document, 1):
-        text = page.get_textpage().get_text_range()
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        body = lines[2:4]  # after the running header's two parts
-        if any(line in sections or line == "Topic index" for line in body):
-            starts.add(number)
+    for index in marked:
+        lines = [line.strip() for line in document[index].get_textpage().get_text_range().splitlines()]
+        if next((line for line in lines if line), None) in names:
+            starts.add(index + 1)
     return starts
 
 
@@ -79,9 +80,10 @@ def main() -> None:
     for paper in ("letter", "a4"):
         result = measure(paper)
         body = result["fractions"][2:-1]
+        faults = ", ".join(f"p. {number}: {share:.0%}" for number, share in result["faults"])
         rows.append(
             f"| {paper} | {result['pages']} | {np.mean(body):.0%} | {max(body):.0%} | "
-            f"{len(result['faults'])} {'(' + ', '.join(f'p. {n}: {s:.0%}' for n, s in result['faults']) + ')' if result['faults'] else ''} |"
+            f"{len(result['faults'])}{f' ({faults})' if faults else ''} |"
         )
         pages = " ".join(f"{number}:{share:.0%}" for number, share in enumerate(result["fractions"], 1))
         details.append(f"- {paper}: blank share by page — {pages}")
@@ -92,7 +94,8 @@ def main() -> None:
             "The real guide's handbook; blank share = the white band at the foot of a page's text area.",
             "Pages 1–2 (cover, how to use) and the last page are left out of the mean and maximum.",
             "",
-            "| paper | pages | mean blank (body pages) | most blank (body page) | pages > ¼ blank, not before a section |",
+            "| paper | pages | mean blank (body pages) | most blank (body page) "
+            "| pages > ¼ blank, not before a section |",
             "| --- | --- | --- | --- | --- |",
             *rows,
             "",

@@ -8,6 +8,7 @@ the caller (`pipeline.linkcheck.health.read_link_health`).
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from pipeline.curation import DatasetInfo
 from pipeline.errors import HandbookError
 from pipeline.linkcheck.health import LinkHealth
 from pipeline.markup import breakable, environment
-from pipeline.presentation import Guide, counted, long_date, present
+from pipeline.presentation import Entry, Guide, counted, long_date, present
 from schemas.resource import Resource
 
 TEMPLATE = "handbook.html.j2"
@@ -36,6 +37,14 @@ QR_ERROR = "M"
 QR_BORDER = 4
 QR_MIN_SYMBOL_MM = 20.0
 QR_MIN_MODULE_MM = 0.5
+
+# How tall an entry will be, estimated from its text (handbook.css: 10 pt text on 14 pt lines, 8.5-9 pt
+# notes): an entry taller than a quarter of the page's text area may break across pages (after its heading,
+# byline and first lines), so that no page is left more than a quarter blank before an entry that did not fit.
+TEXT_AREA_MM = {"letter": (176.0, 237.4), "a4": (170.0, 255.0)}  # width, height inside the page margins
+CHAR_MM = 1.85  # the mean width of a character of the 10 pt serif text
+LINE_MM = 4.94
+QR_GUTTER_MM = 6.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ def render_html(
 def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.datetime, paper: str) -> str:
     """The handbook's HTML from the reader's guide."""
     stamp = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    links = {entry.id: printed_link(entry.link.url) for entry in guide.entries if entry.link}
+    quarter = TEXT_AREA_MM[paper][1] / 4
     return (
         environment()
         .get_template(TEMPLATE)
@@ -85,7 +96,10 @@ def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.
             guide=guide,
             counts=guide.counts,
             counted=counted,
-            links={entry.id: printed_link(entry.link.url) for entry in guide.entries if entry.link},
+            links=links,
+            long_entries={
+                entry.id for entry in guide.entries if estimated_height(entry, links.get(entry.id), paper) > quarter
+            },
             edition_date=long_date(created),
             stamp=stamp,
             page_size=config.PAPER_SIZES[paper],
@@ -98,6 +112,24 @@ def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.
             ],
         )
     )
+
+
+def estimated_height(entry: Entry, link: PrintedLink | None, paper: str) -> float:
+    """An entry's height on paper in mm, estimated from the length of its text (no layout is run)."""
+    width = TEXT_AREA_MM[paper][0]
+
+    def lines(text: str, text_width: float, char_mm: float = CHAR_MM) -> int:
+        return max(1, math.ceil(len(text) * char_mm / text_width))
+
+    beside_qr = width - (link.qr_mm + QR_GUTTER_MM if link else 0)
+    height = 4.0 + lines(entry.title, width, 2.4) * 5.5  # kind and heading
+    height += lines(entry.byline.text, width, 1.7) * 4.7 if entry.byline else 0
+    height += sum(lines(paragraph, beside_qr) * LINE_MM + 2.2 for paragraph in entry.paragraphs)
+    height = max(height, 15.0 + (link.qr_mm if link else 0))
+    notes = [*(n for n in (entry.note.text if entry.note else None, entry.reader_note) if n)]
+    height += (len(link.url) * 1.8 // width + 1) * 4.2 if link else 4.2  # the address or "No confirmed link"
+    height += 4.2 if entry.doi else 0
+    return height + sum(lines(note, width, 1.7) * 4.2 for note in notes) + 8.5  # rule and space below
 
 
 def printed_link(url: str) -> PrintedLink:

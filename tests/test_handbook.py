@@ -291,12 +291,16 @@ def test_every_page_but_the_cover_says_page_n_of_m(real):
 def test_running_header_names_the_section(real):
     """The header's left part is the section the page begins in, its right part the guide's title."""
     starts = start_pages(real)
-    first_on_page = {}
+    first_on_page, last_before = {}, {}
     for row in real["resources"].itertuples():
         first_on_page.setdefault(starts[row.id], row)
+        for page in range(starts[row.id] + 1, len(real["pages"]) + 1):
+            last_before[page] = row  # the entry a page may begin with, continued from an earlier page
     for page, row in first_on_page.items():
         lines = [words(line) for line in real["pages"][page - 1].splitlines()]
-        assert f"{row.section} {words(real['title'])}" in lines, (page, row.id)
+        # a page that begins in the middle of a long entry names that entry's section
+        sections = {row.section, last_before[page].section if page in last_before else row.section}
+        assert any(f"{section} {words(real['title'])}" in lines for section in sections), (page, row.id)
 
 
 def part_from(pages: list[str], heading: str) -> tuple[int, list[str]]:
@@ -487,6 +491,7 @@ def test_a_byline_fills_its_lines(real, paper):
         start = next(i for i, line in enumerate(lines) if line and expected.startswith(line))
         taken = [lines[start]]
         while " ".join(taken) != expected:
+            assert start + len(taken) < len(lines) and expected.startswith(" ".join(taken)), (row.id, taken, expected)
             taken.append(lines[start + len(taken)])
         # A line ends early only before a long unbreakable name or venue; 40 characters is under half a line.
         short += [(row.id, line) for line in taken[:-1] if len(line) < 40]
@@ -556,12 +561,40 @@ def test_at_least_15_percent_fewer_pages(real, paper):
     assert pages <= int(PAGES_BEFORE[paper] * 0.85)
 
 
+@PAPERS
+def test_an_entry_breaks_only_after_its_heading_byline_and_first_lines(real, paper):
+    """A long entry may continue on the next page, never leaving its heading (with its byline and first three
+    lines of text) alone at the foot of a page."""
+    pages = [words(text) for text in real[f"{paper}-text"]]
+    for row in real["resources"].itertuples():
+        start = f"{label_type(row.type).upper()} {words(heading(row))}"
+        [page] = [number for number, text in enumerate(pages) if start in text]
+        opening = " ".join(curly_quotes(row.description).split()[:8])
+        assert opening in pages[page], (paper, row.id)  # its first lines are on the page of its heading
+
+
+def test_no_letter_page_is_more_than_a_quarter_blank_except_before_a_section(real):
+    """Pages 3, 8, 10 and 11 were once a third blank, each before an entry that did not fit whole."""
+    from benchmarks.bench_pages import QUARTER, blank_fractions, section_starts
+
+    pdf = real["letter"]
+    fractions = blank_fractions(pdf)
+    starts = section_starts(pdf, list(dict.fromkeys(real["resources"]["section"])))
+    excused = {1, 2, len(fractions)} | {number - 1 for number in starts}
+    assert starts
+    assert [(n, round(f, 2)) for n, f in enumerate(fractions, 1) if f > QUARTER and n not in excused] == []
+
+
 # ---------------------------------------------------------------- the small fixed guide
 
 
 @pytest.fixture(scope="module")
 def fixture_guide(tmp_path_factory):
-    prepared = prepare(Paths(raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p")))
+    history = tmp_path_factory.mktemp("releases")  # its own: the fixture's version means nothing in data/releases
+    paths = Paths(
+        raw=FIXTURE_GUIDE, curation=FIXTURE_CURATION, processed=tmp_path_factory.mktemp("p"), releases=history
+    )
+    prepared = prepare(paths)
     return prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
 
 

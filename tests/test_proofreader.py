@@ -70,9 +70,9 @@ COUNT_CLAIMS = (
     (re.compile(r"\b(\d+) with a confirmed link\b"), "with_link"),
     (re.compile(r"\b(\d+) of the \d+ have a confirmed web address"), "with_link"),
     (re.compile(r"\b(\d+) entries say No confirmed link"), "without_link"),
-    (re.compile(r"\band (\d+) a known title\b"), "title_known"),
+    (re.compile(r"\b(\d+) have a known title\b"), "title_known"),
     (re.compile(r"\bthe (\d+) titles in square brackets"), "title_devised"),
-    (re.compile(r"\bthe other (\d+) is devised\b"), "title_devised"),
+    (re.compile(r"\bthe other (\d+) a title devised\b"), "title_devised"),
     (re.compile(r"\b(\d+) headings are in square brackets"), "title_devised"),
 )
 

@@ -16,6 +16,7 @@ import html.parser
 import http.server
 import itertools
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -335,6 +336,31 @@ def test_a_title_not_known_is_headed_by_its_devised_title(prepared, built):
     headings = re.findall(r'<h3 id="resource-([^"]+)-title" class="devised">(.*?)</h3>', markup)
     assert headings == [(row.id, html.escape(curly_quotes(row.title), quote=False)) for row in devised]
     assert all(title.startswith("[") and title.endswith("]") for _, title in headings)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "site-index.html"
+
+
+def test_guide_page_matches_the_reviewed_golden_file(tmp_path):
+    """The small fixed guide of the handbook's tests (a broken and an unconfirmed link among its five), as the
+    web edition's guide page; after a deliberate change, review the difference and regenerate with
+    UPDATE_GOLDEN=1."""
+    from pipeline.build import Paths, prepare
+    from pipeline.linkcheck.health import read_link_health
+
+    paths = Paths(
+        raw=FIXTURES / "handbook-guide.txt",
+        curation=FIXTURES / "handbook-curation.toml",
+        processed=tmp_path / "processed",
+        releases=tmp_path / "releases",
+    )
+    prepared = prepare(paths)
+    status = read_link_health(FIXTURES / "handbook-link-status.json")
+    args = (prepared.resources, prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation), {})
+    page = site.render_site(*args, link_status=status)["site/index.html"].decode("utf-8")
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(page, encoding="utf-8")
+    assert page == GOLDEN.read_text(encoding="utf-8"), "review the change, then regenerate with UPDATE_GOLDEN=1"
 
 
 def test_the_landing_page_embeds_the_builds_jsonld_with_working_download_addresses(built):

@@ -121,6 +121,7 @@ def published(tmp_path_factory) -> dict[str, bytes]:
         raw=FIXTURES / "handbook-guide.txt",
         curation=FIXTURES / "handbook-curation.toml",
         processed=tmp_path_factory.mktemp("processed"),
+        releases=tmp_path_factory.mktemp("releases"),  # its own: the fixture's version means nothing in data/releases
         link_status=FIXTURES / "handbook-link-status.json",
     )
     resources = prepare(paths).resources

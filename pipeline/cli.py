@@ -90,7 +90,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Turn the Mentoring Resources guide into a dataset, a handbook and a link report.",
         epilog="Exit status: 0 success; 1 check-links found broken links (see --fail-on); "
-        "2 wrong usage; 3 invalid input, nothing published; 4 check-links was offline; "
+        "2 wrong usage; 3 invalid input, nothing published; 4 check-links or find was offline or a service down; "
         "70 internal error; 75 busy (another run holds the lock); 130 interrupted.",
     )
     common = argparse.ArgumentParser(add_help=False)
@@ -130,6 +130,7 @@ def make_parser() -> argparse.ArgumentParser:
     add_input_options(validate_parser)
     validate_parser.set_defaults(run=run_validate)
     add_check_links_parser(commands, common)
+    add_find_parser(commands, common)
     return parser
 
 
@@ -348,6 +349,68 @@ def run_check_links(args: argparse.Namespace) -> int:
         print(alarm_line(stats))
         print(f"reports in {args.out}")
     return EXIT_LINKS_BROKEN if stats.alarm else EXIT_OK
+
+
+def add_find_parser(commands, common: argparse.ArgumentParser) -> None:
+    from pipeline.find.services import BASES, SERVICES  # no HTTP client is imported by this
+
+    parser = commands.add_parser(
+        "find",
+        parents=[common],
+        help="ask open scholarly services for candidates for missing facts; write a review file, change nothing",
+    )
+    add = parser.add_argument
+    add("--raw", type=Path, default=config.RAW_GUIDE, metavar="FILE", help="the raw guide (default: %(default)s)")
+    add("--curation", type=Path, default=config.CURATION, metavar="FILE", help="curation file (default: %(default)s)")
+    add("--review", type=Path, default=config.REVIEW_FILE, metavar="FILE", help="review file (default: %(default)s)")
+    add("--cache", type=Path, default=config.FIND_CACHE, metavar="FILE", help="answers, kept a week (%(default)s)")
+    add("--no-cache", action="store_true", help="ask the services again; keep no answers")
+    add("--link-status", type=Path, default=config.LINK_STATUS, metavar="FILE", help="dead links from (%(default)s)")
+    add("--contact", metavar="EMAIL", help="your e-mail address, sent to the services (default: the dataset's)")
+    add(
+        "--service",
+        action="append",
+        choices=SERVICES,
+        metavar="NAME",
+        help=f"ask only this service; repeat for more ({', '.join(SERVICES)}; default: all)",
+    )
+    for name in SERVICES:
+        add(f"--{name}-url", default=BASES[name], metavar="URL", help=f"{name} API address (default: %(default)s)")
+    add("--timeout", type=positive(float), default=10.0, metavar="SECONDS", help="per request (default: %(default)s)")
+    add("--deadline", type=positive(float), default=900.0, metavar="SECONDS", help="whole run (default: %(default)s)")
+    parser.set_defaults(run=run_find)
+
+
+def run_find(args: argparse.Namespace) -> int:
+    from pipeline.find.run import FindOptions, find
+    from pipeline.find.services import SERVICES
+
+    options = FindOptions(
+        review=args.review,
+        cache=None if args.no_cache else args.cache,
+        contact=args.contact,
+        services=tuple(args.service or SERVICES),
+        bases={name: getattr(args, f"{name}_url") for name in SERVICES},
+        timeout=args.timeout,
+        deadline=args.deadline,
+        link_status=args.link_status,
+    )
+    result = find(args.raw, args.curation, options, progress=progress_printer(args))
+    if not args.quiet:
+        counts = [(result.reviewed, "resource"), (result.candidates, "candidate"), (result.proposed, "snippet")]
+        said = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts]
+        print(f"{said[0]} asked about, {said[1]}, {said[2]} proposed; review them in {args.review}")
+        if not result.complete:
+            print(f"the deadline ({args.deadline:g} s) came first: run again for the rest (answers are cached)")
+    return EXIT_OK
+
+
+def progress_printer(args: argparse.Namespace):
+    """On a terminal, one line per resource asked about with the time so far, as build's; silent in cron and pipes."""
+    if args.quiet or not sys.stderr.isatty():
+        return lambda line: None
+    started = time.monotonic()
+    return lambda line: print(f"find: {line}… ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,8 @@ LINK_HISTORY = STATE_DIR / "link-history.sqlite"
 LINK_STATUS = STATE_DIR / "link-status.json"
 RELEASES_DIR = Path("data/releases")  # snapshots of published versions: kept in the repository, never cleaned
 DATASET_CSV = OUTPUT_DIR / CSV_NAME
+REVIEW_FILE = Path("data/review/candidates.toml")  # find's review of candidates, for a librarian to judge
+FIND_CACHE = Path("data/cache/find.sqlite")  # find's answers from the services, kept a week
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # Defaults of the commands' options that are not paths, defined once: the library's signatures and the CLI use them.

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import CurationError, InputUnreadable
 from pipeline.findings import Finding, Slug
+from pipeline.lookup import TEMPLATE_KEYS, template_problem
 from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
 from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, ID_PATTERN, TAGS, TYPES, URL_PATTERN
@@ -73,6 +74,9 @@ class DatasetInfo:
     contact_url: str | None = None
     keywords: tuple[str, ...] = ()
     contributors: tuple[dict, ...] = ()  # Frictionless contributors: {title, role, email?, path?}
+    catalogue_search: str | None = None  # search templates holding {query}: pipeline/lookup.py
+    article_search: str | None = None
+    site_search: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,17 @@ DATASET_KEYS = {
     "contact_url": str,
     "keywords": list,
     "contributors": "[[dataset.contributors]] tables",
+    **dict.fromkeys(TEMPLATE_KEYS, str),
 }
-OPTIONAL_DATASET_KEYS = ("description", "homepage", "contact_email", "contact_url", "keywords", "contributors")
+OPTIONAL_DATASET_KEYS = (
+    "description",
+    "homepage",
+    "contact_email",
+    "contact_url",
+    "keywords",
+    "contributors",
+    *TEMPLATE_KEYS,
+)
 CONTRIBUTOR_KEYS = {"title": str, "role": str, "email": str, "path": str, "organization": str}
 YEARS = range(1800, 2101)  # as the dataset's schema allows
 EXPECTED = {
@@ -222,6 +235,10 @@ def parse_dataset(raw, lines: dict, problems: Problems) -> DatasetInfo | None:
     for number, contributor in enumerate(contributors):
         at = partial(line_of, lines, "dataset", "contributors", number)
         check_keys(contributor, CONTRIBUTOR_KEYS, ("title",), at, problems, "[[dataset.contributors]]")
+    for key in TEMPLATE_KEYS:
+        if key in checked and (problem := template_problem(checked[key])):
+            where = line_of(lines, "dataset", key)
+            problems.append(Finding(Slug.NOT_A_SEARCH_TEMPLATE, "", where, f"[dataset]: {key} {problem}"))
     keywords = tuple(checked.pop("keywords", ()))
     return DatasetInfo(**checked, keywords=keywords, contributors=contributors)
 

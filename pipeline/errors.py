@@ -13,7 +13,7 @@ EXIT_OK = 0
 EXIT_LINKS_BROKEN = 1  # check-links: broken links, as --fail-on says
 EXIT_USAGE = 2
 EXIT_INVALID = 3  # invalid input; nothing was published
-EXIT_OFFLINE = 4  # check-links: the checker could not reach the network; no status changed
+EXIT_OFFLINE = 4  # check-links or find could not reach the network or a service; nothing changed
 EXIT_INTERNAL = 70  # an unexpected internal error (a bug): never 1, which schedulers read as "broken links"
 EXIT_BUSY = 75  # another run holds the lock on the same outputs or history; try again later
 EXIT_INTERRUPTED = 130
@@ -107,6 +107,18 @@ class Offline(PipelineError):
     "check-links could not reach the network: no link status changed and no report was rewritten"
 
     exit_status = EXIT_OFFLINE
+
+
+class ServiceUnavailable(PipelineError):
+    "find could not reach a scholarly service, or it kept failing: the previous review file is kept"
+
+    exit_status = EXIT_OFFLINE
+
+
+class UsageError(PipelineError):
+    "The command was given an option it cannot use"
+
+    exit_status = EXIT_USAGE
 
 
 class LinkStatusFileError(PipelineError):

@@ -34,6 +34,7 @@ class Slug(StrEnum):
     YEAR_OUT_OF_RANGE = "year-out-of-range"
     NOT_A_URL = "not-a-url"
     NOT_A_DOI = "not-a-doi"
+    NOT_A_SEARCH_TEMPLATE = "not-a-search-template"
     UNUSABLE_SOURCE = "unusable-source"
     UNKNOWN_TERM = "unknown-term"
     EMPTY_FIX = "empty-fix"

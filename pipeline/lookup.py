@@ -1,0 +1,128 @@
+"""A way to a resource whose link is not confirmed: a labelled search address, never the resource's own link.
+
+The rule works on plain values (title, creators, ISBNs, type, section) so that any edition can call it.
+The addresses come from templates in the curation file's `[dataset]` table, each holding `{query}` once:
+
+- `catalogue_search` — a library catalogue; by default WorldCat's public search (`DEFAULT_CATALOGUE`);
+- `article_search` — an index of journal articles; by default PubMed (`DEFAULT_ARTICLE_INDEX`);
+- `site_search` — the college's own site search, for its campus pages; no default (no template, no line).
+
+A book is searched in the catalogue by ISBN when it has one, else by title and first author; an
+article in the article index by title; a campus page on the college's site by title; anything else
+in the catalogue by title and first author. Without a known title (and, for a book, an ISBN) there
+is nothing to search for, and so no line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+PLACEHOLDER = "{query}"
+DEFAULT_CATALOGUE = "https://search.worldcat.org/search?q={query}"
+DEFAULT_ARTICLE_INDEX = "https://pubmed.ncbi.nlm.nih.gov/?term={query}"
+CAMPUS_SECTION = "UVM and Larner Resources"
+BOOK_TYPES = frozenset({"book"})
+ARTICLE_TYPES = frozenset({"article", "journal-article"})
+CAMPUS_TYPES = frozenset({"campus-resource"})
+TEMPLATE_KEYS = ("catalogue_search", "article_search", "site_search")  # the [dataset] keys this module reads
+
+
+@dataclass(frozen=True)
+class SearchTemplates:
+    """Where searches go; each a URL holding `{query}` once, or None for no search of that kind."""
+
+    catalogue: str | None = DEFAULT_CATALOGUE
+    article: str | None = DEFAULT_ARTICLE_INDEX
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class SearchLink:
+    """A labelled search for a resource: shown as a search, never as the resource's own link."""
+
+    label: str  # "Search the library catalogue"
+    url: str
+    kind: str  # "catalogue", "article-index" or "site"
+    query: str  # what was searched for, as a reader would type it
+
+
+LABELS = {
+    "catalogue": "Search the library catalogue",
+    "article-index": "Search for the article",
+    "site": "Search the college's site",
+}
+
+
+def template_problem(template: str) -> str | None:
+    """Why `template` cannot make search addresses, or None when it can (pure)."""
+    if template.count(PLACEHOLDER) != 1:
+        return f"should hold {PLACEHOLDER} exactly once, where the words searched for go"
+    try:
+        parts = urlsplit(template.replace(PLACEHOLDER, "q"))
+    except ValueError:
+        return "is not a well-formed address"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) address"
+    if any(ch.isspace() for ch in template):
+        return "holds a space or line break; write the address without them"
+    return None
+
+
+def fill(template: str, query: str) -> str:
+    """The template with `query` URL-encoded in place of `{query}`."""
+    if problem := template_problem(template):
+        raise ValueError(f"search template {template!r} {problem}")
+    return template.replace(PLACEHOLDER, quote(query, safe=""))
+
+
+def family_name(creator: str) -> str:
+    """ "Straus, Sharon E." → "Straus"; an organisation's name is kept whole."""
+    return creator.split(",", 1)[0].strip() if "," in creator else creator.strip()
+
+
+def title_query(title: str, creators: tuple[str, ...] | list[str] = ()) -> str:
+    first = next((family_name(c) for c in creators if c.strip()), "")
+    return f"{title} {first}".strip() if first else title
+
+
+def search_link(
+    *,
+    title: str | None,
+    creators: tuple[str, ...] | list[str] = (),
+    isbn: tuple[str, ...] | list[str] = (),
+    type: str | None = None,
+    section: str | None = None,
+    templates: SearchTemplates = SearchTemplates(),
+) -> SearchLink | None:
+    """The search to offer for a resource with no confirmed link, or None when there is none to offer.
+
+    `title` is the resource's own title, None when it is not known (a devised title is no search).
+    """
+    title = (title or "").strip() or None
+    isbns = [i.strip() for i in isbn if i and i.strip()]
+    if type in CAMPUS_TYPES or section == CAMPUS_SECTION:
+        return make("site", templates.site, title) if title else None
+    if type in BOOK_TYPES and isbns:
+        return make("catalogue", templates.catalogue, isbns[0])
+    if not title:
+        return None
+    if type in ARTICLE_TYPES:
+        return make("article-index", templates.article, title)
+    return make("catalogue", templates.catalogue, title_query(title, creators))
+
+
+def make(kind: str, template: str | None, query: str) -> SearchLink | None:
+    if template is None:
+        return None
+    return SearchLink(label=LABELS[kind], url=fill(template, query), kind=kind, query=query)
+
+
+def templates_from(values: dict[str, str | None]) -> SearchTemplates:
+    """Templates from the `[dataset]` keys (`catalogue_search`, ...); a key left out keeps its default."""
+    defaults = SearchTemplates()
+    return SearchTemplates(
+        catalogue=values.get("catalogue_search") or defaults.catalogue,
+        article=values.get("article_search") or defaults.article,
+        site=values.get("site_search") or defaults.site,
+    )

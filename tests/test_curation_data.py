@@ -188,12 +188,12 @@ def test_validate_refuses_a_denylisted_source_with_exit_3_and_the_line(run_cli, 
 
 def test_most_resources_have_a_known_title_and_creators_and_the_others_say_why(curation, entries):
     resources, findings = normalise(entries, curation)
-    provisional = {f.entry for f in findings if f.slug == "devised-title"}
-    assert len(resources) - len(provisional) >= 38
+    devised = {f.entry for f in findings if f.slug == "devised-title"}
+    assert len(resources) - len(devised) >= 38
     assert resources["creators"].map(bool).sum() >= 36
     why = re.compile(r"title|creator|author|host|not identified|not found", re.IGNORECASE)
     for record in curation.records:
-        if record.id in provisional or not record.creators:
+        if record.id in devised or not record.creators:
             assert record.research and why.search(record.research), (
                 f"{record.id}: research does not say what is missing"
             )

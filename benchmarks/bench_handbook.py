@@ -53,7 +53,7 @@ def child(raw: Path, curation: Path, work: Path, paper: str) -> None:
     prepared = prepare(paths)
     t1 = time.perf_counter()
     for url in prepared.resources["url"].dropna():
-        handbook.make_link(url)
+        handbook.printed_link(url)
     t2 = time.perf_counter()
     info, title, created = prepared.curation.dataset, prepared.guide.title, build_date(prepared.curation)
     html = handbook.render_html(prepared.resources, info, title, created, paper=paper)

@@ -8,6 +8,7 @@ from pandera.typing import DataFrame
 
 from pipeline.config import BIBTEX_NAME, CSL_NAME, RIS_NAME
 from pipeline.export import records
+from pipeline.presentation import same_body
 from schemas.resource import Resource
 
 
@@ -66,8 +67,17 @@ def one_line(text: str) -> str:
 
 
 def cited_title(resource: dict) -> str:
-    """The title; a provisional one (the title is not known) in square brackets, as APA marks a description."""
-    return resource["title"] if resource["title_known"] else f"[{resource['title']}]"
+    """The title as the table holds it: a title that is not known is already a devised one in square brackets,
+    as APA marks a description."""
+    return resource["title"]
+
+
+def cited_publisher(resource: dict) -> str | None:
+    """The publisher, unless it is one of the creators: a body that is both is named once, as in every edition."""
+    publisher = resource["publisher"]
+    if not publisher or any(same_body(publisher, creator) for creator in resource["creators"]):
+        return None
+    return publisher
 
 
 def csl_item(resource: dict) -> dict:
@@ -81,8 +91,8 @@ def csl_item(resource: dict) -> dict:
         ]
     if resource["year"] is not None:
         item["issued"] = {"date-parts": [[resource["year"]]]}
-    if resource["publisher"]:
-        item["container-title" if kind.contained else "publisher"] = resource["publisher"]
+    if publisher := cited_publisher(resource):
+        item["container-title" if kind.contained else "publisher"] = publisher
     if resource["doi"]:
         item["DOI"] = resource["doi"]
     if resource["isbn"]:
@@ -107,8 +117,8 @@ def ris_record(resource: dict) -> list[str]:
     lines += [("AU", creator) for creator in resource["creators"]]
     if resource["year"] is not None:
         lines.append(("PY", str(resource["year"])))
-    if resource["publisher"]:
-        lines.append(("T2" if kind.contained else "PB", resource["publisher"]))
+    if publisher := cited_publisher(resource):
+        lines.append(("T2" if kind.contained else "PB", publisher))
     if resource["doi"]:
         lines.append(("DO", resource["doi"]))
     if resource["isbn"]:
@@ -151,8 +161,8 @@ def bibtex_entry(resource: dict) -> str:
         fields.append(("author", " and ".join(bibtex_name(creator) for creator in resource["creators"])))
     if resource["year"] is not None:
         fields.append(("year", str(resource["year"])))
-    if resource["publisher"]:
-        fields.append((bibtex_publisher_field(kind), bibtex_text(resource["publisher"])))
+    if publisher := cited_publisher(resource):
+        fields.append((bibtex_publisher_field(kind), bibtex_text(publisher)))
     if resource["doi"]:
         fields.append(("doi", resource["doi"]))
     if resource["isbn"]:

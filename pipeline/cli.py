@@ -66,7 +66,9 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="intermediate files (default: %(default)s)",
     )
-    parser.add_argument("--strict", action="store_true", help="an entry without a curation record is an error")
+    parser.add_argument(
+        "--strict", action="store_true", help="an entry without a curation record (or a record to update) is an error"
+    )
     parser.add_argument(
         "--releases",
         type=Path,

@@ -38,6 +38,7 @@ from schemas.vocabulary import (
 
 MIN_PHRASE_WORDS = 3
 WORD = re.compile(r"\w+")
+DEVISED_TITLE_MAX_WORDS = 12  # a devised title is short: what the resource is, not a summary
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class CurationRecord:
     match: str
     line: int
     title: str | None = None
+    devised_title: str | None = None  # "[…]": the curator's short description, for a resource without a known title
     creators: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     type: str | None = None
@@ -110,6 +112,7 @@ RECORD_KEYS = {
     "id": str,
     "match": str,
     "title": str,
+    "devised_title": str,
     "creators": list,
     "sources": list,
     "type": str,
@@ -282,6 +285,13 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
         report(Slug.MALFORMED_ID, at("id"), "id should be lowercase words joined by hyphens, like 'peer-mentoring'")
     if len(WORD.findall(checked["match"])) < MIN_PHRASE_WORDS:
         report(Slug.SHORT_MATCH_PHRASE, at("match"), f"match phrase needs at least {MIN_PHRASE_WORDS} words")
+    devised = checked.get("devised_title")
+    if devised is not None and (problem := devised_title_problem(devised, has_title="title" in checked)):
+        report(
+            Slug.MALFORMED_DEVISED_TITLE,
+            at("devised_title"),
+            f"devised_title {short(checked['devised_title'])} {problem}",
+        )
     if checked.get("type") and checked["type"] not in TYPES:
         guess = did_you_mean(checked["type"], TYPES, every=True)
         report(Slug.UNKNOWN_TYPE, at("type"), f"type {short(checked['type'])} is not a known type{guess}")
@@ -338,6 +348,21 @@ def parse_record(raw: dict, line: int, problems: Problems, key_line=None) -> Cur
     )
 
 
+def devised_title_problem(devised: str, *, has_title: bool = False) -> str | None:
+    """Why a devised title cannot stand, or None: it is in square brackets, short, and only for a resource
+    whose own title is not known."""
+    if has_title:
+        return "is for a resource without a known title; this record has a title: delete one of the two"
+    inner = devised[1:-1].strip() if devised.startswith("[") and devised.endswith("]") else None
+    if inner is None:
+        return 'should be in square brackets, like "[Leadership webinar for women of color in medicine]"'
+    if not WORD.search(inner) or "[" in inner or "]" in inner:
+        return "should hold a short description between its one pair of square brackets"
+    if len(WORD.findall(inner)) > DEVISED_TITLE_MAX_WORDS:
+        return f"is too long: at most {DEVISED_TITLE_MAX_WORDS} words, saying what the resource is"
+    return None
+
+
 def raise_problems(problems: Problems, path: Path | str, what: str) -> None:
     if not problems:
         return
@@ -351,12 +376,3 @@ def raise_problems(problems: Problems, path: Path | str, what: str) -> None:
         hint="correct the lines named above; README 'Curating' describes each key",
         findings=problems,
     )
-
-
-def match_records(
-    records: tuple[CurationRecord, ...], texts: list[str], lines: list[int], path: Path | str
-) -> dict[int, CurationRecord]:
-    """Entry index → its record; pipeline.matching says how, and what it reports besides."""
-    from pipeline.matching import match_guide  # it builds on this module's records
-
-    return match_guide(records, texts, lines, path).matched

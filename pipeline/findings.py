@@ -15,7 +15,8 @@ class Slug(StrEnum):
     DANGLING_FRAGMENT_REMOVED = "dangling-fragment-removed"
     INVISIBLE_CHARACTERS_REMOVED = "invisible-characters-removed"
     UNCURATED_ENTRY = "uncurated-entry"
-    PROVISIONAL_TITLE = "provisional-title"
+    DEVISED_TITLE = "devised-title"  # the title is not known; the curator's devised title stands for it
+    MISSING_DEVISED_TITLE = "missing-devised-title"  # …and no devised title is curated: a stand-in is made
     MATCH_PHRASE_REWORDED = "match-phrase-reworded"
     CURATION_RECORD_UNMATCHED = "curation-record-unmatched"
 
@@ -41,6 +42,8 @@ class Slug(StrEnum):
     UNUSABLE_SOURCE = "unusable-source"
     UNKNOWN_TERM = "unknown-term"
     EMPTY_FIX = "empty-fix"
+    MALFORMED_DEVISED_TITLE = "malformed-devised-title"
+    DEVISED_TITLE_REPEATS_DESCRIPTION = "devised-title-repeats-description"
 
     # matching curation records to the guide's entries
     SHARED_ENTRY = "shared-entry"

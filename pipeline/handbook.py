@@ -1,30 +1,29 @@
-"""Stage 5: the validated resources → the printed handbook (Jinja2 templates + WeasyPrint PDF).
+"""Stage 6: the reader's guide (`pipeline.presentation`) → the printed handbook (Jinja2 templates + WeasyPrint PDF).
 
-`render_html` is pure: the same resources, dataset facts, date and link-check results give the
-same HTML. `render_pdf` lays that HTML out with WeasyPrint, whose URL fetcher serves only the files
-of `pipeline/templates/` and stops the build on any other fetch. Reading the link-check results is
-left to the caller (`pipeline.linkcheck.health.read_link_health`).
+`render_html` is pure: the same resources, dataset facts, date and link-check results give the same HTML.
+`render_pdf` lays that HTML out with WeasyPrint, whose URL fetcher serves only the files of
+`pipeline/templates/` and stops the build on any other fetch. Reading the link-check results is left to
+the caller (`pipeline.linkcheck.health.read_link_health`).
 """
 
 import datetime as dt
 import functools
-import re
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import jinja2
 import numpy as np
-import pandas as pd
 from markupsafe import Markup, escape
 from pandera.typing import DataFrame
 
 from pipeline import config
 from pipeline.curation import DatasetInfo
 from pipeline.errors import HandbookError
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
-from pipeline.linkcheck.status import LinkStatus
+from pipeline.linkcheck.health import LinkHealth
+from pipeline.markup import breakable, environment
+from pipeline.presentation import Entry, Guide, counted, long_date, present
 from schemas.resource import Resource
 
 TEMPLATE = "handbook.html.j2"
@@ -39,81 +38,23 @@ QR_BORDER = 4
 QR_MIN_SYMBOL_MM = 20.0
 QR_MIN_MODULE_MM = 0.5
 
-UNCONFIRMED = {  # why a link that failed its check, without being confirmed broken, is printed as usual
-    LinkStatus.TIMEOUT: "the site did not answer in time",
-    LinkStatus.SERVER_ERROR: "the site reported a server error",
-    LinkStatus.BLOCKED: "the site refused the checker",
-}
-UNCONFIRMED_OTHER = "the last check could not open it"
-TYPE_LABELS = {
-    "blog-post": "Blog post",
-    "journal-article": "Journal article",
-    "campus-resource": "Campus resource",
-}
-TAG_LABELS = {
-    "diversity-equity-inclusion": "Diversity, equity and inclusion",
-    "anti-racism": "Anti-racism",
-    "peer-mentoring": "Peer mentoring",
-    "community-resources": "Community resources",
-}
-# A printed address may break only BEFORE one of / . - ? & = _ #, which then starts the next line, and
-# never right after one (nor inside the scheme's "//"): no line ends with a character the address carries
-# over (PDF text extraction drops a line-final hyphen, and a reader cannot tell it from an added one).
-URL_BREAK = re.compile(r"(?<![/.?#&=_:-])(?=[/.?#&=_-])")
-# Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
-URL_ONE_LINE = 64
-# An address inside a description, without the punctuation that closes the sentence around it.
-URL_IN_TEXT = re.compile(r"(https?://\S+?)(?=[.,;:!?)\]]*(?:\s|$))")
-# Straight quotes made typographic, except inside addresses and DOIs, which must stay as they are.
-LITERAL = re.compile(r"(?:https?://|www\.|doi:\s*|\b10\.\d{4,9}/)\S+")
+# How tall an entry will be, estimated from its text (handbook.css: 10 pt text on 14 pt lines, 8.5-9 pt
+# notes): an entry taller than a quarter of the page's text area may break across pages (after its heading,
+# byline and first lines), so that no page is left more than a quarter blank before an entry that did not fit.
+TEXT_AREA_MM = {"letter": (176.0, 237.4), "a4": (170.0, 255.0)}  # width, height inside the page margins
+CHAR_MM = 1.85  # the mean width of a character of the 10 pt serif text
+LINE_MM = 4.94
+QR_GUTTER_MM = 6.0
 
 
 @dataclass(frozen=True)
-class LinkNote:
-    """What the link check says about a printed address."""
-
-    state: str  # checked | unconfirmed | broken | omitted
-    text: str
-
-
-@dataclass(frozen=True)
-class Link:
-    """A web address as printed: in full with clean break points, as a QR code and as a clickable link."""
+class PrintedLink:
+    """An address as printed: in full with clean break points, and as a QR code of its size on paper."""
 
     url: str
     printed: Markup
     qr: Markup
     qr_mm: float
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One resource as the handbook prints it."""
-
-    anchor: str
-    title: str  # the resource's title, or an honest heading when its title is not known
-    title_known: bool
-    kind: str
-    byline: Markup  # creators (year). venue
-    paragraphs: list[str]
-    link: Link | None
-    note: LinkNote | None
-    doi: str | None
-    tags: list[str]
-
-
-@dataclass(frozen=True)
-class Section:
-    anchor: str
-    name: str
-    entries: list[Entry]
-
-
-@dataclass(frozen=True)
-class Topic:
-    anchor: str
-    label: str
-    entries: list[Entry]
 
 
 def render_handbook(
@@ -130,7 +71,7 @@ def render_html(
     created: dt.datetime,
     *,
     paper: str = config.PAPER,
-    link_status: dict[str, LinkHealth] | None = None,
+    link_status: Mapping[str, LinkHealth] | None = None,
     omit_broken: bool = False,
 ) -> str:
     """The handbook as HTML: cover, how-to page, contents, sections of entries, topic index.
@@ -138,165 +79,64 @@ def render_html(
     `link_status` is the link check's health of each URL (`read_link_health`)."""
     if paper not in config.PAPER_SIZES:
         raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(config.PAPER_SIZES)}")
-    health = link_status or {}
-    sections: dict[str, Section] = {}
-    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
-    for row in resources.itertuples(index=False):
-        section = sections.setdefault(row.section, Section(f"section-{slug(row.section)}", row.section, []))
-        section.entries.append(make_entry(row, health, omit_broken))
-    entries = [entry for section in sections.values() for entry in section.entries]
+    return render_guide(present(resources, link_status, omit_broken=omit_broken), info, guide_title, created, paper)
+
+
+def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.datetime, paper: str) -> str:
+    """The handbook's HTML from the reader's guide."""
     stamp = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    links = {entry.id: printed_link(entry.link.url) for entry in guide.entries if entry.link}
+    quarter = TEXT_AREA_MM[paper][1] / 4
     return (
         environment()
         .get_template(TEMPLATE)
         .render(
             title=guide_title,
             info=info,
+            guide=guide,
+            counts=guide.counts,
+            counted=counted,
+            links=links,
+            long_entries={
+                entry.id for entry in guide.entries if estimated_height(entry, links.get(entry.id), paper) > quarter
+            },
             edition_date=long_date(created),
             stamp=stamp,
             page_size=config.PAPER_SIZES[paper],
             stylesheet=STYLESHEET,
             generator=GENERATOR,
-            keywords=["mentoring", "academic medicine", *(label_tag(tag) for tag in topics_in(entries))],
-            sections=list(sections.values()),
-            topics=make_index(entries),
-            checked_on=long_date(last_checked(health)),
-            omit_broken=omit_broken,
-            count=len(entries),
+            keywords=[
+                "mentoring",
+                "academic medicine",
+                *(topic.label for topic in sorted(guide.topics, key=lambda t: t.value)),
+            ],
         )
     )
 
 
-@functools.cache
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(config.TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
-        curly=curly_quotes, keep_last_words=keep_last_words, unbreakable=unbreakable, address=breakable, prose=prose
-    )
-    return env
+def estimated_height(entry: Entry, link: PrintedLink | None, paper: str) -> float:
+    """An entry's height on paper in mm, estimated from the length of its text (no layout is run)."""
+    width = TEXT_AREA_MM[paper][0]
+
+    def lines(text: str, text_width: float, char_mm: float = CHAR_MM) -> int:
+        return max(1, math.ceil(len(text) * char_mm / text_width))
+
+    beside_qr = width - (link.qr_mm + QR_GUTTER_MM if link else 0)
+    height = 4.0 + lines(entry.title, width, 2.4) * 5.5  # kind and heading
+    height += lines(entry.byline.text, width, 1.7) * 4.7 if entry.byline else 0
+    height += sum(lines(paragraph, beside_qr) * LINE_MM + 2.2 for paragraph in entry.paragraphs)
+    height = max(height, 15.0 + (link.qr_mm if link else 0))
+    notes = [*(n for n in (entry.note.text if entry.note else None, entry.reader_note) if n)]
+    height += (len(link.url) * 1.8 // width + 1) * 4.2 if link else 4.2  # the address or "No confirmed link"
+    height += 4.2 if entry.doi else 0
+    return height + sum(lines(note, width, 1.7) * 4.2 for note in notes) + 8.5  # rule and space below
 
 
-def make_entry(row, health: dict[str, LinkHealth], omit_broken: bool) -> Entry:
-    doi = row.doi if isinstance(row.doi, str) else None
-    url = row.url if isinstance(row.url, str) else None
-    if url is None and doi is not None:
-        url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
-    note = link_note(health_for(health, url), omit_broken)
-    link = make_link(url) if url and (note is None or note.state != "omitted") else None
-    return Entry(
-        anchor=f"resource-{row.id}",
-        title=heading(row),
-        title_known=title_known(row),
-        kind=label_type(row.type),
-        byline=byline(
-            [curly_quotes(name) for name in row.creators],
-            None if pd.isna(row.year) else int(row.year),
-            curly_quotes(row.publisher) if isinstance(row.publisher, str) else None,
-        ),
-        paragraphs=[curly_quotes(p) for p in row.description.split("\n\n") if p.strip()],
-        link=link,
-        note=note,
-        doi=doi,
-        tags=list(row.tags),
-    )
-
-
-def byline(creators: list[str], year: int | None, venue: str | None) -> Markup:
-    """'Name, Given; Name, Given (year). <cite>Venue</cite>': no name or venue broken inside, and the venue
-    kept with the word before it, so that neither stands alone on a line.
-
-    The venue and that word are one box whose leading space is inside it: WeasyPrint then breaks the line
-    inside that box; before a box that cannot break it would break the preceding text at its first space.
-    """
-    text = Markup("; ").join(unbreakable(name) for name in creators)
-    if year is not None:
-        text = Markup("{} ({})").format(text, year) if text else Markup("({})").format(year)
-    if venue is None:
-        return text
-    cite = Markup("<cite>{}</cite>").format(unbreakable(venue))
-    if not text:
-        return cite
-    head, _, last = text.rpartition(" ")
-    stop = "" if text.endswith(".") else "."  # a last initial already ends the sentence
-    space = " " if head else ""
-    return Markup('{}<span class="byline-end">{}{}{}&nbsp;{}</span>').format(head, space, last, stop, cite)
-
-
-def title_known(row) -> bool:
-    """False only when the dataset flags the title as unknown; a dataset without the flag (or a missing
-    value in it) counts the title as known."""
-    flag = getattr(row, "title_known", True)
-    return bool(flag) if isinstance(flag, (bool, np.bool_)) else True
-
-
-def heading(row) -> str:
-    """The resource's title; for an unknown title, an honest heading (never the provisional title, which
-    repeats the description's first words): the kind of resource and who made or published it."""
-    if title_known(row):
-        return curly_quotes(row.title)
-    who = row.publisher if isinstance(row.publisher, str) else next(iter(row.creators), None)
-    return f"Untitled {label_type(row.type).lower()}" + (f" — {curly_quotes(who)}" if who else "")
-
-
-def curly_quotes(text: str) -> str:
-    """Straight quotes and apostrophes made typographic ("It's" → "It’s"), addresses and DOIs left as they are."""
-    pieces, start = [], 0
-    for literal in LITERAL.finditer(text):
-        pieces += [curl(text[start : literal.start()], text[: literal.start()]), literal.group()]
-        start = literal.end()
-    return "".join([*pieces, curl(text[start:], text[:start])])
-
-
-def curl(text: str, before: str = "") -> str:
-    """`text` with curly quotes; `before` is what precedes it, which decides whether a quote opens."""
-    out = []
-    for i, char in enumerate(text):
-        if char not in "'\"":
-            out.append(char)
-            continue
-        previous = out[-1] if out else (before[-1] if before else "")
-        opens = previous == "" or previous.isspace() or previous in "([{\u2014\u2013\u201c\u2018/-"
-        following = text[i + 1 : i + 2]
-        if char == '"':
-            out.append("\u201c" if opens else "\u201d")
-        elif opens and not following.isdigit():  # ’90s: an elision, not an opening quote
-            out.append("\u2018")
-        else:
-            out.append("\u2019")
-    return "".join(out)
-
-
-def link_note(health: LinkHealth | None, omit_broken: bool) -> LinkNote | None:
-    """The line printed under an address, from the link check (None: never checked). Only a confirmed
-    failure marks or omits a link; one failing night prints it as usual, saying it was not confirmed."""
-    if health is None:
-        return None
-    checked = long_date(health.checked_at)
-    on = f" on {checked}" if checked else ""
-    state = health.state
-    if state is LinkState.BROKEN:
-        since = long_date(health.broken_since)
-        when = f" since {since}" if since else ""
-        if omit_broken:
-            return LinkNote("omitted", f"Link left out: reported broken{when} (checked{on}).")
-        return LinkNote("broken", f"Broken link: reported broken{when} (checked{on}).")
-    if state in (LinkState.FAILING, LinkState.BLOCKED):
-        return LinkNote("unconfirmed", f"Link not confirmed{on}: {UNCONFIRMED.get(health.status, UNCONFIRMED_OTHER)}.")
-    return LinkNote("checked", f"Link checked{on}.")
-
-
-def make_link(url: str) -> Link:
+def printed_link(url: str) -> PrintedLink:
     modules = qr_modules(url)
     count = len(modules)
     size = (count + 2 * QR_BORDER) * max(QR_MIN_MODULE_MM, QR_MIN_SYMBOL_MM / count)
-    return Link(url=url, printed=breakable(url), qr=qr_svg(modules, f"QR code for {url}"), qr_mm=round(size, 1))
+    return PrintedLink(url=url, printed=breakable(url), qr=qr_svg(modules, f"QR code for {url}"), qr_mm=round(size, 1))
 
 
 def qr_modules(url: str) -> list[list[bool]]:
@@ -328,76 +168,6 @@ def qr_svg(modules: list[list[bool]], title: str) -> Markup:
         f'<svg viewBox="0 0 {side} {side}" class="qr-code"><title>{escape(title)}</title>'
         f'<path class="qr-line" stroke="#000" d="{"".join(runs)}"/></svg>'
     )
-
-
-def breakable(url: str) -> Markup:
-    """The address escaped, in unbreakable pieces each starting with a break character, <wbr> between them.
-
-    Pango would also break after a hyphen of its own accord: the pieces forbid any break but the <wbr>s.
-    An address short enough to fit on one line is one piece: every <wbr> costs WeasyPrint layout time.
-    """
-    parts = [url] if len(url) <= URL_ONE_LINE else [part for part in URL_BREAK.split(url) if part]
-    return Markup("<wbr>").join(Markup('<span class="nobr">{}</span>').format(part) for part in parts)
-
-
-def keep_last_words(text: str, count: int = 2) -> Markup:
-    """`text` escaped, its last `count` words joined by no-break spaces, so its last line never holds a lonely word."""
-    words = text.split(" ")
-    return Markup(" ").join([*(escape(word) for word in words[:-count]), unbreakable(" ".join(words[-count:]))])
-
-
-def prose(paragraph: str) -> Markup:
-    """A paragraph escaped: an address in it breaks as a printed address does; else its last two words stay together."""
-    parts = URL_IN_TEXT.split(paragraph)  # text, address, text, ...
-    if len(parts) == 1:
-        return keep_last_words(paragraph)
-    return Markup("").join(breakable(part) if index % 2 else escape(part) for index, part in enumerate(parts))
-
-
-def unbreakable(text: str) -> Markup:
-    """`text` escaped with no-break spaces between its words (a name, a venue), which copy out as plain spaces.
-
-    No-break spaces rather than a nowrap span: WeasyPrint, breaking a line before an inline box that
-    does not fit, can break the preceding text at its first opportunity and leave one word on a line.
-    """
-    return Markup("&nbsp;").join(escape(word) for word in text.split(" "))
-
-
-def make_index(entries: list[Entry]) -> list[Topic]:
-    """Each topic tag with its resources, topics in alphabetical order, resources in the guide's order."""
-    by_tag: dict[str, list[Entry]] = {}
-    for entry in entries:
-        for tag in entry.tags:
-            by_tag.setdefault(tag, []).append(entry)
-    return [Topic(f"topic-{tag}", label_tag(tag), by_tag[tag]) for tag in sorted(by_tag, key=label_tag)]
-
-
-def topics_in(entries: list[Entry]) -> list[str]:
-    return sorted({tag for entry in entries for tag in entry.tags})
-
-
-def label_tag(tag: str) -> str:
-    return TAG_LABELS.get(tag) or tag.replace("-", " ").capitalize()
-
-
-def label_type(kind: str) -> str:
-    return TYPE_LABELS.get(kind) or kind.replace("-", " ").capitalize()
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
-
-
-def long_date(value) -> str | None:
-    """'25 November 2026' from a date, a datetime or an ISO text; None when there is none."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return f"{value.day} {value:%B %Y}"
 
 
 # ---------------------------------------------------------------- WeasyPrint

@@ -75,15 +75,6 @@ def field_008(kind: MarcKind, year: int | None, entered: dt.date) -> str:
     return f"{entered:%y%m%d}{dates}xx {material_008(kind)}eng d"
 
 
-def marc_title(resource: dict) -> str:
-    """The title as 245 gives it: a title that is not known in square brackets, once (a devised title already
-    bracketed keeps its brackets)."""
-    title = resource["title"]
-    if resource["title_known"] or title.startswith("["):
-        return title
-    return f"[{title}]"
-
-
 def nonfiling(title: str) -> str:
     """245 second indicator: how many characters a catalogue skips when filing (an initial article)."""
     lowered = title.lstrip("[").lower()
@@ -114,7 +105,7 @@ def marc_record(resource: dict, entered: dt.date) -> Record:
         record.add_field(Field(tag="024", indicators=Indicators("7", " "), subfields=doi))
     creators = creator_fields(resource["creators"])
     record.add_field(*(field for field in creators if field.tag.startswith("1")))
-    title = marc_title(resource)
+    title = resource["title"]  # a title that is not known is the curator's devised title, already bracketed
     main_entry = "1" if creators else "0"
     record.add_field(
         Field(tag="245", indicators=Indicators(main_entry, nonfiling(title)), subfields=[Subfield("a", title)])

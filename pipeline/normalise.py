@@ -18,7 +18,8 @@ from schemas.resource import PROVENANCE_COLUMNS, Resource
 from schemas.vocabulary import INVISIBLE_CHARACTERS, SECTION_TYPES
 
 TITLE_LINE_MAX = 60  # a first paragraph this short, without a full stop, is the entry's title
-PROVISIONAL_TITLE_WORDS = 10
+ID_SOURCE_WORDS = 10  # of an entry's own words, an id for a new record is suggested from
+DEVISED_REPEAT_WORDS = 4  # a devised title opening with this many of the description's first words repeats it
 # A sentence holding lost-link debris: "…key topic of the ." or a paragraph ending "Transcripts available at".
 # Anchored at a sentence's start so the search stays linear in the text's length.
 DEBRIS_SENTENCE = re.compile(r"(?:^|(?<=[.!?]))[^.!?]*\b(?:the|a|an|at|of|to)(?:\s+\.|$)", re.I | re.M)
@@ -45,7 +46,11 @@ TAG_RULES = {
     "community-resources": r"housing|childcare|community resources",
 }  # only for entries without a curation record
 # Findings a person should act on, printed as warnings, by the file their line is in; --strict makes them errors.
-WARNINGS = {Slug.UNCURATED_ENTRY: "guide", Slug.MATCH_PHRASE_REWORDED: "curation"}
+WARNINGS = {
+    Slug.UNCURATED_ENTRY: "guide",
+    Slug.MATCH_PHRASE_REWORDED: "curation",
+    Slug.MISSING_DEVISED_TITLE: "curation",
+}
 ID_WORDS = 5
 SMALL_WORDS = {
     "a",
@@ -126,12 +131,49 @@ def remove_debris(text: str, entry_id: str, line: int) -> tuple[str, list[Findin
     return "\n\n".join(p for p in paragraphs if p), findings
 
 
-def provisional_title(title_line: str | None, description: str) -> str:
-    if title_line:
-        return title_line
-    words = description.split()
-    head = " ".join(words[:PROVISIONAL_TITLE_WORDS]).rstrip(".,;:")
-    return head + ("…" if len(words) > PROVISIONAL_TITLE_WORDS else "")
+def opening_words(title_line: str | None, description: str) -> str:
+    """The entry's title line, else its first words: what a suggested id is made from."""
+    return title_line or " ".join(description.split()[:ID_SOURCE_WORDS])
+
+
+def stand_in_title(kind: str, section: str, position: int) -> str:
+    """A devised title for a resource whose record has none yet (the build warns): what and where it is."""
+    return f"[{kind.replace('-', ' ').capitalize()} {position} of {section}]"
+
+
+def repeats_description(devised: str, description: str) -> bool:
+    """Whether a devised title only repeats the description's first words (it should say what the resource is)."""
+    words = [w.casefold() for w in re.findall(r"\w+", devised)]
+    opening = [w.casefold() for w in re.findall(r"\w+", description)]
+    size = min(DEVISED_REPEAT_WORDS, len(words))
+    return size > 0 and words[:size] == opening[:size]
+
+
+def title_findings(record: CurationRecord | None, description: str, identifier: str, line: int, path) -> list[Finding]:
+    """A resource without a known title: its devised title is checked, or its absence reported."""
+    devised = record.devised_title if record else None
+    if record and devised and repeats_description(devised, description):
+        raise CurationError(
+            f"record {record.id!r}: devised_title {devised!r} repeats the first words of the description",
+            path=path,
+            line=record.line,
+            hint='a devised title says briefly what the resource is, e.g. "[Leadership webinar for women of color in '
+            "medicine]\"; write it from what the guide's text says",
+        )
+    if devised:
+        return [Finding(Slug.DEVISED_TITLE, identifier, line, f"title unknown: shown by its devised title {devised}")]
+    findings = [Finding(Slug.DEVISED_TITLE, identifier, line, "title unknown: a stand-in devised title is shown")]
+    if record:
+        findings.append(
+            Finding(
+                Slug.MISSING_DEVISED_TITLE,
+                identifier,
+                record.line,
+                f'record {record.id!r} has no title and no devised_title: add devised_title = "[…]", a short '
+                "description of what the resource is, in square brackets",
+            )
+        )
+    return findings
 
 
 def derive_terms(text: str, rules: dict[str, str]) -> list[str]:
@@ -174,19 +216,12 @@ def normalise(
                 )
             )
         if record is None:
-            suggested_id = suggest_id(provisional_title(title_line, description), taken_ids)
+            suggested_id = suggest_id(opening_words(title_line, description), taken_ids)
             stub = record_stub(suggested_id, matching.stub_phrases.get(number))
             message = f"no curation record ({entry.section} #{entry.position}); to curate it, add:\n{stub}"
             findings.append(Finding(Slug.UNCURATED_ENTRY, identifier, entry.line_start, message))
         if not (record and record.title) and not title_line:
-            findings.append(
-                Finding(
-                    Slug.PROVISIONAL_TITLE,
-                    identifier,
-                    entry.line_start,
-                    "title unknown: a provisional one is taken from the description",
-                )
-            )
+            findings += title_findings(record, description, identifier, entry.line_start, curation.path)
         rows.append(resource_row(entry, record, identifier, title_line, description))
     if strict:
         refuse_warnings(findings, curation.path)
@@ -286,7 +321,7 @@ def resource_row(
         "id": identifier,
         "section": entry.section,
         "type": SECTION_TYPES[entry.section],
-        "title": provisional_title(title_line, description),
+        "title": title_line or stand_in_title(SECTION_TYPES[entry.section], entry.section, entry.position),
         "title_known": title_line is not None,
         "creators": [],
         "year": None,
@@ -307,7 +342,7 @@ def resource_row(
     if record:
         row.update(
             type=record.type or row["type"],
-            title=record.title or row["title"],
+            title=record.title or (row["title"] if row["title_known"] else record.devised_title or row["title"]),
             title_known=bool(record.title) or row["title_known"],
             creators=list(record.creators),
             year=record.year,

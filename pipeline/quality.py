@@ -32,17 +32,17 @@ def quality_report(
     def ids(mask) -> list[str]:
         return resources.loc[mask, "id"].tolist()
 
-    provisional = [f.entry for f in findings if f.slug == Slug.PROVISIONAL_TITLE]
+    devised = list(dict.fromkeys(f.entry for f in findings if f.slug == Slug.DEVISED_TITLE))
     return QualityReport(
         entries=len(resources),
         curated=int(resources["curated"].sum()),
-        with_title=len(resources) - len(provisional),
+        with_title=len(resources) - len(devised),
         with_url=int(resources["url"].notna().sum()),
         with_doi=int(resources["doi"].notna().sum()),
         with_creators=int(resources["creators"].map(bool).sum()),
         missing={
             "curation": ids(~resources["curated"]),
-            "title": provisional,
+            "title": devised,
             "url": ids(resources["url"].isna()),
             "creators": ids(~resources["creators"].map(bool)),
             "doi_for_journal_articles": ids((resources["type"] == "journal-article") & resources["doi"].isna()),

@@ -1,4 +1,5 @@
-"""The validated resources → the static web edition: the guide page, the dataset's landing page and their assets.
+"""The reader's guide (`pipeline.presentation`) → the static web edition: the guide page, the dataset's
+landing page and their assets.
 
 `render_site` is pure: the same resources, dataset facts, date, link-check results and output files
 give the same bytes. Every page is self-contained: relative links only, styles and script in files
@@ -13,26 +14,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 from markupsafe import Markup, escape
 from pandera.typing import DataFrame
 
 from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
-from pipeline.handbook import (
-    UNCONFIRMED,
-    UNCONFIRMED_OTHER,
-    byline,
-    environment,
-    heading,
-    label_tag,
-    label_type,
-    long_date,
-    slug,
-    title_known,
-)
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
+from pipeline.linkcheck.health import LinkHealth, last_checked
+from pipeline.markup import environment
+from pipeline.presentation import counted, long_date, present
 from schemas.resource import Resource
 
 SITE_DIR = "site"
@@ -49,7 +39,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'none'",
     )
 )
-AUDIENCE_LABELS = {"students": "Students", "residents": "Residents", "fellows": "Fellows", "faculty": "Faculty"}
 
 # What each known download is; any other file of the build is listed by its name alone.
 DOWNLOAD_LABELS = {
@@ -82,129 +71,6 @@ MEDIA_TYPES = {  # beyond the data files pipeline.metadata knows
     ".md": "text/markdown",
     ".cff": "application/x-yaml",
 }
-
-
-# ---------------------------------------------------------------- link health
-
-
-@dataclass(frozen=True)
-class LinkNote:
-    """What the page says under an address: a state for styling, a label and when."""
-
-    state: str  # checked | unconfirmed | broken
-    label: str
-    detail: str
-
-
-def link_note(health: LinkHealth | None) -> LinkNote | None:
-    """The one place the link check becomes words on the page (None: never checked). Only a confirmed failure
-    is marked broken, as in the handbook; a failing or refused check says the link is not confirmed."""
-    if health is None:
-        return None
-    checked = long_date(health.checked_at)
-    on = f"checked on {checked}" if checked else "checked"
-    state = health.state
-    if state is LinkState.BROKEN:
-        since = long_date(health.broken_since)
-        return LinkNote("broken", "Broken link", f"reported broken{f' since {since}' if since else ''} ({on}).")
-    if state in (LinkState.FAILING, LinkState.BLOCKED):
-        return LinkNote(
-            "unconfirmed", "Link not confirmed", f"{UNCONFIRMED.get(health.status, UNCONFIRMED_OTHER)} ({on})."
-        )
-    return LinkNote("checked", "Link checked", f"on {checked}." if checked else "by the last check.")
-
-
-# ---------------------------------------------------------------- the guide page
-
-
-@dataclass(frozen=True)
-class Term:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class WebEntry:
-    """One resource as the web edition shows it."""
-
-    anchor: str
-    title: str
-    title_known: bool
-    kind: Term
-    byline: str
-    paragraphs: list[str]
-    url: str | None
-    doi: str | None
-    note: LinkNote | None
-    reader_note: str | None
-    tags: list[Term]
-    audience: list[Term]
-
-
-@dataclass(frozen=True)
-class WebSection:
-    anchor: str
-    name: str
-    entries: list[WebEntry]
-
-
-@dataclass(frozen=True)
-class WebTopic:
-    anchor: str
-    label: str
-    entries: list[WebEntry]
-
-
-def label_audience(value: str) -> str:
-    return AUDIENCE_LABELS.get(value) or value.replace("-", " ").capitalize()
-
-
-def make_entry(row, link_health: Mapping[str, LinkHealth]) -> WebEntry:
-    doi = row.doi if isinstance(row.doi, str) else None
-    url = row.url if isinstance(row.url, str) else None
-    if url is None and doi is not None:
-        url = f"https://doi.org/{doi}"
-    notes = getattr(row, "note", None) or getattr(row, "notes", None)  # the reader's note, by either name
-    return WebEntry(
-        anchor=f"resource-{row.id}",
-        title=heading(row),
-        title_known=title_known(row),
-        kind=Term(row.type, label_type(row.type)),
-        byline=byline(row.creators, row.year, row.publisher if isinstance(row.publisher, str) else None),
-        paragraphs=[p for p in row.description.split("\n\n") if p.strip()],
-        url=url,
-        doi=doi,
-        note=link_note(health_for(link_health, url)),
-        reader_note=notes if isinstance(notes, str) and notes.strip() else None,
-        tags=[Term(tag, label_tag(tag)) for tag in row.tags],
-        audience=[Term(who, label_audience(who)) for who in row.audience],
-    )
-
-
-def guide_context(resources: DataFrame[Resource], link_health: Mapping[str, LinkHealth]) -> dict:
-    sections: dict[str, WebSection] = {}
-    row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
-    for row in resources.itertuples(index=False):
-        section = sections.setdefault(row.section, WebSection(f"section-{slug(row.section)}", row.section, []))
-        section.entries.append(make_entry(row, link_health))
-    entries = [entry for section in sections.values() for entry in section.entries]
-    by_tag: dict[str, list[WebEntry]] = {}
-    for entry in entries:
-        for tag in entry.tags:
-            by_tag.setdefault(tag.value, []).append(entry)
-    topics = [WebTopic(f"topic-{tag}", label_tag(tag), by_tag[tag]) for tag in sorted(by_tag, key=label_tag)]
-
-    def choices(terms) -> list[Term]:
-        unique = {term.value: term for term in terms}
-        return sorted(unique.values(), key=lambda term: term.label)
-
-    return {
-        "sections": list(sections.values()),
-        "topics": topics,
-        "audiences": choices(term for entry in entries for term in entry.audience),
-        "kinds": choices(entry.kind for entry in entries),
-        "checked_on": long_date(last_checked(link_health)),
-    }
 
 
 # ---------------------------------------------------------------- the landing page
@@ -389,17 +255,20 @@ def render_site(
     link_status: Mapping[str, LinkHealth] | None = None,
 ) -> dict[str, bytes]:
     """The web edition as `site/...` file names → bytes; `files`, the build's other outputs, become its downloads."""
+    guide = present(resources, link_status)
     common = {
         "title": guide_title,
         "info": info,
+        "guide": guide,
+        "counts": guide.counts,
+        "counted": counted,
         "edition_date": long_date(created),
         "stamp": created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "csp": CONTENT_SECURITY_POLICY,
-        "count": len(resources),
         "contact_url": info.contact_url if info.contact_url and re.match(r"https?://", info.contact_url) else None,
     }
     pages = {
-        GUIDE_PAGE: ("site.html.j2", guide_context(resources, link_status or {})),
+        GUIDE_PAGE: ("site.html.j2", {}),
         LANDING_PAGE: ("site-dataset.html.j2", landing_context(files, info, created, link_status)),
     }
     site: dict[str, bytes] = {}

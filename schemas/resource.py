@@ -52,11 +52,15 @@ class Resource(pa.DataFrameModel):
     )
     section: Series[str] = pa.Field(isin=SECTIONS, title="Section", description="Section of the guide.")
     type: Series[str] = pa.Field(isin=TYPES, title="Type", description="Kind of resource.")
-    title: Series[str] = pa.Field(str_length={"min_value": 1}, title="Title", description="The resource's own title.")
+    title: Series[str] = pa.Field(
+        str_length={"min_value": 1},
+        title="Title",
+        description="The resource's own title; when it is not known, a devised title in square brackets.",
+    )
     title_known: Series[bool] = pa.Field(
         title="Title known",
-        description="False when the resource's title is not known: the title is then a provisional one, "
-        "the first words of the description.",
+        description="False when the resource's title is not known: the title is then a devised one, a short "
+        "description in square brackets written by the curator.",
     )
     creators: Series[object] = pa.Field(
         title="Creators",
@@ -181,6 +185,13 @@ class Resource(pa.DataFrameModel):
     @classmethod
     def no_capture_debris(cls, value: str) -> bool:
         return "\u033d" not in value and "\u00a0" not in value and not DANGLING_FRAGMENT.search(value)
+
+    @pa.dataframe_check(name="devised_title_in_brackets")
+    @classmethod
+    def devised_title_in_brackets(cls, frame: pd.DataFrame) -> pd.Series:
+        """A title that is not known is a devised one, in square brackets; a known title never is."""
+        bracketed = frame["title"].str.startswith("[") & frame["title"].str.endswith("]")
+        return bracketed != frame["title_known"].astype(bool)
 
     class Config:
         strict = True

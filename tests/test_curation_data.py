@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pipeline.curation import match_records, parse_curation, read_curation, source_problem
+from pipeline.curation import parse_curation, read_curation, source_problem
 from pipeline.errors import CurationError
 from pipeline.ingest import read_guide
+from pipeline.matching import match_guide
 from pipeline.normalise import normalise, repair_text
 from schemas.resource import DANGLING_FRAGMENT
 from schemas.vocabulary import AUDIENCES, DENYLISTED_SOURCE_HOSTS, DOI_PATTERN, TAGS, TYPES
@@ -38,7 +39,7 @@ def entries():
 
 def test_every_entry_has_exactly_one_record_and_every_record_one_entry(curation, entries):
     texts = [repair_text(t) for t in entries["text"]]
-    matched = match_records(curation.records, texts, entries["line_start"].tolist(), REAL_CURATION)
+    matched = match_guide(curation.records, texts, entries["line_start"].tolist(), REAL_CURATION).matched
     assert sorted(matched) == list(range(len(entries)))
     assert len(curation.records) == len(entries) == 45
     assert {record.id for record in matched.values()} == {record.id for record in curation.records}
@@ -46,7 +47,7 @@ def test_every_entry_has_exactly_one_record_and_every_record_one_entry(curation,
 
 def test_records_are_in_the_guides_order(curation, entries):
     texts = [repair_text(t) for t in entries["text"]]
-    matched = match_records(curation.records, texts, entries["line_start"].tolist(), REAL_CURATION)
+    matched = match_guide(curation.records, texts, entries["line_start"].tolist(), REAL_CURATION).matched
     assert [matched[n].id for n in range(len(entries))] == [r.id for r in curation.records]
 
 
@@ -187,12 +188,12 @@ def test_validate_refuses_a_denylisted_source_with_exit_3_and_the_line(run_cli, 
 
 def test_most_resources_have_a_known_title_and_creators_and_the_others_say_why(curation, entries):
     resources, findings = normalise(entries, curation)
-    provisional = {f.entry for f in findings if f.slug == "provisional-title"}
-    assert len(resources) - len(provisional) >= 38
+    devised = {f.entry for f in findings if f.slug == "devised-title"}
+    assert len(resources) - len(devised) >= 38
     assert resources["creators"].map(bool).sum() >= 36
     why = re.compile(r"title|creator|author|host|not identified|not found", re.IGNORECASE)
     for record in curation.records:
-        if record.id in provisional or not record.creators:
+        if record.id in devised or not record.creators:
             assert record.research and why.search(record.research), (
                 f"{record.id}: research does not say what is missing"
             )

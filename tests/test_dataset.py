@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.curation import parse_curation, read_curation
+from pipeline.errors import CurationError
 from pipeline.ingest import read_guide
 from pipeline.normalise import normalise
 from pipeline.validate import validate_resources
@@ -86,15 +87,28 @@ def test_readme_recipe_loads_year_as_integers_and_lists_as_lists(real_build, mon
         assert frame[column].tolist() == [r[column] for r in records]
 
 
-def test_title_known_is_false_exactly_for_provisional_titles(real_build):
+DEVISED_TITLES = {
+    "narath-carlile-blog": "[Narath Carlile’s blog on productivity and resiliency for medical professionals]",
+    "women-of-color-leadership-webinar": "[Leadership webinar for women of color in academic medicine]",
+    "amsa-ad-lib": "[Podcast of the American Medical Student Association]",
+    "dei-resources-page": "[Web page of diversity, equity and inclusion resources in academic medicine]",
+    "larner-salt-student-guidebook": "[Student guidebook by the Student Admissions Leadership Team]",
+    "burlington-community-resources-student-guide": "[Student guide to community resources in the Burlington area]",
+}
+
+
+def test_a_title_not_known_is_the_curated_devised_title_in_brackets(real_build):
     quality = json.loads((real_build / "data-quality.json").read_text(encoding="utf-8"))
-    provisional = set(quality["missing"]["title"])
     records = json_records(real_build)
-    assert provisional, "the real data still has resources without a known title"
-    assert {r["id"] for r in records if not r["title_known"]} == provisional
+    unknown = {r["id"]: r["title"] for r in records if not r["title_known"]}
+    assert unknown == DEVISED_TITLES
+    assert set(quality["missing"]["title"]) == set(DEVISED_TITLES)
+    assert {row["id"]: row["title"] for row in csv_rows(real_build) if row["title_known"] == "false"} == DEVISED_TITLES
     for record in records:
-        if not record["title_known"]:  # the provisional title is the description's first words
-            assert record["description"].startswith(record["title"].rstrip("…"))
+        bracketed = record["title"].startswith("[") and record["title"].endswith("]")
+        assert bracketed is not record["title_known"], record["id"]
+        if not record["title_known"]:  # says what the resource is; does not repeat the description's opening
+            assert record["title"].strip("[]").split()[:3] != record["description"].split()[:3], record["id"]
 
 
 def one_entry_guide(tmp_path, paragraphs: str):
@@ -118,7 +132,68 @@ def test_title_known_follows_curated_title_or_the_guides_title_line(tmp_path, pa
     curation = parse_curation(DATASET_ONLY + "\n" + record)
     frame, findings = normalise(one_entry_guide(tmp_path, paragraphs), curation)
     assert frame["title_known"].tolist() == [known]
-    assert ("provisional-title" in [f.slug for f in findings]) is not known
+    assert ("devised-title" in [f.slug for f in findings]) is not known
+    assert ("missing-devised-title" in [f.slug for f in findings]) is not known  # the build warns
+    title = frame["title"].tolist()[0]
+    assert (title.startswith("[") and title.endswith("]")) is not known and "Untitled" not in title
+
+
+DEVISED = 'devised_title = "[Lecture notes on mentoring careers]"'
+
+
+def test_a_curated_devised_title_is_the_title_and_no_warning(tmp_path):
+    from tests.conftest import DATASET_ONLY
+
+    record = f'[[resource]]\nid = "the-resource"\nmatch = "resource on mentoring and careers"\n{DEVISED}\n'
+    curation = parse_curation(DATASET_ONLY + "\n" + record)
+    entries = one_entry_guide(tmp_path, "A plain description of a resource on mentoring and careers.")
+    frame, findings = normalise(entries, curation, strict=True)
+    assert frame["title"].tolist() == ["[Lecture notes on mentoring careers]"]
+    assert frame["title_known"].tolist() == [False]
+    assert "missing-devised-title" not in [f.slug for f in findings]
+
+
+def test_a_missing_devised_title_is_an_error_with_strict_naming_the_records_line(tmp_path):
+    from tests.conftest import DATASET_ONLY
+
+    record = '[[resource]]\nid = "the-resource"\nmatch = "resource on mentoring and careers"\n'
+    text = DATASET_ONLY + "\n" + record
+    curation = parse_curation(text)
+    entries = one_entry_guide(tmp_path, "A plain description of a resource on mentoring and careers.")
+    with pytest.raises(CurationError) as error:
+        normalise(entries, curation, strict=True)
+    line = text.splitlines().index("[[resource]]") + 1
+    assert f"curation line {line}: the-resource: missing-devised-title" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("devised", "slug"),
+    [
+        ('"Lecture notes on mentoring"', "malformed-devised-title"),  # not in square brackets
+        ('"[]"', "malformed-devised-title"),
+        ('"[' + " ".join(["word"] * 13) + ']"', "malformed-devised-title"),  # too long
+    ],
+)
+def test_a_malformed_devised_title_is_refused(devised, slug):
+    from tests.conftest import DATASET_ONLY
+
+    record = (
+        f'[[resource]]\nid = "the-resource"\nmatch = "resource on mentoring and careers"\ndevised_title = {devised}\n'
+    )
+    with pytest.raises(CurationError) as error:
+        parse_curation(DATASET_ONLY + "\n" + record)
+    assert [f.slug for f in error.value.findings] == [slug]
+
+
+def test_a_devised_title_repeating_the_description_is_refused(tmp_path):
+    from tests.conftest import DATASET_ONLY
+
+    devised = 'devised_title = "[A plain description of a resource]"'
+    record = f'[[resource]]\nid = "the-resource"\nmatch = "resource on mentoring and careers"\n{devised}\n'
+    curation = parse_curation(DATASET_ONLY + "\n" + record)
+    entries = one_entry_guide(tmp_path, "A plain description of a resource on mentoring and careers.")
+    with pytest.raises(CurationError, match="repeats the first words of the description"):
+        normalise(entries, curation)
 
 
 def test_note_is_published_and_research_never_is(tmp_path, run_cli):

@@ -121,8 +121,8 @@ def published(tmp_path_factory) -> dict[str, bytes]:
         raw=FIXTURES / "handbook-guide.txt",
         curation=FIXTURES / "handbook-curation.toml",
         processed=tmp_path_factory.mktemp("processed"),
+        releases=tmp_path_factory.mktemp("releases"),  # its own: the fixture's version means nothing in data/releases
         link_status=FIXTURES / "handbook-link-status.json",
-        releases=tmp_path_factory.mktemp("releases"),  # another dataset than the real one: a history of its own
     )
     resources = prepare(paths).resources
     return {CSV_NAME: to_csv(resources), JSON_NAME: to_json(resources)}

@@ -17,12 +17,13 @@ import time
 import pytest
 from markdown_it import MarkdownIt
 
-from pipeline import config, handbook
+from pipeline import config
 from pipeline.linkcheck.health import link_columns, read_link_health
 from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.run import CheckPaths, run_link_check
 from pipeline.linkcheck.status import Options, is_public_address
 from pipeline.locking import exclusive
+from pipeline.presentation import link_note
 from tests.conftest import REPO as ROOT
 from tests.links_server import FAST, BlackHole, LinksServer, write_dataset
 
@@ -219,8 +220,8 @@ def test_one_failing_night_is_broken_nowhere_two_are_broken_everywhere(run_cli, 
         assert [row["verdict"] for row in report(place)["results"] if row["url"] == dead] == [verdict]
         assert health[dead].confirmed_broken is (nights == 2)
         assert link_columns([dead, sites.url("/ok", 1), None], health)[0] == [state, "ok", None]
-        assert handbook.link_note(health[dead], omit_broken=False).state == note
-        omitted = handbook.link_note(health[dead], omit_broken=True).state
+        assert link_note(health[dead], omit_broken=False).state == note
+        omitted = link_note(health[dead], omit_broken=True).state
         assert omitted == ("omitted" if nights == 2 else "unconfirmed")
 
 

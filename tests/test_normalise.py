@@ -67,14 +67,15 @@ def test_debris_of_lost_links_is_removed_and_reported(text, expected):
     assert all(f.slug == "dangling-fragment-removed" for f in findings)
 
 
-def test_uncurated_entries_publish_with_provisional_titles_and_warnings():
+def test_uncurated_entries_publish_with_stand_in_devised_titles_and_warnings():
     resources, findings = resources_of()
     assert resources["title"].tolist() == [
-        "First article about mentoring students in the clinic",
-        "Second article on peer mentoring for residents",
-        "Third article about writing; see the Handbook",
+        "[Article 1 of Articles]",
+        "[Article 2 of Articles]",
+        "[Article 3 of Articles]",
         "Useful Video",
     ]
+    assert resources["title_known"].tolist() == [False, False, False, True]
     assert resources["description"].iloc[3] == "A video for faculty at UVM about leadership."
     assert resources["type"].tolist() == ["article", "article", "article", "video"]
     assert not resources["curated"].any()

@@ -13,8 +13,17 @@
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.section"));
   var resources = Array.prototype.slice.call(document.querySelectorAll("article.resource"));
 
+  // What a person types finds what is printed: accents dropped, typographic apostrophes, quotes and
+  // dashes read as the keyboard's, any run of spaces as one.
   function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    return text
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4]/g, "'")
+      .replace(/[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]/g, '"')
+      .replace(/[\u2010-\u2015\u2212]/g, "-")
+      .replace(/\s+/g, " ")
+      .toLowerCase();
   }
 
   var haystacks = resources.map(function (resource) { return fold(resource.textContent); });

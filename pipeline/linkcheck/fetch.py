@@ -23,8 +23,8 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+import idna
 import requests
-from requests.cookies import extract_cookies_to_jar
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
@@ -114,12 +114,10 @@ class Resolver:
         self.lock = threading.Lock()
         self.answers: dict[str, Future] = {}
 
-    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str] | None:
-        """The IP addresses of `host`, or None for an IDN (left to requests, which encodes it); raises LookupFailed."""
+    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str]:
+        """The IP addresses of `host` (an ASCII name: see `ascii_host`); raises LookupFailed."""
         if is_ip_address(host):
             return [host]
-        if not host.isascii():
-            return None
         with self.lock:
             answer = self.answers.get(host)
             if answer is None:
@@ -326,9 +324,16 @@ class GuardedHTTPSPool(HTTPSConnectionPool):
 
 
 class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """Every connection is guarded, to the sites and to a proxy alike."""
+
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+        return manager
 
 
 def make_adapter(options: Options) -> requests.adapters.HTTPAdapter:
@@ -352,19 +357,8 @@ def make_session(options: Options, adapter: requests.adapters.HTTPAdapter | None
 
 
 def send(session: requests.Session, method: str, url: str, timeout: tuple[float, float]) -> requests.Response:
-    """One request, not following redirects, with the body left to read: `session.request` without the work
-    that changes nothing in a run without proxies (merging the session's settings again on every call:
-    a fifth of the CPU of a request). Cookies are sent and kept as the session would."""
-    if session.trust_env:  # proxy variables are set: requests picks the proxy for each URL
-        return session.request(method, url, allow_redirects=False, stream=True, timeout=timeout)
-    request = requests.PreparedRequest()
-    request.prepare(method=method, url=url, headers=session.headers, cookies=session.cookies)
-    adapter = session.get_adapter(url)
-    verify = True if session.verify is None else session.verify
-    response = adapter.send(request, stream=True, timeout=timeout, verify=verify, cert=session.cert, proxies={})
-    if "Set-Cookie" in response.headers:
-        extract_cookies_to_jar(session.cookies, request, response.raw)
-    return response
+    """One request, not following redirects, with the body left to read."""
+    return session.request(method, url, allow_redirects=False, stream=True, timeout=timeout)
 
 
 def proxied(session: requests.Session, url: str) -> bool:
@@ -376,42 +370,44 @@ def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str
     return frozenset((cookie.domain, cookie.path, cookie.name, cookie.value) for cookie in session.cookies)
 
 
-def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> bytes:
-    """Read at most `limit` bytes of the body before `deadline`; reuse the connection only if the body ended.
-
-    Returns what was read (decoded from gzip and the like) when `keep`, else nothing.
-    """
-    raw = response.raw
-    read1 = getattr(raw, "read1", None)  # urllib3 >= 2: one recv per call, so a drip cannot stall us
-    read = 0
-    kept: list[bytes] = []
+def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> tuple[bytes, bool]:
+    """Read at most `limit` bytes of the body before `deadline`: (what was read if `keep`, whether the body
+    ended or reached `limit` in time). The connection is reused only if the body ended."""
+    read, kept = 0, list[bytes]()
     try:
-        while read1 is not None and read <= limit and time.monotonic() < deadline:
-            chunk = read1(min(8192, limit + 1 - read), decode_content=keep)
+        while read <= limit and time.monotonic() < deadline:
+            chunk = response.raw.read1(
+                min(8192, limit + 1 - read), decode_content=keep
+            )  # one recv: a drip cannot stall us
             if not chunk:
-                raw.release_conn()
-                return b"".join(kept)
+                response.raw.release_conn()
+                return b"".join(kept), True
             read += len(chunk)
             if keep:
                 kept.append(chunk)
-    except Exception:  # the answer is already known; a failure here only loses the connection
-        pass
-    raw.close()  # too long or too slow: drop the connection rather than read on
-    return b"".join(kept)[:limit]
+    except Exception:  # a body cut short, too slow, or not the gzip it claims: only what was read counts
+        response.raw.close()
+        return b"".join(kept)[:limit], False
+    response.raw.close()  # too long or too slow: drop the connection rather than read on
+    return b"".join(kept)[:limit], read > limit
 
 
 def read_answer(
     response: requests.Response, url: str, final_url: str, options: Options, deadline: float
 ) -> Page | None:
-    """Read the body; keep the start of a 2xx HTML answer to GET as a Page (soft-404 and https-twin evidence)."""
+    """Read the body; keep the start of a 2xx or 404 HTML answer to GET as a Page (soft-404 and https-twin evidence).
+    Raises TimeoutError when that page has not arrived by `deadline`."""
     wanted = (
         response.request.method == "GET"
-        and 200 <= response.status_code < 300
+        and (200 <= response.status_code < 300 or response.status_code in (404, 410))  # a 404 page: a site's probe
         and is_html(response.headers.get("Content-Type"))
     )
-    body = drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout), keep=wanted)
     if not wanted:
+        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         return None
+    body, complete = drain(response, options.body_limit, deadline, keep=True)
+    if not complete and time.monotonic() >= deadline:
+        raise TimeoutError
     length = response.headers.get("Content-Length", "")
     return read_page(
         url,
@@ -442,7 +438,12 @@ def fetch(
         if remaining <= 0:
             return Fetched(current, tuple(hops), error=Slug.DEADLINE, detail=f"no answer within {options.deadline:g} s")
         wait = min(options.timeout, remaining)
-        host = host_of(current)
+        try:
+            host = ascii_host(host_of(current))
+        except UnicodeError:
+            return Fetched(
+                current, tuple(hops), error=Slug.MALFORMED_URL, detail=f"{host_of(current)!r} is not a valid host name"
+            )
         try:
             # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
             # connects where it decides: no address of ours to pin or to judge.
@@ -461,27 +462,34 @@ def fetch(
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
                 "a private address; not followed",
             )
+        late = Fetched(
+            current, tuple(hops), error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s"
+        )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:
                 response = send(session, method, current, (wait, wait))
             except (requests.RequestException, ValueError) as error:
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
-                if alarm.rang and slug != Slug.CONNECT_TIMEOUT:
-                    return Fetched(
-                        current,
-                        tuple(hops),
-                        error=Slug.DEADLINE,
-                        detail=f"no complete answer within {options.deadline:g} s",
-                    )
-                return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
+                return (
+                    late
+                    if alarm.rang and slug != Slug.CONNECT_TIMEOUT
+                    else Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
+                )
+            if alarm.rang:  # the headers were cut at the deadline: whatever the status line said, no answer came
+                response.close()
+                return late
             code = response.status_code
-            location = response.headers.get("Location") if code in REDIRECT_CODES else None
+            location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
             # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
-            page = read_answer(response, url, current, options, deadline) if not location else None
             if location:
                 drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
+            else:
+                try:
+                    page = read_answer(response, url, current, options, deadline)
+                except TimeoutError:  # the page it needs did not arrive in time
+                    return late
         if not location:
             return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
@@ -546,3 +554,8 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def ascii_host(host: str) -> str:
+    """The name as it is looked up and connected to: IDNA-encoded, as requests sends it; raises UnicodeError."""
+    return host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")

@@ -8,6 +8,7 @@ ask each `LinkHealth` for its `state`. A link is broken only once its failure is
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import re
@@ -22,6 +23,7 @@ from pipeline.text import JsonText, compact_json, json_with_rows
 
 FORMAT = 2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 HINT = (
     "the file is written by `mentor-guide check-links`, not by hand: run check-links to rewrite it, "
     "or move it aside (the handbook then prints no check dates)"
@@ -138,6 +140,8 @@ def read_link_health(path: Path) -> dict[str, LinkHealth]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise LinkStatusFileError(f"not JSON: {error.msg}", path=path, line=error.lineno, hint=HINT) from None
+    except RecursionError:
+        raise LinkStatusFileError("not a link-status file: nested too deep to read", path=path, hint=HINT) from None
     if not isinstance(document, dict) or not isinstance(document.get("urls"), dict):
         raise LinkStatusFileError("not a link-status file: no object `urls`", path=path, hint=HINT)
     if document.get("format") != FORMAT:
@@ -163,7 +167,7 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
         status = LinkStatus(entry.get("status", ""))
     except ValueError:
         raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
-    if not (isinstance(entry.get("checked_at"), str) and TIME.match(entry["checked_at"])):
+    if not is_time(entry.get("checked_at")):
         raise wrong("checked_at", "a UTC time like 2026-03-02T03:00:00Z")
     failing_runs = entry.get("failing_runs")
     if type(failing_runs) is not int or failing_runs < 0:
@@ -171,7 +175,7 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
     if type(entry.get("confirmed_broken")) is not bool:
         raise wrong("confirmed_broken", "true or false")
     since = entry.get("broken_since")
-    if since is not None and not (isinstance(since, str) and TIME.match(since)):
+    if since is not None and not is_time(since):
         raise wrong("broken_since", "null or a UTC time like 2026-02-20T03:00:00Z")
     for field in ("suggested_url", "final_url"):
         if not isinstance(entry.get(field), (str, type(None))):
@@ -190,6 +194,14 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
         code,
         entry.get("final_url"),
     )
+
+
+def is_time(value: object) -> bool:
+    """Whether `value` is a real UTC time as check-links writes it (2026-03-02T03:00:00Z; no 13th month)."""
+    try:
+        return isinstance(value, str) and bool(TIME.match(value)) and bool(dt.datetime.strptime(value, TIME_FORMAT))
+    except ValueError:
+        return False
 
 
 def line_of(path: Path, url: str) -> int | None:

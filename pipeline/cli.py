@@ -325,9 +325,9 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
 def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
     from pipeline.linkcheck.archive import Archive
-    from pipeline.linkcheck.history import Verdict
     from pipeline.linkcheck.report import alarm_line, summary_line
     from pipeline.linkcheck.run import CheckPaths, run_link_check
+    from pipeline.linkcheck.streak import Verdict
 
     options = Options(
         concurrency=args.concurrency,

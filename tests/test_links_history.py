@@ -4,16 +4,9 @@ import sqlite3
 
 import pytest
 
-from pipeline.linkcheck.history import (
-    HistoryError,
-    LinkHistory,
-    PendingChecks,
-    RunOutcome,
-    Verdict,
-    next_state,
-    verdict,
-)
+from pipeline.linkcheck.history import HistoryError, LinkHistory, PendingChecks, RunOutcome
 from pipeline.linkcheck.status import LinkResult, LinkStatus
+from pipeline.linkcheck.streak import Verdict, next_state, verdict
 
 URL = "https://example.org/page"
 OK = LinkResult(URL, LinkStatus.OK, 200)

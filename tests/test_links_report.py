@@ -9,10 +9,10 @@ from markdown_it import MarkdownIt
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
-from pipeline.linkcheck.history import next_state
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, summarise, to_html, to_json, to_markdown
 from pipeline.linkcheck.run import Progress
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
+from pipeline.linkcheck.streak import next_state
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult(

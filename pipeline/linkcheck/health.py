@@ -9,7 +9,6 @@ ask each `LinkHealth` for its `state`. A link is broken only once its failure is
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import re
 from collections.abc import Mapping
@@ -77,11 +76,6 @@ class LinkHealth:
             "suggested_url": self.suggested_url,
         }
 
-    @functools.cached_property
-    def json_text(self) -> JsonText:
-        """The entry as written, once: a run writes it while other requests are in flight."""
-        return JsonText(compact_json(self.record()))
-
     @property
     def checked_on(self) -> str:
         """The date of the check, 2026-03-02."""
@@ -120,7 +114,7 @@ def health_json(
     archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
     archived = archived or {}
     urls = {
-        url: entry.json_text if url not in archived else entry.record() | {"archived": dict(archived[url])}
+        url: JsonText(compact_json(entry.record() | ({"archived": dict(archived[url])} if url in archived else {})))
         for url, entry in health.items()
     }
     document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}

@@ -19,7 +19,7 @@ import operator
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pipeline import config
 from pipeline.errors import HistoryError
 from pipeline.linkcheck.soft404 import Page
 from pipeline.linkcheck.status import LinkResult, without_credentials
+from pipeline.linkcheck.streak import UrlState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -106,71 +107,6 @@ class RunOutcome(StrEnum):
     OFFLINE = "offline"  # the checker could not reach the network: nothing stored but the checks
     INTERRUPTED = "interrupted"  # Ctrl-C
     REPORTS_FAILED = "reports-failed"  # the reports could not be written, so nothing was announced
-
-
-class Verdict(StrEnum):
-    """Where a URL stands in the alarm rules; stable slugs."""
-
-    NEW = "newly-broken"  # confirmed on this run: its streak reached confirm_after and no report said so yet
-    STILL = "still-broken"  # confirmed and reported before, still failing
-    UNCONFIRMED = "unconfirmed"  # failing, not yet for confirm_after runs in a row
-    RECOVERED = "recovered"  # failing on the check before, passing now
-
-
-@dataclass(frozen=True)
-class UrlState:
-    """The latest check of a URL and its failing streak."""
-
-    url: str
-    status: str
-    code: int | None
-    checked_at: str
-    final_url: str | None
-    suggested_url: str | None
-    error: str | None
-    failing_runs: int
-    broken_since: str | None
-    previous_failing_runs: int
-    confirmed: bool = False  # the streak is confirm_after runs long (or was confirmed before): broken
-    previous_confirmed: bool = False
-
-
-def next_state(
-    previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
-) -> UrlState:
-    """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
-    so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
-    streak = previous.failing_runs if previous else 0
-    was_confirmed = bool(previous and previous.confirmed and streak)
-    if result.failing:
-        failing_runs = streak + 1
-        broken_since = previous.broken_since if previous and streak and previous.broken_since else checked_at
-        confirmed = was_confirmed or failing_runs >= confirm_after
-    else:
-        failing_runs, broken_since, confirmed = 0, None, False
-    return UrlState(
-        result.url,
-        str(result.status),
-        result.code,
-        checked_at,
-        result.final_url,
-        result.suggested_url,
-        result.error,
-        failing_runs,
-        broken_since,
-        streak,
-        confirmed,
-        was_confirmed,
-    )
-
-
-def verdict(state: UrlState) -> Verdict | None:
-    """The alarm rule (pure): newly broken on the one completed run that confirms the streak."""
-    if state.failing_runs:
-        if state.confirmed:
-            return Verdict.STILL if state.previous_confirmed else Verdict.NEW
-        return Verdict.UNCONFIRMED
-    return Verdict.RECOVERED if state.previous_failing_runs else None
 
 
 def history_hint(error: BaseException) -> str:
@@ -425,31 +361,7 @@ class PendingChecks:
 
 
 def state_of(row: tuple) -> UrlState:
-    (
-        url,
-        status,
-        code,
-        checked_at,
-        final_url,
-        suggested_url,
-        error,
-        failing_runs,
-        broken_since,
-        previous_failing_runs,
-        confirmed,
-        previous_confirmed,
-    ) = row
+    values = dict(zip(STATE_COLUMNS, row, strict=True))
     return UrlState(
-        url,
-        status,
-        code,
-        checked_at,
-        final_url,
-        suggested_url,
-        error,
-        failing_runs,
-        broken_since,
-        previous_failing_runs,
-        bool(confirmed),
-        bool(previous_confirmed),
+        **values | {"confirmed": bool(values["confirmed"]), "previous_confirmed": bool(values["previous_confirmed"])}
     )

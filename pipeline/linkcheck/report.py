@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD, LINK_REPORT_TXT
 from pipeline.linkcheck.archive import Snapshot
-from pipeline.linkcheck.history import UrlState, Verdict, verdict
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
+from pipeline.linkcheck.streak import UrlState, Verdict, verdict
 from pipeline.text import JsonText, compact_json, json_with_rows
 
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
@@ -53,17 +53,6 @@ class LinkRow:
     previous_failing_runs: int
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
-
-    # Its text in the reports, written once: a run renders each row as it arrives, while other requests are
-    # in flight, so that little is left to do between the last answer and the exit.
-    @functools.cached_property
-    def json_text(self) -> JsonText:
-        return JsonText(compact_json(row_record(self)))
-
-    @functools.cached_property
-    def html_lines(self) -> tuple[str, ...]:
-        """Its lines in an HTML table: one per resource that uses it (a URL no resource names still gets one)."""
-        return tuple(html_line(self, ref) for ref in self.resources or (None,))
 
 
 @dataclass(frozen=True)
@@ -272,7 +261,7 @@ def to_json(stats: LinkStats) -> str:
         "verdicts": {str(which): n for which, n in stats.verdicts.items()},
         "urls": len(stats.rows),
         "resources": stats.resource_count,
-        "results": [row.json_text for row in stats.rows],
+        "results": [JsonText(compact_json(row_record(row))) for row in stats.rows],
     }
     return json_with_rows(report, "results")
 
@@ -325,7 +314,7 @@ def to_html(stats: LinkStats) -> str:
             "<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
             "<th>since</th><th>suggested URL</th></tr>"
         )
-        parts.extend(line for row in found for line in row.html_lines)
+        parts.extend(html_line(row, ref) for row in found for ref in row.resources or (None,))
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)

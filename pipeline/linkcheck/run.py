@@ -26,10 +26,11 @@ from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import LinkHealth, health_json
-from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome, UrlState, next_state
+from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome
 from pipeline.linkcheck.report import LinkStats, ResourceRef, gather, link_row, report_files
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
+from pipeline.linkcheck.streak import UrlState, next_state
 from pipeline.locking import exclusive
 from pipeline.publish import publish, write_atomic
 

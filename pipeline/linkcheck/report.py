@@ -415,11 +415,13 @@ def to_text(stats: LinkStats, edits: Mapping[str, str]) -> str:
     for number, row in enumerate(new, start=1):
         lines += text_entry(number, row, edits)
     if new:
-        lines += ["", "After editing the curation file, run `mentor-guide build`: the handbook and the web edition"]
-        lines += ["then carry the change."]
+        lines += ["", "After editing the curation file, run `mentor-guide build` again: the nightly rebuild has"]
+        lines += ["put tonight's marks in the handbook and the web edition, the build puts your change there."]
     lines += ["", "The rest:"]
     for title, _ in SECTIONS[1:]:
         lines.append(f"  {title}: {len(stats.sections[title])}")
+    if routine := sum(routine_doi(row.result) for row in stats.rows):
+        lines.append(f"  DOIs that lead to their publisher's page, as they should (in the JSON report): {routine}")
     upgrades = stats.sections[HTTPS_UPGRADES[0]]
     lines.append(f"  {HTTPS_UPGRADES[0]}: {len(upgrades)}")
     for row in upgrades:

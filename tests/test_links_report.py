@@ -160,7 +160,7 @@ def hostile_stats() -> LinkStats:
             final_url=f"https://h{n}.example/{text}",
             suggested_url=f"https://h{n}.example/{text}",
         )
-        rows.append(LinkRow(result, None, 0, None, 0, (ResourceRef(f"id-{n}", text, text),)))
+        rows.append(LinkRow(result, None, (ResourceRef(f"id-{n}", text, text),)))
     return LinkStats("2026-01-02T02:00:00Z", 1.0, 2, "new", {"redirected": len(rows)}, tuple(rows))
 
 

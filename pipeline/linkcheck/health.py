@@ -41,7 +41,8 @@ class LinkState(StrEnum):
 
 @dataclass(frozen=True)
 class LinkHealth:
-    """The latest real check of one URL (offline runs never change it) and its failing streak."""
+    """The latest real check of one URL (offline runs never change it) and its failing streak: the one
+    record of a URL's state, in the status file and in the history (which adds the last three fields)."""
 
     url: str
     status: LinkStatus
@@ -52,6 +53,9 @@ class LinkHealth:
     suggested_url: str | None = None
     code: int | None = None
     final_url: str | None = None
+    error: str | None = None  # why the latest check failed (an error slug)
+    previous_failing_runs: int = 0  # the streak just before the latest check
+    previous_confirmed: bool = False
 
     @property
     def state(self) -> LinkState:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
+from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.soft404 import Page
-from pipeline.linkcheck.status import LinkResult, without_credentials
-from pipeline.linkcheck.streak import UrlState
+from pipeline.linkcheck.status import LinkResult, LinkStatus, without_credentials
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -95,7 +95,8 @@ STATE_COLUMNS = (
     "confirmed",
     "previous_confirmed",
 )
-state_values = operator.attrgetter(*STATE_COLUMNS)  # a UrlState as a url_state row
+# A LinkHealth as a url_state row (whose `confirmed` is the record's `confirmed_broken`).
+state_values = operator.attrgetter(*("confirmed_broken" if name == "confirmed" else name for name in STATE_COLUMNS))
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
@@ -254,7 +255,7 @@ class LinkHistory:
             )
 
     def commit_run(
-        self, states: dict[str, UrlState], finished_at: str, probes: Mapping[str, Page | None] | None = None
+        self, states: dict[str, LinkHealth], finished_at: str, probes: Mapping[str, Page | None] | None = None
     ) -> None:
         """Store the new state of every URL and what sites newly answered for an address that cannot exist
         (`probes`, dated `finished_at`), and end the run as completed, all in one transaction.
@@ -300,13 +301,13 @@ class LinkHistory:
                 continue
         return known
 
-    def state(self, url: str) -> UrlState | None:
+    def state(self, url: str) -> LinkHealth | None:
         row = self.connection.execute(
             f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)
         ).fetchone()
         return state_of(row) if row else None
 
-    def states(self, urls: list[str]) -> dict[str, UrlState]:
+    def states(self, urls: list[str]) -> dict[str, LinkHealth]:
         """The latest state of each of `urls` that a completed run checked."""
         wanted = set(urls)
         rows = self.connection.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
@@ -360,8 +361,19 @@ class PendingChecks:
         self.history.record_all(checks)
 
 
-def state_of(row: tuple) -> UrlState:
-    values = dict(zip(STATE_COLUMNS, row, strict=True))
-    return UrlState(
-        **values | {"confirmed": bool(values["confirmed"]), "previous_confirmed": bool(values["previous_confirmed"])}
+def state_of(row: tuple) -> LinkHealth:
+    url, status, code, checked_at, final_url, suggested, error, runs, since, previous_runs, confirmed, previous = row
+    return LinkHealth(
+        url,
+        LinkStatus(status),
+        checked_at,
+        runs,
+        bool(confirmed),
+        since,
+        suggested,
+        code,
+        final_url,
+        error,
+        previous_runs,
+        bool(previous),
     )

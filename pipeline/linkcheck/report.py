@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD, LINK_REPORT_TXT
 from pipeline.linkcheck.archive import Snapshot
+from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
-from pipeline.linkcheck.streak import UrlState, Verdict, verdict
+from pipeline.linkcheck.streak import Verdict, verdict
 from pipeline.text import JsonText, compact_json, json_with_rows
 
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
@@ -44,15 +45,24 @@ class ResourceRef:
 
 @dataclass(frozen=True)
 class LinkRow:
-    """One checked URL with its place in the alarm rules and the resources that use it."""
+    """One checked URL: its result, its state once the run is committed, and the resources that use it."""
 
     result: LinkResult
-    verdict: Verdict | None
-    failing_runs: int
-    broken_since: str | None
-    previous_failing_runs: int
+    state: LinkHealth | None
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return verdict(self.state) if self.state else None
+
+    @property
+    def failing_runs(self) -> int:
+        return self.state.failing_runs if self.state else int(self.result.failing)
+
+    @property
+    def broken_since(self) -> str | None:
+        return self.state.broken_since if self.state else None
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ class LinkStats:
 
 def summarise(
     results: Sequence[LinkResult],
-    states: Mapping[str, UrlState],
+    states: Mapping[str, LinkHealth],
     resources: Mapping[str, Sequence[ResourceRef]],
     *,
     checked_at: str,
@@ -115,25 +125,10 @@ def summarise(
     """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
     snapshots = snapshots or {}
     rows = [
-        link_row(result, states.get(result.url), resources.get(result.url, ()), snapshots.get(result.url))
+        LinkRow(result, states.get(result.url), tuple(resources.get(result.url, ())), snapshots.get(result.url))
         for result in results
     ]
     return gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
-
-
-def link_row(
-    result: LinkResult, state: UrlState | None, resources: Sequence[ResourceRef], archived: Snapshot | None = None
-) -> LinkRow:
-    """One URL's row (pure): its result, where its history puts it, and the resources that use it."""
-    return LinkRow(
-        result,
-        verdict(state) if state else None,
-        state.failing_runs if state else int(result.failing),
-        state.broken_since if state else None,
-        state.previous_failing_runs if state else 0,
-        tuple(resources),
-        archived,
-    )
 
 
 def gather(rows: Sequence[LinkRow], *, checked_at: str, elapsed: float, confirm_after: int, fail_on: str) -> LinkStats:
@@ -172,7 +167,7 @@ def suggestion_html(row: LinkRow) -> str:
 
 def since_text(row: LinkRow) -> str:
     if row.verdict is Verdict.RECOVERED:
-        return f"recovered after {row.previous_failing_runs} failing run(s)"
+        return f"recovered after {row.state.previous_failing_runs if row.state else 0} failing run(s)"
     if row.broken_since:
         return f"since {row.broken_since[:10]} ({row.failing_runs} run(s))"
     return ""

@@ -25,12 +25,12 @@ from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
-from pipeline.linkcheck.health import LinkHealth, health_json
+from pipeline.linkcheck.health import health_json
 from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome
-from pipeline.linkcheck.report import LinkStats, ResourceRef, gather, link_row, report_files
+from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
-from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
-from pipeline.linkcheck.streak import UrlState, next_state
+from pipeline.linkcheck.status import LinkResult, Options, network_down, scrubbed, without_credentials
+from pipeline.linkcheck.streak import next_state
 from pipeline.locking import exclusive
 from pipeline.publish import publish, write_atomic
 
@@ -176,20 +176,6 @@ def prepare_state_folders(paths: CheckPaths) -> None:
         )
 
 
-def health_of(state: UrlState) -> LinkHealth:
-    return LinkHealth(
-        state.url,
-        LinkStatus(state.status),
-        state.checked_at,
-        state.failing_runs,
-        state.confirmed,
-        state.broken_since,
-        state.suggested_url,
-        state.code,
-        state.final_url,
-    )
-
-
 def offline_message(results: list[LinkResult]) -> str:
     hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
     errors = ", ".join(sorted({result.error for result in results if result.error}))
@@ -310,7 +296,7 @@ def check_and_commit(
     at = now_iso()
     states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
     snapshots = archived_copies(list(public.values()), archive, options.deadline)
-    rows = [link_row(public[url], states[url], by_public[url], snapshots.get(url)) for url in public]
+    rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
     stats = gather(
         rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
     )
@@ -330,7 +316,7 @@ def check_and_commit(
             history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
             raise
         late.append(error)
-    health = {url: health_of(states[url]) for url in sorted(states)}
+    health = {url: states[url] for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     try:
         text = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)

@@ -6,10 +6,10 @@ in a row), so one flaky night raises nothing; the history (`pipeline.linkcheck.h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline import config
+from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.status import LinkResult
 
 
@@ -22,57 +22,39 @@ class Verdict(StrEnum):
     RECOVERED = "recovered"  # failing on the check before, passing now
 
 
-@dataclass(frozen=True)
-class UrlState:
-    """The latest check of a URL and its failing streak."""
-
-    url: str
-    status: str
-    code: int | None
-    checked_at: str
-    final_url: str | None
-    suggested_url: str | None
-    error: str | None
-    failing_runs: int
-    broken_since: str | None
-    previous_failing_runs: int
-    confirmed: bool = False  # the streak is confirm_after runs long (or was confirmed before): broken
-    previous_confirmed: bool = False
-
-
 def next_state(
-    previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
-) -> UrlState:
+    previous: LinkHealth | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
+) -> LinkHealth:
     """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
     so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
     streak = previous.failing_runs if previous else 0
-    was_confirmed = bool(previous and previous.confirmed and streak)
+    was_confirmed = bool(previous and previous.confirmed_broken and streak)
     if result.failing:
         failing_runs = streak + 1
         broken_since = previous.broken_since if previous and streak and previous.broken_since else checked_at
         confirmed = was_confirmed or failing_runs >= confirm_after
     else:
         failing_runs, broken_since, confirmed = 0, None, False
-    return UrlState(
+    return LinkHealth(
         result.url,
-        str(result.status),
-        result.code,
+        result.status,
         checked_at,
-        result.final_url,
-        result.suggested_url,
-        result.error,
         failing_runs,
-        broken_since,
-        streak,
         confirmed,
+        broken_since,
+        result.suggested_url,
+        result.code,
+        result.final_url,
+        result.error,
+        streak,
         was_confirmed,
     )
 
 
-def verdict(state: UrlState) -> Verdict | None:
+def verdict(state: LinkHealth) -> Verdict | None:
     """The alarm rule (pure): newly broken on the one completed run that confirms the streak."""
     if state.failing_runs:
-        if state.confirmed:
+        if state.confirmed_broken:
             return Verdict.STILL if state.previous_confirmed else Verdict.NEW
         return Verdict.UNCONFIRMED
     return Verdict.RECOVERED if state.previous_failing_runs else None

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import requests
 
 from pipeline import config
-from pipeline.linkcheck.fetch import WATCHDOG, drain, make_session, send
 from pipeline.linkcheck.status import Options, publishable_url
+from pipeline.linkcheck.transport import WATCHDOG, drain, make_session, send
 
 MIN_INTERVAL = 1.0  # seconds between two lookups: the archive is a shared public service
 ANSWER_LIMIT = 65_536  # bytes of an answer read at most

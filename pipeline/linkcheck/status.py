@@ -1,7 +1,7 @@
 """Link statuses: a closed set of slugs, the result records, and the pure rules of classification and retrying.
 
 A dead link is data (a `LinkResult`), never an exception. `classify`, `should_retry` and `retry_delay`
-are pure; the network is in `pipeline.linkcheck.fetch`.
+are pure; the network is in `pipeline.linkcheck.transport`, one URL's check in `pipeline.linkcheck.check`.
 """
 
 from __future__ import annotations

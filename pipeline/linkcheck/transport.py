@@ -1,14 +1,14 @@
-"""Fetching one URL: the only code that touches the network; never raises for a dead link.
+"""The transport: sessions and their connections, the only code that opens a socket.
 
-`check_url` checks one URL with its retries and redirects, within the per-URL deadline. Each host is
-looked up once by the `Resolver`, and connections go to the addresses it found, so the rule on
-private addresses judges the address actually used (through a proxy, the proxy looks names up).
-A `Watchdog` cuts a request at the deadline, however slowly the server drips its headers or body.
+Each host is looked up once by the `Resolver`, within the time a URL has left, and connections go to
+the addresses it found, so the rule on private addresses judges the address actually used (through a
+proxy, the proxy looks names up). The `Watchdog` cuts a request's connections at its deadline,
+however slowly the server drips its headers or body. The guard needs urllib3's `_new_conn`, its one
+hook for where a connection goes: `GuardedConnection` alone uses it, and pyproject pins urllib3 2.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
 import os
@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import idna
 import requests
@@ -31,22 +32,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import create_connection
 
 from pipeline.findings import Slug
-from pipeline.linkcheck.sites import Sites
-from pipeline.linkcheck.soft404 import Page, is_html, read_page
-from pipeline.linkcheck.status import (
-    REDIRECT_CODES,
-    Fetched,
-    Hop,
-    LinkResult,
-    Options,
-    classify,
-    is_ip_address,
-    look_up_host,
-    parse_retry_after,
-    retry_delay,
-    should_retry,
-    url_problem,
-)
+from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
 
 
 def error_slug(error: BaseException) -> Slug:
@@ -88,9 +74,6 @@ def error_chain(error: BaseException) -> Iterator[BaseException]:
         reason = getattr(current, "reason", None)
         behind = [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
         pending.extend(behind + [arg for arg in current.args if isinstance(arg, BaseException)])
-
-
-# ---- the network --------------------------------------------------------------------------------
 
 
 class LookupFailed(Exception):
@@ -152,40 +135,17 @@ class Resolver:
             answer.set_exception(error)
 
 
+@dataclass
 class Alarm:
-    """The deadline of one request: when it rings, every connection the request used is shut down."""
+    """The deadline of one request and the sockets it uses; the watchdog's lock guards it."""
 
-    def __init__(self, when: float):
-        self.when = when
-        self.lock = threading.Lock()
-        self.sockets: list[socket.socket] = []
-        self.state = "armed"  # armed | rang | disarmed
+    when: float
+    sockets: list[socket.socket] = field(default_factory=list)
+    state: str = "armed"  # armed | rang | disarmed
 
     @property
     def rang(self) -> bool:
         return self.state == "rang"
-
-    def watch(self, sock: socket.socket) -> None:
-        with self.lock:
-            if self.state == "armed":
-                self.sockets.append(sock)
-                return
-            late = self.state == "rang"
-        if late:
-            cut(sock)
-
-    def ring(self) -> None:
-        with self.lock:
-            if self.state != "armed":
-                return
-            self.state, sockets, self.sockets = "rang", self.sockets, []
-        for sock in sockets:
-            cut(sock)
-
-    def disarm(self) -> None:
-        with self.lock:
-            if self.state == "armed":
-                self.state, self.sockets = "disarmed", []
 
 
 def cut(sock: socket.socket) -> None:
@@ -195,7 +155,7 @@ def cut(sock: socket.socket) -> None:
 
 
 class Watchdog:
-    """One thread that rings each request's alarm at its deadline.
+    """One thread that rings each request's alarm at its deadline, cutting the request's sockets.
 
     A read timeout bounds each wait for a byte, not their sum: a server dripping its headers one byte
     a second never trips it. The watchdog bounds the sum. Connections learn which alarm is theirs
@@ -206,43 +166,47 @@ class Watchdog:
         self.condition = threading.Condition()
         self.alarms: list[tuple[float, int, Alarm]] = []  # a heap, earliest first
         self.order = itertools.count()
-        self.thread: threading.Thread | None = None
         self.local = threading.local()
+        threading.Thread(target=self._run, name="link-watchdog", daemon=True).start()
 
     @contextmanager
     def deadline(self, when: float) -> Iterator[Alarm]:
         alarm = Alarm(when)
         with self.condition:
             heapq.heappush(self.alarms, (when, next(self.order), alarm))
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="link-watchdog", daemon=True)
-                self.thread.start()
-            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
-                self.condition.notify()
+            self.condition.notify()
         self.local.alarm = alarm
         try:
             yield alarm
         finally:
             self.local.alarm = None
-            alarm.disarm()
+            with self.condition:
+                if alarm.state == "armed":
+                    alarm.state, alarm.sockets = "disarmed", []
 
     def watch(self, sock: socket.socket | None) -> None:
-        """Put `sock` under the alarm of the request this thread is making, if any."""
+        """Put `sock` under the alarm of the request this thread is making, if any (cut now if it rang)."""
         alarm = getattr(self.local, "alarm", None)
-        if alarm is not None and sock is not None:
-            alarm.watch(sock)
+        if alarm is None or sock is None:
+            return
+        with self.condition:
+            if alarm.state == "armed":
+                alarm.sockets.append(sock)
+            elif alarm.rang:
+                cut(sock)
 
     def _run(self) -> None:
         with self.condition:
             while True:
-                if not self.alarms:
-                    self.condition.wait()
-                    continue
-                wait = self.alarms[0][0] - time.monotonic()
-                if wait > 0:
+                wait = self.alarms[0][0] - time.monotonic() if self.alarms else None
+                if wait is None or wait > 0:
                     self.condition.wait(wait)
                     continue
-                heapq.heappop(self.alarms)[2].ring()
+                alarm = heapq.heappop(self.alarms)[2]
+                if alarm.state == "armed":
+                    alarm.state = "rang"
+                    for sock in alarm.sockets:
+                        cut(sock)
 
 
 WATCHDOG = Watchdog()
@@ -390,163 +354,6 @@ def drain(response: requests.Response, limit: int, deadline: float, keep: bool =
         return b"".join(kept)[:limit], False
     response.raw.close()  # too long or too slow: drop the connection rather than read on
     return b"".join(kept)[:limit], read > limit
-
-
-def read_answer(
-    response: requests.Response, url: str, final_url: str, options: Options, deadline: float
-) -> Page | None:
-    """Read the body; keep the start of a 2xx or 404 HTML answer to GET as a Page (soft-404 and https-twin evidence).
-    Raises TimeoutError when that page has not arrived by `deadline`."""
-    wanted = (
-        response.request.method == "GET"
-        and (200 <= response.status_code < 300 or response.status_code in (404, 410))  # a 404 page: a site's probe
-        and is_html(response.headers.get("Content-Type"))
-    )
-    if not wanted:
-        drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
-        return None
-    body, complete = drain(response, options.body_limit, deadline, keep=True)
-    if not complete and time.monotonic() >= deadline:
-        raise TimeoutError
-    length = response.headers.get("Content-Length", "")
-    return read_page(
-        url,
-        final_url,
-        response.status_code,
-        body,
-        encoding=response.encoding,
-        content_length=int(length) if length.isdigit() else None,
-    )
-
-
-def fetch(
-    session: requests.Session,
-    url: str,
-    method: str,
-    options: Options,
-    deadline: float,
-    resolver: Resolver | None = None,
-) -> Fetched:
-    """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
-    resolver = resolver or Resolver()
-    hops: list[Hop] = []
-    seen = {(url, cookies_for(session))}
-    current = url
-    starts_public: bool | None = None
-    for _ in range(options.max_redirects + 1):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return Fetched(current, tuple(hops), error=Slug.DEADLINE, detail=f"no answer within {options.deadline:g} s")
-        wait = min(options.timeout, remaining)
-        try:
-            host = ascii_host(host_of(current))
-        except UnicodeError:
-            return Fetched(
-                current, tuple(hops), error=Slug.MALFORMED_URL, detail=f"{host_of(current)!r} is not a valid host name"
-            )
-        try:
-            # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
-            # connects where it decides: no address of ours to pin or to judge.
-            addresses = None if proxied(session, current) else resolver.addresses(host, wait, options.lookup)
-        except LookupFailed as failed:
-            return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
-        public = addresses is None or all(options.public_address(address) for address in addresses)
-        if starts_public is None:
-            starts_public = public  # a check that starts on an intranet may stay there
-        elif starts_public and not public and not options.allow_private_redirects:
-            return Fetched(
-                current,
-                tuple(hops),
-                code=hops[-1].code,
-                error=Slug.PRIVATE_REDIRECT,
-                detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
-                "a private address; not followed",
-            )
-        late = Fetched(
-            current, tuple(hops), error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s"
-        )
-        with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
-            try:
-                response = send(session, method, current, (wait, wait))
-            except (requests.RequestException, ValueError) as error:
-                slug = error_slug(error)
-                # A connect timeout ends at the deadline too, but says more: no server answered at all.
-                return (
-                    late
-                    if alarm.rang and slug != Slug.CONNECT_TIMEOUT
-                    else Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
-                )
-            if alarm.rang:  # the headers were cut at the deadline: whatever the status line said, no answer came
-                response.close()
-                return late
-            code = response.status_code
-            location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
-            retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
-            # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
-            if location:
-                drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
-            else:
-                try:
-                    page = read_answer(response, url, current, options, deadline)
-                except TimeoutError:  # the page it needs did not arrive in time
-                    return late
-        if not location:
-            return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
-        target = urljoin(current, location.strip())
-        hops.append(Hop(current, code, target))
-        # Back to an address with the cookies it was asked with before is a loop; a site that sets a cookie and
-        # sends the reader back to the same page (a common publisher's wall) is not.
-        visit = (target, cookies_for(session))
-        if visit in seen:
-            return Fetched(target, tuple(hops), code=code, error=Slug.REDIRECT_LOOP, detail=f"{target} again")
-        if url_problem(target):
-            return Fetched(target, tuple(hops), code=code, error=Slug.BAD_REDIRECT, detail=f"redirect to {target}")
-        seen.add(visit)
-        current = target
-    return Fetched(current, tuple(hops), error=Slug.TOO_MANY_REDIRECTS, detail=f"more than {options.max_redirects}")
-
-
-def attempt(
-    session: requests.Session, url: str, options: Options, deadline: float, resolver: Resolver | None = None
-) -> Fetched:
-    """One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence."""
-    return fetch(session, url, "GET", options, deadline, resolver)
-
-
-def check_url(
-    session: requests.Session,
-    url: str,
-    options: Options = Options(),
-    stop: threading.Event | None = None,
-    resolver: Resolver | None = None,
-    sites: Sites | None = None,
-) -> LinkResult:
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
-
-    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
-    started = time.monotonic()
-    problem = url_problem(url)
-    if problem:
-        return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
-    resolver = resolver or Resolver()
-    deadline = started + options.deadline
-    tries = 0
-    while True:
-        tries += 1
-        fetched = attempt(session, url, options, deadline, resolver)
-        result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
-        if tries > options.retries or not should_retry(result):
-            if sites is None:
-                return result
-            judged = sites.judge(session, result, fetched, deadline)
-            return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
-        delay = retry_delay(result, tries - 1, options)
-        if time.monotonic() + delay >= deadline:
-            return result
-        if stop is not None and stop.wait(delay):
-            return result
-        if stop is None:
-            time.sleep(delay)
 
 
 def host_of(url: str) -> str:

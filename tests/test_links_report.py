@@ -314,7 +314,7 @@ def mail_stats():
 
 
 def test_the_mail_says_what_to_do_in_plain_text():
-    from pipeline.linkcheck.report import to_text
+    from pipeline.linkcheck.mail import to_text
 
     text = to_text(mail_stats(), {"uim": 'data/raw/curation.toml, line 428 (id = "uim")', "uncurated": "not curated"})
     lines = text.splitlines()
@@ -336,10 +336,12 @@ def test_routine_doi_redirects_stay_out_of_the_nightly_reports_but_not_the_json(
 
 
 def test_https_upgrades_are_in_every_report():
+    from pipeline.linkcheck.mail import to_text
     from pipeline.linkcheck.report import report_files
 
     for name, data in report_files(mail_stats()).items():
         assert UPGRADE.suggested_url in data.decode("utf-8"), name
+    assert UPGRADE.suggested_url in to_text(mail_stats(), {})
 
 
 def test_the_mail_names_the_curation_line_or_says_plainly_why_not(tmp_path):

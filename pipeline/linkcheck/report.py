@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD, LINK_REPORT_TXT
+from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
 from pipeline.linkcheck.archive import Snapshot
 from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
@@ -146,22 +146,14 @@ def status_text(result: LinkResult) -> str:
     return f"{result.status} ({result.error})" if result.error else str(result.status)
 
 
-def suggestion_text(row: LinkRow) -> str:
-    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing link."""
+def suggestion_text(row: LinkRow, address=str, text=str) -> str:
+    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing
+    link; `address` and `text` write an address and other text where the report needs them escaped."""
     parts = []
     if row.result.suggested_url:
-        parts.append(f"{row.result.suggested_url} ({row.result.suggestion or 'moved-permanently'})")
+        parts.append(f"{address(row.result.suggested_url)} ({text(row.result.suggestion or 'moved-permanently')})")
     if row.archived:
-        parts.append(f"archived copy of {row.archived.date}: {row.archived.url}")
-    return "; ".join(parts)
-
-
-def suggestion_html(row: LinkRow) -> str:
-    parts = []
-    if row.result.suggested_url:
-        parts.append(f"{link(row.result.suggested_url)} ({esc(row.result.suggestion or 'moved-permanently')})")
-    if row.archived:
-        parts.append(f"archived copy of {esc(row.archived.date)}: {link(row.archived.url)}")
+        parts.append(f"archived copy of {text(row.archived.date)}: {address(row.archived.url)}")
     return "; ".join(parts)
 
 
@@ -323,15 +315,14 @@ def html_line(row: LinkRow, ref: ResourceRef | None) -> str:
         link(row.result.url),
         esc(status_text(row.result)),
         esc(since_text(row)),
-        suggestion_html(row),
+        suggestion_text(row, link, esc),
     )
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
-def report_files(stats: LinkStats, edits: Mapping[str, str] | None = None) -> dict[str, bytes]:
-    """The four reports by file name, ready for `pipeline.publish.publish`; `edits` as `to_text` takes them."""
+def report_files(stats: LinkStats) -> dict[str, bytes]:
+    """The three reports for people who look them up, by file name (the mail is `pipeline.linkcheck.mail`)."""
     return {
-        LINK_REPORT_TXT: to_text(stats, edits or {}).encode("utf-8"),
         LINK_REPORT_MD: to_markdown(stats).encode("utf-8"),
         LINK_REPORT_JSON: to_json(stats).encode("utf-8"),
         LINK_REPORT_HTML: to_html(stats).encode("utf-8"),
@@ -341,85 +332,3 @@ def report_files(stats: LinkStats, edits: Mapping[str, str] | None = None) -> di
 def routine_doi(result: LinkResult) -> bool:
     """A DOI that leads to its publisher's page, as every DOI does: nothing to act on (the JSON keeps it)."""
     return result.status is LinkStatus.REDIRECTED and (urlsplit(result.url).hostname or "") in DOI_HOSTS
-
-
-# ---- the plain-text mail: what a person reads in a mail client, and acts on ----------------------
-
-WORDS = {
-    "http-404": "not found (HTTP 404)",
-    "http-410": "gone (HTTP 410)",
-    "dns-failure": "the site's name does not resolve",
-    "dns-timeout": "the site's name did not resolve in time",
-    "connection-refused": "the server refused the connection",
-    "connection-error": "the connection failed",
-    "connect-timeout": "no server answered",
-    "tls-error": "the site's certificate or encryption failed",
-    "timeout": "the server did not answer in time",
-    "deadline": "the server did not finish answering in time",
-    "redirect-loop": "it redirects in a loop",
-    "too-many-redirects": "too many redirects",
-    "private-redirect": "it redirects into a private network",
-    "bad-redirect": "it redirects to an address that cannot be opened",
-    "malformed-url": "not a valid web address",
-    "unsupported-scheme": "not a web address",
-}
-
-
-def status_words(result: LinkResult) -> str:
-    """The status as a person says it: "not found (HTTP 404)", "server error (HTTP 503)"."""
-    if result.status is LinkStatus.SOFT_404:
-        return f'a "not found" page sent as if all were well: {result.detail}'
-    if result.error in WORDS:
-        return WORDS[result.error]
-    if result.code and result.code >= 500:
-        return f"server error (HTTP {result.code})"
-    return f"HTTP {result.code}" if result.code else str(result.status)
-
-
-def text_entry(number: int, row: LinkRow, edits: Mapping[str, str]) -> list[str]:
-    """One newly broken link: what it is, where it failed, why, since when, what to use, what to edit."""
-    result, refs = row.result, row.resources or (ResourceRef("", "(no resource of the dataset)", ""),)
-    lines = [""]
-    for ref in refs:
-        lines += (
-            [f"{number}. {ref.title}", f"   Section: {ref.section}"] if ref is refs[0] else [f"   Also: {ref.title}"]
-        )
-    lines += ["   Address:", f"     {result.url}"]
-    if result.final_url and result.final_url != result.url:
-        lines += ["   The page that failed, behind it:", f"     {result.final_url}"]
-    lines.append(f"   Status: {status_words(result)}")
-    if row.broken_since:
-        lines.append(f"   Failing since: {row.broken_since[:10]} ({row.failing_runs} checks in a row)")
-    if row.archived:
-        lines += [f"   Archived copy of {row.archived.date}:", f"     {row.archived.url}"]
-    else:
-        lines.append("   Archived copy: none found")
-    if result.suggested_url:
-        lines += [f"   Suggested address ({result.suggestion}):", f"     {result.suggested_url}"]
-    lines += [f"   Edit: {edits.get(ref.id, 'no curation record names this resource')}" for ref in refs if ref.id]
-    return lines
-
-
-def to_text(stats: LinkStats, edits: Mapping[str, str]) -> str:
-    """The mail: the alarm in one line, each newly broken link in full, then the counts of the rest.
-
-    Plain text for any mail client: no tables, nothing escaped, every address whole on a line of its own.
-    `edits` says, by resource id, which line of the curation file to edit."""
-    new = stats.sections["Newly broken"]
-    lines = [f"Link check {stats.checked_at}: {alarm_line(stats)}"]
-    for number, row in enumerate(new, start=1):
-        lines += text_entry(number, row, edits)
-    if new:
-        lines += ["", "After editing the curation file, run `mentor-guide build` again: the nightly rebuild has"]
-        lines += ["put tonight's marks in the handbook and the web edition, the build puts your change there."]
-    lines += ["", "The rest:"]
-    for title, _ in SECTIONS[1:]:
-        lines.append(f"  {title}: {len(stats.sections[title])}")
-    if routine := sum(routine_doi(row.result) for row in stats.rows):
-        lines.append(f"  DOIs that lead to their publisher's page, as they should (in the JSON report): {routine}")
-    upgrades = stats.sections[HTTPS_UPGRADES[0]]
-    lines.append(f"  {HTTPS_UPGRADES[0]}: {len(upgrades)}")
-    for row in upgrades:
-        lines += [f"    {row.result.url}", "      could be", f"    {row.result.suggested_url}"]
-    lines += ["", summary_line(stats)]
-    return "\n".join(LINE_BREAKS.sub(" ", line) for line in lines) + "\n"

@@ -27,6 +27,7 @@ from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, Pi
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
 from pipeline.linkcheck.health import health_json
 from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome
+from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import LinkResult, Options, network_down, scrubbed, without_credentials
@@ -300,7 +301,8 @@ def check_and_commit(
     stats = gather(
         rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
     )
-    files = report_files(stats, edits)
+    text = to_text(stats, edits)
+    files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
     committed = False
 
     def commit() -> None:  # the history first: an alarm it holds is announced, never twice
@@ -319,11 +321,11 @@ def check_and_commit(
     health = {url: states[url] for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     try:
-        text = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
-        write_atomic(paths.status, text.encode("utf-8"))
+        status = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
+        write_atomic(paths.status, status.encode("utf-8"))
     except PublishError as error:
         late.append(error)
-    return LinkRun(stats, files[config.LINK_REPORT_TXT].decode("utf-8"), tuple(late))
+    return LinkRun(stats, text, tuple(late))
 
 
 def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:

@@ -174,7 +174,8 @@ class Watchdog:
         alarm = Alarm(when)
         with self.condition:
             heapq.heappush(self.alarms, (when, next(self.order), alarm))
-            self.condition.notify()
+            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
+                self.condition.notify()
         self.local.alarm = alarm
         try:
             yield alarm

@@ -213,7 +213,7 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "check-links",
         parents=[common],
-        help="the nightly job: check every URL of the dataset, record history, write output/link-report.{md,json,html}",
+        help="the nightly job: check every URL once, record history, write output/link-report.{txt,md,json,html}",
     )
     add = parser.add_argument
     add(

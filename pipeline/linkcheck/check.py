@@ -116,23 +116,18 @@ def fetch(
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
                 "a private address; not followed",
             )
-        late = Fetched(
-            current, tuple(hops), error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s"
-        )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:
                 response = send(session, method, current, (wait, wait))
             except (requests.RequestException, ValueError) as error:
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
-                return (
-                    late
-                    if alarm.rang and slug != Slug.CONNECT_TIMEOUT
-                    else Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
-                )
+                if alarm.rang and slug != Slug.CONNECT_TIMEOUT:
+                    return cut_short(current, hops, options)
+                return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
             if alarm.rang:  # the headers were cut at the deadline: whatever the status line said, no answer came
                 response.close()
-                return late
+                return cut_short(current, hops, options)
             code = response.status_code
             location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
@@ -143,7 +138,7 @@ def fetch(
                 try:
                     page = read_answer(response, url, current, options, deadline)
                 except TimeoutError:  # the page it needs did not arrive in time
-                    return late
+                    return cut_short(current, hops, options)
         if not location:
             return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
@@ -158,6 +153,10 @@ def fetch(
         seen.add(visit)
         current = target
     return Fetched(current, tuple(hops), error=Slug.TOO_MANY_REDIRECTS, detail=f"more than {options.max_redirects}")
+
+
+def cut_short(url: str, hops: list[Hop], options: Options) -> Fetched:
+    return Fetched(url, tuple(hops), error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s")
 
 
 def check_url(

@@ -229,6 +229,7 @@ def test_check_links_waits_as_long_as_told_and_quietly(run_cli, server, place, h
     with exclusive(getattr(place, held), "a test"):
         run = run_cli(*place.args("--wait", "0.5"))
     assert run.status == 75 and time.monotonic() - started < 10
+    assert not server.state.requests  # busy before checking anything
     assert "waiting" not in run.err and "another run is using" in run.err.splitlines()[-2]
     run = run_cli(*[arg for arg in place.args("--wait", "0") if arg != "-q"])
     assert run.status == 0

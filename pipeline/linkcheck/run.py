@@ -208,12 +208,15 @@ def run_link_check(
     edits = curation_lines(paths.curation, {ref.id for refs in resources.values() for ref in refs})
     prepare_state_folders(paths)
     waiting = say if progress else lambda line: None  # "waiting for process …" is progress: -q keeps it quiet
-    with exclusive(paths.history, "check-links", wait=wait, say=waiting), LinkHistory(paths.history) as history:
+    # Both places are held from the start: a run that would be busy at the end says so before checking.
+    with (
+        exclusive(paths.history, "check-links", wait=wait, say=waiting),
+        exclusive(paths.out, "check-links", wait=wait, say=waiting),
+        LinkHistory(paths.history) as history,
+    ):
         if history.created:
             say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
-        return check_and_commit(
-            history, resources, paths, options, confirm_after, fail_on, progress, archive, edits, wait, waiting
-        )
+        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive, edits)
 
 
 @dataclass(frozen=True)
@@ -249,8 +252,6 @@ def check_and_commit(
     progress: bool,
     archive: Archive | None,
     edits: dict[str, str],
-    wait: float,
-    say: Callable[[str], None],
 ) -> LinkRun:
     urls = list(resources)
     checked_at = now_iso()
@@ -312,7 +313,7 @@ def check_and_commit(
 
     late: list[PipelineError] = []
     try:
-        publish(files, paths.out, wait=wait, before_switch=commit, say=say)
+        publish(files, paths.out, locked=True, before_switch=commit)
     except PipelineError as error:
         if not committed:
             history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves

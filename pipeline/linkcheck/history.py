@@ -95,6 +95,8 @@ STATE_COLUMNS = (
     "confirmed",
     "previous_confirmed",
 )
+# A LinkResult as the rest of a checks row, after its run, URL and time.
+check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")
 # A LinkHealth as a url_state row (whose `confirmed` is the record's `confirmed_broken`).
 state_values = operator.attrgetter(*("confirmed_broken" if name == "confirmed" else name for name in STATE_COLUMNS))
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
@@ -236,21 +238,7 @@ class LinkHistory:
                 (
                     "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed,"
                     " error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            self.run_id,
-                            result.url,
-                            checked_at,
-                            str(result.status),
-                            result.code,
-                            result.final_url,
-                            result.suggested_url,
-                            result.elapsed,
-                            result.error,
-                            result.detail,
-                        )
-                        for result, checked_at in checks
-                    ],
+                    [(self.run_id, result.url, checked_at, *check_values(result)) for result, checked_at in checks],
                 )
             )
 

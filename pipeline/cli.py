@@ -1,10 +1,8 @@
 """The `mentor-guide` command: a thin layer that parses options, calls the library, maps its errors to exit statuses."""
 
 import argparse
-import contextlib
 import logging
 import math
-import os
 import re
 import sys
 import time
@@ -17,6 +15,7 @@ from pipeline.errors import (
     EXIT_LINKS_BROKEN,
     EXIT_OK,
     REPORT_BUGS,
+    Interrupted,
     PipelineError,
 )
 from pipeline.linkcheck.status import Options
@@ -236,7 +235,7 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "check-links",
         parents=[common],
-        help="the nightly job: check every URL of the dataset, record history, write output/link-report.{md,json,html}",
+        help="the nightly job: check every URL once, record history, write output/link-report.{txt,md,json,html}",
     )
     add = parser.add_argument
     add(
@@ -328,6 +327,20 @@ def add_check_links_parser(commands, common: argparse.ArgumentParser) -> None:
         help="Internet Archive to ask for archived copies of failing links (default: %(default)s)",
     )
     add("--no-archive", action="store_true", help="do not look up archived copies of failing links")
+    add(
+        "--curation",
+        type=Path,
+        default=config.CURATION,
+        metavar="FILE",
+        help="curation file whose lines the mail points at (default: %(default)s)",
+    )
+    add(
+        "--wait",
+        type=wait_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long to wait for another run on the same history or --out (default: %(default)s)",
+    )
     parser.set_defaults(run=run_check_links)
 
 
@@ -335,7 +348,8 @@ def run_check_links(args: argparse.Namespace) -> int:
     # Imported here: `build` and `validate` need no HTTP client, and this command no pandas while checking.
     from pipeline.linkcheck.archive import Archive
     from pipeline.linkcheck.report import alarm_line, summary_line
-    from pipeline.linkcheck.run import CheckPaths, Interrupted, run_link_check
+    from pipeline.linkcheck.run import CheckPaths, run_link_check
+    from pipeline.linkcheck.streak import Verdict
 
     options = Options(
         concurrency=args.concurrency,
@@ -345,17 +359,17 @@ def run_check_links(args: argparse.Namespace) -> int:
         retries=args.retries,
         allow_private_redirects=args.allow_private_redirects,
     )
-    paths = CheckPaths(dataset=args.dataset, out=args.out, history=args.history, status=args.status)
+    paths = CheckPaths(args.dataset, args.out, args.history, args.status, args.curation)
     try:
-        archive = None if args.no_archive else Archive(args.archive_url, timeout=args.timeout)
-        stats = run_link_check(
+        run = run_link_check(
             paths,
             options,
             confirm_after=args.confirm_after,
             fail_on=args.fail_on,
             progress=not args.quiet,
             say=lambda line: print(line, file=sys.stderr),
-            archive=archive,
+            archive=None if args.no_archive else Archive(args.archive_url, timeout=args.timeout),
+            wait=args.wait,
         )
     except Interrupted as stop:
         print(
@@ -363,11 +377,17 @@ def run_check_links(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    if not args.quiet:
-        print(summary_line(stats))
-        print(alarm_line(stats))
+    if run.stats.count(Verdict.NEW):
+        print(run.text, end="")  # the mail: what cron sends, and what a person acts on
+    elif not args.quiet:
+        print(summary_line(run.stats))
+        print(alarm_line(run.stats))
         print(f"reports in {args.out}")
-    return EXIT_LINKS_BROKEN if stats.alarm else EXIT_OK
+    for error in run.late:  # after the history was committed: the alarm stands, and is announced now
+        print(f"error: {error.message}", file=sys.stderr)
+    if run.stats.alarm:
+        return EXIT_LINKS_BROKEN
+    return run.late[0].exit_status if run.late else EXIT_OK
 
 
 def add_find_parser(commands, common: argparse.ArgumentParser) -> None:
@@ -458,14 +478,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console() -> None:
-    """The `mentor-guide` command: `main`, then exit at once.
-
-    By then every output is written and closed, so the process leaves its objects to the OS instead
-    of tearing the interpreter down (a last garbage collection alone costs a fifth of a second after
-    checking 3,000 links); only what is still buffered for the terminal is flushed first.
-    """
-    status = main()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe or stream: nothing more can be said there
-            stream.flush()
-    os._exit(status)
+    """The `mentor-guide` command."""
+    sys.exit(main())

@@ -24,7 +24,9 @@ LINK_HEALTH_CSV, LINK_HEALTH_JSON = "link-health.csv", "link-health.json"  # rew
 PROVENANCE_NAME = "entry-lines.json"  # in the processed folder: where each resource's entry sat in the capture
 PDF_NAME = "handbook.pdf"
 LINK_REPORT_PREFIX = "link-report."  # check-links' files in the output folder; a build carries them over
-LINK_REPORT_MD, LINK_REPORT_JSON, LINK_REPORT_HTML = (LINK_REPORT_PREFIX + ext for ext in ("md", "json", "html"))
+LINK_REPORT_TXT, LINK_REPORT_MD, LINK_REPORT_JSON, LINK_REPORT_HTML = (
+    LINK_REPORT_PREFIX + ext for ext in ("txt", "md", "json", "html")
+)
 VALIDATION_REPORT = "validation-report.json"
 
 RAW_GUIDE = RAW_DIR / "mentoring-resources.txt"

@@ -127,3 +127,11 @@ class UsageError(PipelineError):
 
 class LinkStatusFileError(PipelineError):
     "The link-status file written by check-links is malformed or was edited by hand"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during check-links; what was checked before it is in the history."""
+
+    def __init__(self, checked: int, total: int):
+        super().__init__(f"interrupted after {checked} of {total} URLs")
+        self.checked, self.total = checked, total

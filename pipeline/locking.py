@@ -4,7 +4,7 @@ import fcntl
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,11 +20,14 @@ def lock_path_for(target: Path) -> Path:
 
 
 @contextmanager
-def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
+def exclusive(
+    target: Path, what: str, *, wait: float = 0.0, say: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """Hold the lock of `target` for the block; wait up to `wait` seconds for another holder, then raise Busy.
 
     flock is tied to the open file: a killed holder releases it with its last descriptor, so no
-    stale lock can outlive a crash, and the lock file itself may safely stay behind.
+    stale lock can outlive a crash, and the lock file itself may safely stay behind. `say` tells
+    that it waits (on stderr by default).
     """
     path = lock_path_for(target)
     try:
@@ -37,7 +40,7 @@ def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
             hint="check that the folder exists and is writable, or pass another one",
         ) from None
     try:
-        acquire(handle, target, what, wait)
+        acquire(handle, target, what, wait, say or (lambda line: print(line, file=sys.stderr)))
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
         yield
@@ -45,7 +48,7 @@ def exclusive(target: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
         os.close(handle)
 
 
-def acquire(handle: int, target: Path, what: str, wait: float) -> None:
+def acquire(handle: int, target: Path, what: str, wait: float, say: Callable[[str], None]) -> None:
     give_up = time.monotonic() + wait
     told = False
     while True:
@@ -61,6 +64,6 @@ def acquire(handle: int, target: Path, what: str, wait: float) -> None:
                     hint=f"wait for it to end and run {what} again",
                 ) from None
             if not told:
-                print(f"waiting for process {holder}, which is using {target}…", file=sys.stderr)
+                say(f"waiting for process {holder}, which is using {target}…")
                 told = True
             time.sleep(POLL)

@@ -56,6 +56,8 @@ def publish(
     keep: Callable[[str], bool] = keep_everything,
     wait: float = LOCK_WAIT,
     locked: bool = False,
+    before_switch: Callable[[], None] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
     """Publish `files` (names may hold `/`) as the new release of `out_dir`; returns the release folder.
 
@@ -63,9 +65,11 @@ def publish(
     true: check-links updates its reports and keeps the dataset; a build replaces everything but the
     link reports. One publisher at a time per folder: this takes the folder's lock (waiting up to
     `wait` seconds for another holder) unless the caller says it holds it already (`locked`).
+    `before_switch` runs once the new release is complete, just before it goes live; if it raises,
+    the release is discarded.
     """
     out_dir = Path(out_dir)
-    with nullcontext() if locked else exclusive(out_dir, "the command", wait=wait):
+    with nullcontext() if locked else exclusive(out_dir, "the command", wait=wait, say=say):
         try:
             releases = releases_dir(out_dir)
             releases.mkdir(parents=True, exist_ok=True)
@@ -83,6 +87,8 @@ def publish(
             complete = staging.with_name(RELEASE_PREFIX + staging.name.removeprefix(STAGING_PREFIX))
             os.rename(staging, complete)
             release = complete
+            if before_switch is not None:
+                before_switch()
             switch_link(out_dir, release)
         except OSError as error:
             discard(release or staging, out_dir)

@@ -37,6 +37,26 @@ class FakeArchive:
                     time.sleep(2)
                 if "archive-garbage" in url:
                     return self.reply(200, b"<html>not json")
+                if "archive-deep" in url:  # nested 100,000 deep
+                    return self.reply(200, b"[" * 100_000 + b"]" * 100_000)
+                if "archive-truncated" in url:  # announces more than it sends, then hangs up
+                    return self.reply(200, b'{"archived_snapshots": {"clo', length=5000)
+                if "archive-bad-gzip" in url:
+                    return self.reply(200, b"\x1f\x8b\x08\x00not gzip at all", {"Content-Encoding": "gzip"})
+                if "archive-stall" in url:  # the headers, then nothing for a long while
+                    return self.reply(200, b"{}", length=2, stall=30)
+                if "archive-drip" in url:  # the body one byte every 0.2 s
+                    return self.reply(200, b" " * 5000 + b"{}", drip=0.2)
+                hostile = {
+                    "archive-credentials": "http://keeper:secret@web.archive.test/web/{stamp}/{url}",
+                    "archive-bidi": "http://web.archive.test/web/{stamp}/\u202egnp.exe",
+                    "archive-control": "http://web.archive.test/web/{stamp}/\x1b[31mred",
+                }
+                for case, address in hostile.items():
+                    if case in url:
+                        closest = {"available": True, "status": "200", "timestamp": "20200102030405"}
+                        closest["url"] = address.format(stamp=closest["timestamp"], url=url)
+                        return self.reply(200, json.dumps({"archived_snapshots": {"closest": closest}}).encode())
                 closest = {}
                 if url in archive.snapshots:
                     stamp = archive.snapshots[url]
@@ -50,15 +70,24 @@ class FakeArchive:
                     }
                 return self.reply(200, json.dumps({"url": url, "archived_snapshots": closest}).encode())
 
-            def reply(self, code, body):
+            def reply(self, code, body, headers=None, length=None, stall=0.0, drip=0.0):
                 try:
                     self.send_response(code)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(length or len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    self.wfile.flush()
+                    time.sleep(stall)
+                    for start in range(0, len(body), 1 if drip else len(body) or 1):
+                        self.wfile.write(body[start : start + (1 if drip else len(body))])
+                        self.wfile.flush()
+                        time.sleep(drip)
                 except OSError:
                     pass
+                if length:
+                    self.close_connection = True
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

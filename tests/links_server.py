@@ -148,13 +148,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(301, self.state.locations[path])
         if path == "/drip-headers":
             return self.drip_headers(self.state.drip_every)
+        if path == "/drip-after-status":  # the status line at once, then the headers one byte at a time
+            return self.drip_headers(self.state.drip_every, at_once=len(b"HTTP/1.1 200 OK\r\n"))
+        if path == "/drip-html":  # an HTML page whose body comes one byte at a time
+            return self.drip(200, 0.2, {"Content-Type": "text/html"})
         if path.startswith("/!"):  # where a hostile Location header leads: a page, so the check follows it to the end
             return self.answer(200)
         return self.answer(404)
 
-    def drip(self, length: int, every: float) -> None:
+    def drip(self, length: int, every: float, headers: dict | None = None) -> None:
         """Headers at once, then one byte of body every `every` seconds."""
         self.send_response(200)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.flush()
@@ -163,18 +169,20 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(every)
                 self.wfile.write(b"x")
                 self.wfile.flush()
-                self.state.sent["/drip"] += 1
+                self.state.sent[self.path] += 1
         except OSError:  # the client hung up, as it should
             self.close_connection = True
 
-    def drip_headers(self, every: float) -> None:
-        """The status line and headers one byte every `every` seconds: each read is quick, the whole is not."""
+    def drip_headers(self, every: float, at_once: int = 0) -> None:
+        """The status line and headers one byte every `every` seconds (after the first `at_once` bytes):
+        each read is quick, the whole is not."""
         head = (
             b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Padding: " + b"x" * 40 + b"\r\nContent-Length: 0\r\n\r\n"
         )
         self.close_connection = True
         try:
-            for byte in head:
+            self.wfile.write(head[:at_once])
+            for byte in head[at_once:]:
                 self.wfile.write(bytes([byte]))
                 self.wfile.flush()
                 self.state.sent["/drip-headers"] += 1

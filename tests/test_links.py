@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.findings import Slug
-from pipeline.linkcheck.fetch import Resolver, error_slug
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.status import (
     Fetched,
@@ -31,6 +30,7 @@ from pipeline.linkcheck.status import (
     url_problem,
     without_credentials,
 )
+from pipeline.linkcheck.transport import Resolver, error_slug
 from tests.links_server import BlackHole, LinksServer, unused_port
 
 FAST = Options(timeout=0.5, deadline=3.0, backoff=0.05, retry_after_cap=2.0, concurrency=16, per_host=16)
@@ -512,3 +512,22 @@ def wrapped_by_requests(reason: BaseException):
 )
 def test_request_errors_are_classified_by_their_types_and_causes(error, slug):
     assert error_slug(error()) is slug
+
+
+def test_the_private_address_guard_runs_on_the_urllib3_it_is_pinned_to():
+    """The guard's one private hook (urllib3's `_new_conn`) is tested on the major version pyproject allows."""
+    import re
+    import tomllib
+
+    import urllib3
+    from urllib3.connection import HTTPConnection
+
+    from pipeline.linkcheck.transport import GuardedConnection
+    from tests.conftest import REPO
+
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    [low, high] = map(
+        int, re.fullmatch(r"urllib3>=(\d+),<(\d+)", *[d for d in dependencies if "urllib3" in d]).groups()
+    )
+    assert low <= int(urllib3.__version__.split(".")[0]) < high
+    assert "_new_conn" in vars(HTTPConnection) and "_new_conn" in vars(GuardedConnection)

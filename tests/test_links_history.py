@@ -4,16 +4,9 @@ import sqlite3
 
 import pytest
 
-from pipeline.linkcheck.history import (
-    HistoryError,
-    LinkHistory,
-    PendingChecks,
-    RunOutcome,
-    Verdict,
-    next_state,
-    verdict,
-)
+from pipeline.linkcheck.history import HistoryError, LinkHistory, PendingChecks, RunOutcome
 from pipeline.linkcheck.status import LinkResult, LinkStatus
+from pipeline.linkcheck.streak import Verdict, next_state, verdict
 
 URL = "https://example.org/page"
 OK = LinkResult(URL, LinkStatus.OK, 200)
@@ -60,7 +53,7 @@ def test_lowering_confirm_after_announces_what_it_now_confirms():
 
 def test_raising_confirm_after_keeps_a_confirmed_link_broken():
     verdicts, state = nights(BROKEN, BROKEN, BROKEN, confirm_after=(2, 2, 5))
-    assert verdicts == [Verdict.UNCONFIRMED, Verdict.NEW, Verdict.STILL] and state.confirmed
+    assert verdicts == [Verdict.UNCONFIRMED, Verdict.NEW, Verdict.STILL] and state.confirmed_broken
 
 
 def test_broken_since_is_the_first_failing_night():
@@ -134,7 +127,7 @@ def test_a_history_from_before_confirmation_keeps_its_raised_alarms(tmp_path):
     db.close()
     with LinkHistory(path) as history:
         state = history.state(URL)
-        assert (state.confirmed, state.previous_confirmed) == (True, True)
+        assert (state.confirmed_broken, state.previous_confirmed) == (True, True)
         assert verdict(next_state(state, BROKEN, "2026-01-04T02:00:00Z")) is Verdict.STILL  # not announced again
 
 

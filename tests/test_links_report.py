@@ -9,10 +9,10 @@ from markdown_it import MarkdownIt
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
-from pipeline.linkcheck.history import next_state
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, summarise, to_html, to_json, to_markdown
 from pipeline.linkcheck.run import Progress
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
+from pipeline.linkcheck.streak import next_state
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult(
@@ -160,7 +160,7 @@ def hostile_stats() -> LinkStats:
             final_url=f"https://h{n}.example/{text}",
             suggested_url=f"https://h{n}.example/{text}",
         )
-        rows.append(LinkRow(result, None, 0, None, 0, (ResourceRef(f"id-{n}", text, text),)))
+        rows.append(LinkRow(result, None, (ResourceRef(f"id-{n}", text, text),)))
     return LinkStats("2026-01-02T02:00:00Z", 1.0, 2, "new", {"redirected": len(rows)}, tuple(rows))
 
 
@@ -267,3 +267,96 @@ def test_progress_only_on_a_terminal():
         bar.close()
     assert quiet.getvalue() == ""
     assert terminal.getvalue().endswith("] 2/2, 1 failing, ETA 0s\x1b[K\n")
+
+
+# ---- the plain-text mail ---------------------------------------------------------------------------
+
+DOI = LinkResult(
+    "https://doi.org/10.15766/mep_2374-8265.11438",
+    LinkStatus.BROKEN,
+    404,
+    final_url="https://www.mededportal.org/doi/10.15766/mep_2374-8265.11438",
+    error="http-404",
+)
+ROUTINE_DOI = LinkResult(
+    "https://doi.org/10.1186/x", LinkStatus.REDIRECTED, 200, final_url="https://publisher.example/x"
+)
+UPGRADE = LinkResult(
+    "http://d.example/p", LinkStatus.OK, 200, suggested_url="https://d.example/p", suggestion=Suggestion.HTTPS
+)
+MAIL_RESOURCES = {
+    DOI.url: [ResourceRef("uim", "Supporting | *UIM* <students> & more", "Medical Journals & Journal Articles")],
+    ROUTINE_DOI.url: [ResourceRef("peer", "Peer", "Articles")],
+    UPGRADE.url: [ResourceRef("book", "Book", "Books & E-Books")],
+    BROKEN.url: [ResourceRef("uncurated", "Uncurated", "Websites")],
+}
+
+
+def mail_stats():
+    from pipeline.linkcheck.archive import Snapshot
+
+    results = [DOI, ROUTINE_DOI, UPGRADE, BROKEN]
+    states = {}
+    for night, tonight in enumerate(([DOI, BROKEN], results), start=1):
+        for result in tonight:
+            states[result.url] = next_state(states.get(result.url), result, f"2026-01-0{night}T02:00:00Z")
+    snapshot = Snapshot(f"http://web.archive.org/web/20200102030405/{BROKEN.url}", "20200102030405")
+    return summarise(
+        results,
+        states,
+        MAIL_RESOURCES,
+        checked_at="2026-01-02T02:00:00Z",
+        elapsed=2.0,
+        confirm_after=2,
+        fail_on="new",
+        snapshots={BROKEN.url: snapshot},
+    )
+
+
+def test_the_mail_says_what_to_do_in_plain_text():
+    from pipeline.linkcheck.mail import to_text
+
+    text = to_text(mail_stats(), {"uim": 'data/raw/curation.toml, line 428 (id = "uim")', "uncurated": "not curated"})
+    lines = text.splitlines()
+    assert lines[0].startswith("Link check 2026-01-02T02:00:00Z: ALARM")
+    assert "1. Supporting | *UIM* <students> & more" in lines  # the title as it is: nothing escaped
+    for address in (DOI.url, DOI.final_url, BROKEN.url, UPGRADE.url, UPGRADE.suggested_url):
+        assert address in [line.strip() for line in lines]  # whole, on a line of its own
+    assert "   Status: not found (HTTP 404)" in lines and "   Failing since: 2026-01-01 (2 checks in a row)" in lines
+    assert '   Edit: data/raw/curation.toml, line 428 (id = "uim")' in lines and "   Edit: not curated" in lines
+    assert "   Archived copy of 2020-01-02:" in lines and "   Archived copy: none found" in lines
+    assert ROUTINE_DOI.url not in text and "as they should (in the JSON report): 1" in text
+    assert "\\" not in text and "|---" not in text
+
+
+def test_routine_doi_redirects_stay_out_of_the_nightly_reports_but_not_the_json():
+    stats = mail_stats()
+    assert ROUTINE_DOI.url not in to_markdown(stats).split("## Redirected", 1)[1]
+    assert ROUTINE_DOI.url in {row["url"] for row in json.loads(to_json(stats))["results"]}
+
+
+def test_https_upgrades_are_in_every_report():
+    from pipeline.linkcheck.mail import to_text
+    from pipeline.linkcheck.report import report_files
+
+    for name, data in report_files(mail_stats()).items():
+        assert UPGRADE.suggested_url in data.decode("utf-8"), name
+    assert UPGRADE.suggested_url in to_text(mail_stats(), {})
+
+
+def test_the_mail_names_the_curation_line_or_says_plainly_why_not(tmp_path):
+    from pipeline.linkcheck.run import curation_lines
+    from tests.conftest import REAL_CURATION
+
+    lines = curation_lines(REAL_CURATION, {"supporting-uim-medical-students", "nowhere"})
+    number = next(
+        n
+        for n, line in enumerate(REAL_CURATION.read_text(encoding="utf-8").splitlines(), 1)
+        if line == 'id = "supporting-uim-medical-students"'
+    )
+    assert lines["supporting-uim-medical-students"] == (
+        f'{REAL_CURATION}, line {number} (id = "supporting-uim-medical-students")'
+    )
+    assert lines["nowhere"] == f"not curated: {REAL_CURATION} has no record 'nowhere'"
+    absent = curation_lines(tmp_path / "none.toml", {"a"})
+    assert absent["a"].startswith(f"{tmp_path / 'none.toml'} could not be read (the curation file does not exist)")

@@ -64,7 +64,12 @@ def test_a_not_found_page_served_with_200_is_soft():
 
 
 def test_a_not_found_page_is_soft_even_when_missing_paths_answer_404():
-    assert soft_404_reason(page("/old", NOT_FOUND_PAGE), probe=None).startswith("the page's title says")
+    """The site's own 404 page is the evidence: the same page, sent with 200 here."""
+    probe = read_page(SITE + "/zzz", SITE + "/zzz", 404, NOT_FOUND_PAGE.replace("{path}", "/zzz").encode())
+    assert soft_404_reason(page("/old", NOT_FOUND_PAGE), probe).startswith("the page's title says")
+    assert (
+        soft_404_reason(page("/old", NOT_FOUND_PAGE), probe=None) is None
+    )  # no evidence: a title alone decides nothing
 
 
 def test_a_site_that_sends_missing_paths_home_is_soft():

@@ -13,11 +13,13 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import requests
 
 from pipeline import config
+from pipeline.linkcheck.status import Options, publishable_url
+from pipeline.linkcheck.transport import WATCHDOG, drain, make_session, send
 
 MIN_INTERVAL = 1.0  # seconds between two lookups: the archive is a shared public service
 ANSWER_LIMIT = 65_536  # bytes of an answer read at most
@@ -51,8 +53,8 @@ def read_snapshot(answer: object) -> Snapshot | None:
     url, timestamp = closest.get("url"), str(closest.get("timestamp") or "")
     if str(closest.get("status", "200")) != "200" or not isinstance(url, str):
         return None  # a snapshot of an error page is no copy of the resource
-    if urlsplit(url).scheme not in ("http", "https") or len(timestamp) != 14 or not timestamp.isdigit():
-        return None
+    if not publishable_url(url) or len(timestamp) != 14 or not timestamp.isdigit():
+        return None  # an address the dataset would refuse is no suggestion either
     return Snapshot(url, timestamp)
 
 
@@ -70,7 +72,7 @@ class Archive:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.base, self.timeout, self.interval = base, timeout, interval
-        self.session = session or requests.Session()
+        self.session = session or make_session(Options(timeout=timeout))
         self.clock, self.sleep = clock, sleep
         self.found: dict[str, Snapshot | None] = {}
         self.last: float | None = None
@@ -93,16 +95,18 @@ class Archive:
         return snapshot
 
     def _ask(self, url: str, timeout: float) -> Snapshot | None:
-        try:
-            with self.session.get(
-                availability_url(self.base, url), timeout=(timeout, timeout), stream=True, allow_redirects=False
-            ) as response:
-                if response.status_code != 200:
-                    return None
-                body = response.raw.read(ANSWER_LIMIT, decode_content=True)
-            return read_snapshot(json.loads(body))
-        except (requests.RequestException, ValueError, OSError):
-            return None  # an archive that fails or answers nonsense gives no suggestion, never a failed run
+        """One lookup, the answer read whole within `timeout`; any failure of it is no suggestion."""
+        with WATCHDOG.deadline(time.monotonic() + timeout) as alarm:
+            try:
+                with send(self.session, "GET", availability_url(self.base, url), (timeout, timeout)) as response:
+                    if response.status_code != 200:
+                        return None
+                    body, complete = drain(response, ANSWER_LIMIT, time.monotonic() + timeout, keep=True)
+                if complete and not alarm.rang:
+                    return read_snapshot(json.loads(body))
+            except (requests.RequestException, ValueError, OSError, RecursionError):  # too deep, cut, not JSON
+                pass
+        return None
 
 
 def find_snapshots(urls: Iterable[str], archive: Archive, budget: float) -> dict[str, Snapshot]:

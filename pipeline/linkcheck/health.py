@@ -8,7 +8,7 @@ ask each `LinkHealth` for its `state`. A link is broken only once its failure is
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping
@@ -22,6 +22,7 @@ from pipeline.text import JsonText, compact_json, json_with_rows
 
 FORMAT = 2
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 HINT = (
     "the file is written by `mentor-guide check-links`, not by hand: run check-links to rewrite it, "
     "or move it aside (the handbook then prints no check dates)"
@@ -40,7 +41,8 @@ class LinkState(StrEnum):
 
 @dataclass(frozen=True)
 class LinkHealth:
-    """The latest real check of one URL (offline runs never change it) and its failing streak."""
+    """The latest real check of one URL (offline runs never change it) and its failing streak: the one
+    record of a URL's state, in the status file and in the history (which adds the last three fields)."""
 
     url: str
     status: LinkStatus
@@ -51,6 +53,9 @@ class LinkHealth:
     suggested_url: str | None = None
     code: int | None = None
     final_url: str | None = None
+    error: str | None = None  # why the latest check failed (an error slug)
+    previous_failing_runs: int = 0  # the streak just before the latest check
+    previous_confirmed: bool = False
 
     @property
     def state(self) -> LinkState:
@@ -74,11 +79,6 @@ class LinkHealth:
             "final_url": self.final_url,
             "suggested_url": self.suggested_url,
         }
-
-    @functools.cached_property
-    def json_text(self) -> JsonText:
-        """The entry as written, once: a run writes it while other requests are in flight."""
-        return JsonText(compact_json(self.record()))
 
     @property
     def checked_on(self) -> str:
@@ -118,7 +118,7 @@ def health_json(
     archived copy, by URL) adds a suggestion to the URLs that have one, and never replaces their address."""
     archived = archived or {}
     urls = {
-        url: entry.json_text if url not in archived else entry.record() | {"archived": dict(archived[url])}
+        url: JsonText(compact_json(entry.record() | ({"archived": dict(archived[url])} if url in archived else {})))
         for url, entry in health.items()
     }
     document = {"format": FORMAT, "checked_at": checked_at, "confirm_after": confirm_after, "urls": urls}
@@ -138,6 +138,8 @@ def read_link_health(path: Path) -> dict[str, LinkHealth]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise LinkStatusFileError(f"not JSON: {error.msg}", path=path, line=error.lineno, hint=HINT) from None
+    except RecursionError:
+        raise LinkStatusFileError("not a link-status file: nested too deep to read", path=path, hint=HINT) from None
     if not isinstance(document, dict) or not isinstance(document.get("urls"), dict):
         raise LinkStatusFileError("not a link-status file: no object `urls`", path=path, hint=HINT)
     if document.get("format") != FORMAT:
@@ -163,7 +165,7 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
         status = LinkStatus(entry.get("status", ""))
     except ValueError:
         raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
-    if not (isinstance(entry.get("checked_at"), str) and TIME.match(entry["checked_at"])):
+    if not is_time(entry.get("checked_at")):
         raise wrong("checked_at", "a UTC time like 2026-03-02T03:00:00Z")
     failing_runs = entry.get("failing_runs")
     if type(failing_runs) is not int or failing_runs < 0:
@@ -171,7 +173,7 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
     if type(entry.get("confirmed_broken")) is not bool:
         raise wrong("confirmed_broken", "true or false")
     since = entry.get("broken_since")
-    if since is not None and not (isinstance(since, str) and TIME.match(since)):
+    if since is not None and not is_time(since):
         raise wrong("broken_since", "null or a UTC time like 2026-02-20T03:00:00Z")
     for field in ("suggested_url", "final_url"):
         if not isinstance(entry.get(field), (str, type(None))):
@@ -190,6 +192,14 @@ def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
         code,
         entry.get("final_url"),
     )
+
+
+def is_time(value: object) -> bool:
+    """Whether `value` is a real UTC time as check-links writes it (2026-03-02T03:00:00Z; no 13th month)."""
+    try:
+        return isinstance(value, str) and bool(TIME.match(value)) and bool(dt.datetime.strptime(value, TIME_FORMAT))
+    except ValueError:
+        return False
 
 
 def line_of(path: Path, url: str) -> int | None:

@@ -19,14 +19,15 @@ import operator
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
+from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.soft404 import Page
-from pipeline.linkcheck.status import LinkResult, without_credentials
+from pipeline.linkcheck.status import LinkResult, LinkStatus, without_credentials
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -94,7 +95,10 @@ STATE_COLUMNS = (
     "confirmed",
     "previous_confirmed",
 )
-state_values = operator.attrgetter(*STATE_COLUMNS)  # a UrlState as a url_state row
+# A LinkResult as the rest of a checks row, after its run, URL and time.
+check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")
+# A LinkHealth as a url_state row (whose `confirmed` is the record's `confirmed_broken`).
+state_values = operator.attrgetter(*("confirmed_broken" if name == "confirmed" else name for name in STATE_COLUMNS))
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
 BUSY_TIMEOUT = 2.0  # seconds to wait for another program's write lock on the database
 
@@ -106,71 +110,6 @@ class RunOutcome(StrEnum):
     OFFLINE = "offline"  # the checker could not reach the network: nothing stored but the checks
     INTERRUPTED = "interrupted"  # Ctrl-C
     REPORTS_FAILED = "reports-failed"  # the reports could not be written, so nothing was announced
-
-
-class Verdict(StrEnum):
-    """Where a URL stands in the alarm rules; stable slugs."""
-
-    NEW = "newly-broken"  # confirmed on this run: its streak reached confirm_after and no report said so yet
-    STILL = "still-broken"  # confirmed and reported before, still failing
-    UNCONFIRMED = "unconfirmed"  # failing, not yet for confirm_after runs in a row
-    RECOVERED = "recovered"  # failing on the check before, passing now
-
-
-@dataclass(frozen=True)
-class UrlState:
-    """The latest check of a URL and its failing streak."""
-
-    url: str
-    status: str
-    code: int | None
-    checked_at: str
-    final_url: str | None
-    suggested_url: str | None
-    error: str | None
-    failing_runs: int
-    broken_since: str | None
-    previous_failing_runs: int
-    confirmed: bool = False  # the streak is confirm_after runs long (or was confirmed before): broken
-    previous_confirmed: bool = False
-
-
-def next_state(
-    previous: UrlState | None, result: LinkResult, checked_at: str, confirm_after: int = config.CONFIRM_AFTER
-) -> UrlState:
-    """The state after one more completed run (pure). A confirmed streak stays confirmed while it lasts,
-    so raising confirm_after never hides a broken link and lowering it confirms what it now reaches."""
-    streak = previous.failing_runs if previous else 0
-    was_confirmed = bool(previous and previous.confirmed and streak)
-    if result.failing:
-        failing_runs = streak + 1
-        broken_since = previous.broken_since if previous and streak and previous.broken_since else checked_at
-        confirmed = was_confirmed or failing_runs >= confirm_after
-    else:
-        failing_runs, broken_since, confirmed = 0, None, False
-    return UrlState(
-        result.url,
-        str(result.status),
-        result.code,
-        checked_at,
-        result.final_url,
-        result.suggested_url,
-        result.error,
-        failing_runs,
-        broken_since,
-        streak,
-        confirmed,
-        was_confirmed,
-    )
-
-
-def verdict(state: UrlState) -> Verdict | None:
-    """The alarm rule (pure): newly broken on the one completed run that confirms the streak."""
-    if state.failing_runs:
-        if state.confirmed:
-            return Verdict.STILL if state.previous_confirmed else Verdict.NEW
-        return Verdict.UNCONFIRMED
-    return Verdict.RECOVERED if state.previous_failing_runs else None
 
 
 def history_hint(error: BaseException) -> str:
@@ -299,26 +238,12 @@ class LinkHistory:
                 (
                     "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed,"
                     " error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            self.run_id,
-                            result.url,
-                            checked_at,
-                            str(result.status),
-                            result.code,
-                            result.final_url,
-                            result.suggested_url,
-                            result.elapsed,
-                            result.error,
-                            result.detail,
-                        )
-                        for result, checked_at in checks
-                    ],
+                    [(self.run_id, result.url, checked_at, *check_values(result)) for result, checked_at in checks],
                 )
             )
 
     def commit_run(
-        self, states: dict[str, UrlState], finished_at: str, probes: Mapping[str, Page | None] | None = None
+        self, states: dict[str, LinkHealth], finished_at: str, probes: Mapping[str, Page | None] | None = None
     ) -> None:
         """Store the new state of every URL and what sites newly answered for an address that cannot exist
         (`probes`, dated `finished_at`), and end the run as completed, all in one transaction.
@@ -364,13 +289,13 @@ class LinkHistory:
                 continue
         return known
 
-    def state(self, url: str) -> UrlState | None:
+    def state(self, url: str) -> LinkHealth | None:
         row = self.connection.execute(
             f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state WHERE url = ?", (url,)
         ).fetchone()
         return state_of(row) if row else None
 
-    def states(self, urls: list[str]) -> dict[str, UrlState]:
+    def states(self, urls: list[str]) -> dict[str, LinkHealth]:
         """The latest state of each of `urls` that a completed run checked."""
         wanted = set(urls)
         rows = self.connection.execute(f"SELECT {', '.join(STATE_COLUMNS)} FROM url_state").fetchall()
@@ -424,32 +349,19 @@ class PendingChecks:
         self.history.record_all(checks)
 
 
-def state_of(row: tuple) -> UrlState:
-    (
+def state_of(row: tuple) -> LinkHealth:
+    url, status, code, checked_at, final_url, suggested, error, runs, since, previous_runs, confirmed, previous = row
+    return LinkHealth(
         url,
-        status,
-        code,
+        LinkStatus(status),
         checked_at,
-        final_url,
-        suggested_url,
-        error,
-        failing_runs,
-        broken_since,
-        previous_failing_runs,
-        confirmed,
-        previous_confirmed,
-    ) = row
-    return UrlState(
-        url,
-        status,
-        code,
-        checked_at,
-        final_url,
-        suggested_url,
-        error,
-        failing_runs,
-        broken_since,
-        previous_failing_runs,
+        runs,
         bool(confirmed),
-        bool(previous_confirmed),
+        since,
+        suggested,
+        code,
+        final_url,
+        error,
+        previous_runs,
+        bool(previous),
     )

@@ -8,11 +8,13 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
 from pipeline.linkcheck.archive import Snapshot
-from pipeline.linkcheck.history import UrlState, Verdict, verdict
-from pipeline.linkcheck.status import LinkResult, LinkStatus
+from pipeline.linkcheck.health import LinkHealth
+from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
+from pipeline.linkcheck.streak import Verdict, verdict
 from pipeline.text import JsonText, compact_json, json_with_rows
 
 SECTIONS = (  # (title, which rows), in the order a keeper reads them
@@ -21,8 +23,10 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
     ("Failing, not yet confirmed", lambda row: row.verdict is Verdict.UNCONFIRMED),
     ("Recovered", lambda row: row.verdict is Verdict.RECOVERED),
     ("Blocked (bot protection or login; not counted as broken)", lambda row: row.result.status is LinkStatus.BLOCKED),
-    ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED),
+    ("Redirected", lambda row: row.result.status is LinkStatus.REDIRECTED and not routine_doi(row.result)),
 )
+HTTPS_UPGRADES = ("Could use https", lambda row: row.result.suggestion is Suggestion.HTTPS)
+DOI_HOSTS = ("doi.org", "dx.doi.org")
 ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
 # Inline Markdown that text from the web or the curation file could otherwise start: code, emphasis,
 # links and images, raw HTML and autolinks, entities, strikethrough, and table cells.
@@ -41,26 +45,24 @@ class ResourceRef:
 
 @dataclass(frozen=True)
 class LinkRow:
-    """One checked URL with its place in the alarm rules and the resources that use it."""
+    """One checked URL: its result, its state once the run is committed, and the resources that use it."""
 
     result: LinkResult
-    verdict: Verdict | None
-    failing_runs: int
-    broken_since: str | None
-    previous_failing_runs: int
+    state: LinkHealth | None
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
 
-    # Its text in the reports, written once: a run renders each row as it arrives, while other requests are
-    # in flight, so that little is left to do between the last answer and the exit.
-    @functools.cached_property
-    def json_text(self) -> JsonText:
-        return JsonText(compact_json(row_record(self)))
+    @property
+    def verdict(self) -> Verdict | None:
+        return verdict(self.state) if self.state else None
 
-    @functools.cached_property
-    def html_lines(self) -> tuple[str, ...]:
-        """Its lines in an HTML table: one per resource that uses it (a URL no resource names still gets one)."""
-        return tuple(html_line(self, ref) for ref in self.resources or (None,))
+    @property
+    def failing_runs(self) -> int:
+        return self.state.failing_runs if self.state else int(self.result.failing)
+
+    @property
+    def broken_since(self) -> str | None:
+        return self.state.broken_since if self.state else None
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ class LinkStats:
     @functools.cached_property
     def sections(self) -> dict[str, tuple[LinkRow, ...]]:
         """The rows of each report section, by its title (a row may be in several)."""
-        return {title: tuple(row for row in self.rows if keep(row)) for title, keep in (*SECTIONS, ALL_LINKS)}
+        return {
+            title: tuple(row for row in self.rows if keep(row))
+            for title, keep in (*SECTIONS, HTTPS_UPGRADES, ALL_LINKS)
+        }
 
     @property
     def alarm(self) -> bool:
@@ -108,7 +113,7 @@ class LinkStats:
 
 def summarise(
     results: Sequence[LinkResult],
-    states: Mapping[str, UrlState],
+    states: Mapping[str, LinkHealth],
     resources: Mapping[str, Sequence[ResourceRef]],
     *,
     checked_at: str,
@@ -120,25 +125,10 @@ def summarise(
     """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
     snapshots = snapshots or {}
     rows = [
-        link_row(result, states.get(result.url), resources.get(result.url, ()), snapshots.get(result.url))
+        LinkRow(result, states.get(result.url), tuple(resources.get(result.url, ())), snapshots.get(result.url))
         for result in results
     ]
     return gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
-
-
-def link_row(
-    result: LinkResult, state: UrlState | None, resources: Sequence[ResourceRef], archived: Snapshot | None = None
-) -> LinkRow:
-    """One URL's row (pure): its result, where its history puts it, and the resources that use it."""
-    return LinkRow(
-        result,
-        verdict(state) if state else None,
-        state.failing_runs if state else int(result.failing),
-        state.broken_since if state else None,
-        state.previous_failing_runs if state else 0,
-        tuple(resources),
-        archived,
-    )
 
 
 def gather(rows: Sequence[LinkRow], *, checked_at: str, elapsed: float, confirm_after: int, fail_on: str) -> LinkStats:
@@ -156,28 +146,20 @@ def status_text(result: LinkResult) -> str:
     return f"{result.status} ({result.error})" if result.error else str(result.status)
 
 
-def suggestion_text(row: LinkRow) -> str:
-    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing link."""
+def suggestion_text(row: LinkRow, address=str, text=str) -> str:
+    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing
+    link; `address` and `text` write an address and other text where the report needs them escaped."""
     parts = []
     if row.result.suggested_url:
-        parts.append(f"{row.result.suggested_url} ({row.result.suggestion or 'moved-permanently'})")
+        parts.append(f"{address(row.result.suggested_url)} ({text(row.result.suggestion or 'moved-permanently')})")
     if row.archived:
-        parts.append(f"archived copy of {row.archived.date}: {row.archived.url}")
-    return "; ".join(parts)
-
-
-def suggestion_html(row: LinkRow) -> str:
-    parts = []
-    if row.result.suggested_url:
-        parts.append(f"{link(row.result.suggested_url)} ({esc(row.result.suggestion or 'moved-permanently')})")
-    if row.archived:
-        parts.append(f"archived copy of {esc(row.archived.date)}: {link(row.archived.url)}")
+        parts.append(f"archived copy of {text(row.archived.date)}: {address(row.archived.url)}")
     return "; ".join(parts)
 
 
 def since_text(row: LinkRow) -> str:
     if row.verdict is Verdict.RECOVERED:
-        return f"recovered after {row.previous_failing_runs} failing run(s)"
+        return f"recovered after {row.state.previous_failing_runs if row.state else 0} failing run(s)"
     if row.broken_since:
         return f"since {row.broken_since[:10]} ({row.failing_runs} run(s))"
     return ""
@@ -211,7 +193,8 @@ def md_cell(text: object) -> str:
 def to_markdown(stats: LinkStats) -> str:
     """The report for an e-mail or an issue."""
     lines = [f"# Link check {stats.checked_at}", "", summary_line(stats), "", alarm_line(stats)]
-    for title, _ in SECTIONS:
+    titles = [title for title, _ in SECTIONS] + [HTTPS_UPGRADES[0]] * bool(stats.sections[HTTPS_UPGRADES[0]])
+    for title in titles:
         found = table_rows(stats.sections[title])
         lines += ["", f"## {title} ({len({row.result.url for row, _ in found})})", ""]
         if not found:
@@ -265,7 +248,7 @@ def to_json(stats: LinkStats) -> str:
         "verdicts": {str(which): n for which, n in stats.verdicts.items()},
         "urls": len(stats.rows),
         "resources": stats.resource_count,
-        "results": [row.json_text for row in stats.rows],
+        "results": [JsonText(compact_json(row_record(row))) for row in stats.rows],
     }
     return json_with_rows(report, "results")
 
@@ -318,7 +301,7 @@ def to_html(stats: LinkStats) -> str:
             "<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
             "<th>since</th><th>suggested URL</th></tr>"
         )
-        parts.extend(line for row in found for line in row.html_lines)
+        parts.extend(html_line(row, ref) for row in found for ref in row.resources or (None,))
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
@@ -332,15 +315,20 @@ def html_line(row: LinkRow, ref: ResourceRef | None) -> str:
         link(row.result.url),
         esc(status_text(row.result)),
         esc(since_text(row)),
-        suggestion_html(row),
+        suggestion_text(row, link, esc),
     )
     return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
 def report_files(stats: LinkStats) -> dict[str, bytes]:
-    """The three reports by file name, ready for `pipeline.publish.publish`."""
+    """The three reports for people who look them up, by file name (the mail is `pipeline.linkcheck.mail`)."""
     return {
         LINK_REPORT_MD: to_markdown(stats).encode("utf-8"),
         LINK_REPORT_JSON: to_json(stats).encode("utf-8"),
         LINK_REPORT_HTML: to_html(stats).encode("utf-8"),
     }
+
+
+def routine_doi(result: LinkResult) -> bool:
+    """A DOI that leads to its publisher's page, as every DOI does: nothing to act on (the JSON keeps it)."""
+    return result.status is LinkStatus.REDIRECTED and (urlsplit(result.url).hostname or "") in DOI_HOSTS

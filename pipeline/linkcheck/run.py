@@ -16,32 +16,27 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from pipeline import config
-from pipeline.errors import DatasetError, HistoryError, Offline, PublishError
+from pipeline.curation import read_curation
+from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
-from pipeline.linkcheck.health import LinkHealth, health_json
-from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome, UrlState, next_state
-from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, link_row, report_files
+from pipeline.linkcheck.health import health_json
+from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome
+from pipeline.linkcheck.mail import to_text
+from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
-from pipeline.linkcheck.status import LinkResult, LinkStatus, Options, network_down, scrubbed, without_credentials
+from pipeline.linkcheck.status import LinkResult, Options, network_down, scrubbed, without_credentials
+from pipeline.linkcheck.streak import next_state
 from pipeline.locking import exclusive
 from pipeline.publish import publish, write_atomic
 
 REQUIRED_COLUMNS = ("id", "section", "title", "url")
 OFFLINE_MIN_HOSTS = 3  # fewer hosts failing together may just be those sites being down
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a check; what was checked before it is in the history."""
-
-    def __init__(self, checked: int, total: int):
-        super().__init__(f"interrupted after {checked} of {total} URLs")
-        self.checked, self.total = checked, total
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,7 @@ class CheckPaths:
     out: Path
     history: Path
     status: Path
+    curation: Path = config.CURATION
 
 
 def now_iso() -> str:
@@ -181,20 +177,6 @@ def prepare_state_folders(paths: CheckPaths) -> None:
         )
 
 
-def health_of(state: UrlState) -> LinkHealth:
-    return LinkHealth(
-        state.url,
-        LinkStatus(state.status),
-        state.checked_at,
-        state.failing_runs,
-        state.confirmed,
-        state.broken_since,
-        state.suggested_url,
-        state.code,
-        state.final_url,
-    )
-
-
 def offline_message(results: list[LinkResult]) -> str:
     hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
     errors = ", ".join(sorted({result.error for result in results if result.error}))
@@ -213,28 +195,51 @@ def run_link_check(
     progress: bool = True,
     say: Callable[[str], None] = lambda line: None,
     archive: Archive | None = None,
-) -> LinkStats:
+    wait: float = 0.0,
+) -> LinkRun:
     """Check every URL of the dataset once, write the reports, then store the new states and the status file.
 
     Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
-    another run holds the history, and PublishError when the reports cannot be written. With `archive`,
-    failing URLs get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
+    another run holds the history or the output folder past `wait` seconds, and PublishError when
+    the reports cannot be written (nothing announced, nothing committed). With `archive`, failing URLs
+    get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
     """
     resources = read_resources(paths.dataset)
+    edits = curation_lines(paths.curation, {ref.id for refs in resources.values() for ref in refs})
     prepare_state_folders(paths)
-    with exclusive(paths.history, "check-links"), LinkHistory(paths.history) as history:
+    waiting = say if progress else lambda line: None  # "waiting for process …" is progress: -q keeps it quiet
+    # Both places are held from the start: a run that would be busy at the end says so before checking.
+    with (
+        exclusive(paths.history, "check-links", wait=wait, say=waiting),
+        exclusive(paths.out, "check-links", wait=wait, say=waiting),
+        LinkHistory(paths.history) as history,
+    ):
         if history.created:
             say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
-        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive)
+        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive, edits)
 
 
 @dataclass(frozen=True)
-class Checked:
-    """A URL's check as the end of the run needs it, worked out while the other requests are in flight."""
+class LinkRun:
+    """What a completed run found, and what failed after its history was committed (the alarm stands)."""
 
-    row: LinkRow  # its result as stored and printed (without credentials), and its place in the reports
-    state: UrlState  # its state once this run is committed
-    health: LinkHealth
+    stats: LinkStats
+    text: str  # the plain-text mail
+    late: tuple[PipelineError, ...] = ()
+
+
+def curation_lines(path: Path, ids: set[str]) -> dict[str, str]:
+    """For each resource id, where the mail tells the keeper to edit: the line of its curation record."""
+    try:
+        records = {record.id: record.id_line for record in read_curation(path).records}
+    except PipelineError as error:
+        return dict.fromkeys(ids, f"{path} could not be read ({error.problem}); no line to point at")
+    return {
+        id_: f'{path}, line {records[id_]} (id = "{id_}")'
+        if id_ in records
+        else f"not curated: {path} has no record {id_!r}"
+        for id_ in ids
+    }
 
 
 def check_and_commit(
@@ -245,8 +250,9 @@ def check_and_commit(
     confirm_after: int,
     fail_on: str,
     progress: bool,
-    archive: Archive | None = None,
-) -> LinkStats:
+    archive: Archive | None,
+    edits: dict[str, str],
+) -> LinkRun:
     urls = list(resources)
     checked_at = now_iso()
     started = time.monotonic()
@@ -255,23 +261,11 @@ def check_and_commit(
     pending = PendingChecks(history)
     probes = history.probes(since=iso_second(int(time.time()) - config.PROBE_DAYS * 86400))
     known_probes = set(probes)
-    by_public: dict[str, list[ResourceRef]] = {}
-    for url, refs in resources.items():
-        by_public.setdefault(without_credentials(url), []).extend(refs)
-    previous: dict[str, UrlState] | None = None
-    ready: dict[str, Checked] = {}  # by the URL as checked
+    results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
-        nonlocal previous
-        if previous is None:  # read once the first requests are out, not before them
-            previous = history.states(list(by_public))
-        at = now_iso()
-        clean = scrubbed(result)
-        pending.add(clean, at)
-        state = next_state(previous.get(clean.url), clean, at, confirm_after)
-        row, health = link_row(clean, state, by_public[clean.url]), health_of(state)
-        _ = (row.json_text, row.html_lines, health.json_text)  # written now, while other requests are in flight
-        ready[result.url] = Checked(row, state, health)
+        results[result.url] = clean = scrubbed(result)
+        pending.add(clean, now_iso())
         if bar:
             bar.update(result)
 
@@ -281,45 +275,58 @@ def check_and_commit(
             bar.draw()
 
     try:
-        results = check_links(
+        checked = check_links(
             urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=waiting, probes=probes
         )
     except KeyboardInterrupt:
         pending.save()
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
-        raise Interrupted(len(ready), len(urls)) from None
+        raise Interrupted(len(results), len(urls)) from None
     finally:
         pending.save()  # whatever ends the checks, what was checked is kept (nothing is stored twice)
         if bar:
             bar.close()
-    if network_down(results, OFFLINE_MIN_HOSTS):
+    if network_down(checked, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
-        raise Offline(offline_message(results))
-    public: dict[str, Checked] = {}  # by address without credentials; the first of duplicates wins
-    for result in results:
-        public.setdefault(ready[result.url].row.result.url, ready[result.url])
-    snapshots = archived_copies([checked.row.result for checked in public.values()], archive, options.deadline)
-    rows = [
-        replace(checked.row, archived=snapshots[url]) if url in snapshots else checked.row
-        for url, checked in public.items()
-    ]
+        raise Offline(offline_message(checked))
+    by_public: dict[str, list[ResourceRef]] = {}
+    for url, refs in resources.items():
+        by_public.setdefault(without_credentials(url), []).extend(refs)
+    public = {without_credentials(result.url): results[result.url] for result in reversed(checked)}  # first wins
+    public = {url: public[url] for url in by_public}
+    previous = history.states(list(public))
+    at = now_iso()
+    states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
+    snapshots = archived_copies(list(public.values()), archive, options.deadline)
+    rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
     stats = gather(
         rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
     )
+    text = to_text(stats, edits)
+    files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
+    committed = False
+
+    def commit() -> None:  # the history first: an alarm it holds is announced, never twice
+        nonlocal committed
+        history.commit_run(states, now_iso(), {site: page for site, page in probes.items() if site not in known_probes})
+        committed = True
+
+    late: list[PipelineError] = []
     try:
-        publish(report_files(stats), paths.out)
-    except PublishError:
-        history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
-        raise
-    states = {url: checked.state for url, checked in public.items()}
-    history.commit_run(states, now_iso(), {site: page for site, page in probes.items() if site not in known_probes})
-    health = {url: public[url].health for url in sorted(public)}
+        publish(files, paths.out, locked=True, before_switch=commit)
+    except PipelineError as error:
+        if not committed:
+            history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
+            raise
+        late.append(error)
+    health = {url: states[url] for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
-    write_atomic(
-        paths.status,
-        health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived).encode("utf-8"),
-    )
-    return stats
+    try:
+        status = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
+        write_atomic(paths.status, status.encode("utf-8"))
+    except PublishError as error:
+        late.append(error)
+    return LinkRun(stats, text, tuple(late))
 
 
 def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:

@@ -11,10 +11,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from pipeline.linkcheck.fetch import Resolver, check_url, fetch, host_of, make_adapter, make_session
+from pipeline.linkcheck.check import check_url, fetch
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.soft404 import Page
 from pipeline.linkcheck.status import LinkResult, Options
+from pipeline.linkcheck.transport import Resolver, host_of, make_adapter, make_session
 
 
 class HostSlots:

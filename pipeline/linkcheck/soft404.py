@@ -1,11 +1,11 @@
 """Soft 404s: a page that answers 200 but is really "not found", told apart by evidence (pure).
 
 The evidence is a comparison with what the same site answers for a path that cannot exist (its
-*probe*): the same final address after redirects (a site that sends every missing path to its home
-page), or the same page — same title, about the same size, nearly the same first kilobyte (a "Page
-not found" page or a parked domain served with 200). A title or main heading that *is* a not-found
-or for-sale phrase counts too. Words in the body never do: an article about "not found" errors
-stays `ok`.
+*probe*, a 2xx page or the site's own 404 page): the same final address after redirects (a site that
+sends every missing path to its home page), or the same page — same title, about the same size,
+nearly the same first kilobyte and the same words (a "Page not found" page or a parked domain
+served with 200). A title or heading that says "not found" only names what was found; alone it
+decides nothing, and a site's root is never judged by the comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 COMPARED = 1024  # characters of the body compared with the probe's
+WORDS = 16_384  # characters of a page's visible text kept to compare
 SAME_TEXT = 0.9  # similarity of the first kilobytes above which two pages are one page
 SAME_SIZE = 0.1  # sizes that differ by less than this share are the same size
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -49,6 +50,7 @@ class Page:
     size: int = 0  # Content-Length if the server gave it, else the bytes read
     text: str = ""  # the first COMPARED characters of the body
     scripted: bool = False  # the page is a shell that scripts fill (it has <noscript>)
+    words: str = ""  # the text a reader sees, as far as it was read (at most WORDS characters)
 
 
 class _Heads(HTMLParser):
@@ -61,14 +63,18 @@ class _Heads(HTMLParser):
         self.inside: str | None = None
         self.done: set[str] = set()
         self.noscript = False
+        self.words: list[str] = []
+        self.hidden = 0  # inside <script> or <style>
 
     def handle_starttag(self, tag, attrs):
-        if tag == "noscript":
-            self.noscript = True
+        self.noscript = self.noscript or tag == "noscript"
+        self.hidden += tag in ("script", "style")
         if tag in ("title", "h1") and tag not in self.done:
             self.inside = tag
 
     def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.hidden:
+            self.hidden -= 1
         if tag == self.inside:
             self.done.add(tag)
             self.inside = None
@@ -76,8 +82,11 @@ class _Heads(HTMLParser):
     def handle_data(self, data):
         if self.inside == "title":
             self.title.append(data)
-        elif self.inside == "h1":
+            return
+        if self.inside == "h1":
             self.heading.append(data)
+        if not self.hidden:
+            self.words.append(data)
 
 
 def squeeze(text: str) -> str:
@@ -109,6 +118,7 @@ def read_page(
         size,
         text[:COMPARED],
         heads.noscript,
+        squeeze(" ".join(heads.words))[:WORDS],
     )
 
 
@@ -140,6 +150,12 @@ def text_similarity(first: str, second: str) -> float:
     return matcher.ratio()
 
 
+def own_size(page: Page) -> int:
+    """The page's size without the mentions of its own path (a not-found page often names the address)."""
+    path = urlsplit(page.url).path
+    return page.size - len(path) * page.text.count(path) if len(path) > 1 else page.size
+
+
 def same_size(a: int, b: int) -> bool:
     return abs(a - b) <= SAME_SIZE * max(a, b, 1)
 
@@ -149,33 +165,41 @@ def same_address(a: str, b: str) -> bool:
 
 
 def soft_404_reason(page: Page, probe: Page | None) -> str | None:
-    """Why a 2xx page is really "not found", or None if nothing says so.
+    """Why a 2xx page is really "not found", or None if nothing shows it.
 
-    `probe` is what the same site answered (after redirects) for a path that cannot exist; None if
-    that answer was not 2xx (the site says "not found" honestly) or could not be had.
+    `probe` is what the same site answered (after redirects) for a path that cannot exist, a 2xx or
+    404 page; None if there was no such page to compare with. The evidence is always that comparison:
+    a title or heading that says "not found" names the page, it never condemns it alone.
     """
+    if probe is None or urlsplit(page.url).path in ("", "/"):
+        return None  # a site's root is what the site serves for its own address, wherever it redirects
+    moved = not same_address(page.final_url, page.url)
+    if moved and same_address(page.final_url, probe.final_url) and not LOGIN.search(urlsplit(page.final_url).path):
+        return f"redirected to {page.final_url}, where this site sends any address that does not exist"
+    if same_address(page.final_url, probe.final_url) or page.scripted:
+        return None  # the home page itself; or a shell that scripts fill, alike at every address
+    alike = similarity(page, probe)
+    if not (page.title == probe.title and same_size(own_size(page), own_size(probe)) and alike >= SAME_TEXT):
+        return None
+    if words_similarity(page, probe) < SAME_TEXT:
+        return None  # one site template, different pages (a CMS whose pages share their head)
     for part, label in ((page.title, "title"), (page.heading, "main heading")):
         if says_not_found(part):
             return f"the page's {label} says {part!r}"
         if says_parked(part):
             return f"a parked domain: the page's {label} says {part!r}"
-    if probe is None:
-        return None
-    moved = not same_address(page.final_url, page.url)
-    if moved and same_address(page.final_url, probe.final_url) and not LOGIN.search(urlsplit(page.final_url).path):
-        return f"redirected to {page.final_url}, where this site sends any address that does not exist"
-    if same_address(page.final_url, probe.final_url):
-        return None  # the page is the very address missing paths land on (a site's home page)
-    if page.scripted:
-        return None  # a shell that scripts fill looks the same at every address: nothing tells them apart
-    alike = similarity(page, probe)
-    if page.title == probe.title and same_size(page.size, probe.size) and alike >= SAME_TEXT:
-        title = f"title {page.title!r}, " if page.title else ""
-        return (
-            f"the same page ({title}{page.size} bytes, {alike:.0%} alike) as the site answers for an "
-            f"address that cannot exist"
-        )
-    return None
+    title = f"title {page.title!r}, " if page.title else ""
+    same = f"the same page ({title}{page.size} bytes, {alike:.0%} alike)"
+    return f"{same} as the site answers for an address that cannot exist"
+
+
+def words_similarity(a: Page, b: Page) -> float:
+    """How alike the words of two pages are (shared runs of three words), each page's own path taken out."""
+    runs = []
+    for page in (a, b):
+        words = page.words.replace(urlsplit(page.url).path, " ").split()
+        runs.append({tuple(words[n : n + 3]) for n in range(max(1, len(words) - 2))})
+    return len(runs[0] & runs[1]) / max(1, len(runs[0] | runs[1]))
 
 
 def same_content(page: Page, twin: Page) -> bool:

@@ -1,7 +1,7 @@
 """Link statuses: a closed set of slugs, the result records, and the pure rules of classification and retrying.
 
 A dead link is data (a `LinkResult`), never an exception. `classify`, `should_retry` and `retry_delay`
-are pure; the network is in `pipeline.linkcheck.fetch`.
+are pure; the network is in `pipeline.linkcheck.transport`, one URL's check in `pipeline.linkcheck.check`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page
+from schemas.vocabulary import INVISIBLE_CHARACTERS, MAX_URL_LENGTH, URL_PATTERN
 
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -164,6 +165,18 @@ def url_problem(url: str) -> Slug | None:
     if not parts.hostname:
         return Slug.MALFORMED_URL
     return None
+
+
+PUBLISHABLE_URL = re.compile(URL_PATTERN)
+INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
+
+
+def publishable_url(url: str) -> bool:
+    """Whether an address found on the web passes the dataset's checks: http(s), no spaces, invisible
+    characters or credentials, within the dataset's length."""
+    if len(url) > MAX_URL_LENGTH or not PUBLISHABLE_URL.match(url) or INVISIBLE.search(url) or url_problem(url):
+        return False
+    return without_credentials(url) == url
 
 
 def status_of_code(code: int) -> LinkStatus:

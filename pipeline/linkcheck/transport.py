@@ -1,0 +1,369 @@
+"""The transport: sessions and their connections, the only code that opens a socket.
+
+Each host is looked up once by the `Resolver`, within the time a URL has left, and connections go to
+the addresses it found, so the rule on private addresses judges the address actually used (through a
+proxy, the proxy looks names up). The `Watchdog` cuts a request's connections at its deadline,
+however slowly the server drips its headers or body. The guard needs urllib3's `_new_conn`, its one
+hook for where a connection goes: `GuardedConnection` alone uses it, and pyproject pins urllib3 2.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import idna
+import requests
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import create_connection
+
+from pipeline.findings import Slug
+from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
+
+
+def error_slug(error: BaseException) -> Slug:
+    """The failure class of an exception raised while making a request, from its type and the errors behind it."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return Slug.CONNECT_TIMEOUT  # no server answered at all: with others like it, a sign the network is down
+    if isinstance(error, requests.Timeout):
+        return Slug.TIMEOUT
+    if isinstance(error, requests.exceptions.SSLError):
+        return Slug.TLS_ERROR
+    if isinstance(
+        error,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            ValueError,
+        ),
+    ):
+        return Slug.MALFORMED_URL
+    causes = list(error_chain(error))
+    if any(isinstance(cause, (NameResolutionError, socket.gaierror)) for cause in causes):
+        return Slug.DNS_FAILURE
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return Slug.CONNECTION_REFUSED
+    return Slug.CONNECTION_ERROR
+
+
+def error_chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and those behind it: requests wraps urllib3's MaxRetryError, whose `reason` wraps the OS error."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        reason = getattr(current, "reason", None)
+        behind = [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
+        pending.extend(behind + [arg for arg in current.args if isinstance(arg, BaseException)])
+
+
+class LookupFailed(Exception):
+    """A host name that did not resolve: `slug` is dns-failure or dns-timeout."""
+
+    def __init__(self, slug: Slug, detail: str):
+        super().__init__(detail)
+        self.slug, self.detail = slug, detail
+
+
+class Resolver:
+    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
+
+    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
+    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
+    `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`).
+    """
+
+    def __init__(self, lookup: Callable | None = None):
+        self.lookup = lookup
+        self.lock = threading.Lock()
+        self.answers: dict[str, Future] = {}
+
+    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str]:
+        """The IP addresses of `host` (an ASCII name: see `ascii_host`); raises LookupFailed."""
+        if is_ip_address(host):
+            return [host]
+        with self.lock:
+            answer = self.answers.get(host)
+            if answer is None:
+                answer = self.answers[host] = Future()
+                threading.Thread(
+                    target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns", daemon=True
+                ).start()
+        try:
+            found = answer.result(timeout=timeout)
+        except FutureTimeout:
+            raise LookupFailed(Slug.DNS_TIMEOUT, f"no DNS answer for {host} within {timeout:.3g} s") from None
+        except (OSError, UnicodeError) as error:
+            raise LookupFailed(Slug.DNS_FAILURE, f"{host} does not resolve: {error}") from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+        if not addresses:
+            raise LookupFailed(Slug.DNS_FAILURE, f"{host} resolves to no address")
+        return addresses
+
+    def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
+        """(error slug, detail) if `host` does not resolve within `timeout` seconds, else None."""
+        try:
+            self.addresses(host, timeout)
+        except LookupFailed as failed:
+            return failed.slug, failed.detail
+        return None
+
+    @staticmethod
+    def _look_up(host: str, answer: Future, lookup: Callable) -> None:
+        try:
+            answer.set_result(lookup(host, None, 0, socket.SOCK_STREAM))
+        except BaseException as error:  # handed to whoever waits for the answer
+            answer.set_exception(error)
+
+
+@dataclass
+class Alarm:
+    """The deadline of one request and the sockets it uses; the watchdog's lock guards it."""
+
+    when: float
+    sockets: list[socket.socket] = field(default_factory=list)
+    state: str = "armed"  # armed | rang | disarmed
+
+    @property
+    def rang(self) -> bool:
+        return self.state == "rang"
+
+
+def cut(sock: socket.socket) -> None:
+    """Wake whoever waits on `sock`: its reads end at once, as if the server had hung up."""
+    with suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class Watchdog:
+    """One thread that rings each request's alarm at its deadline, cutting the request's sockets.
+
+    A read timeout bounds each wait for a byte, not their sum: a server dripping its headers one byte
+    a second never trips it. The watchdog bounds the sum. Connections learn which alarm is theirs
+    from the thread that makes the request.
+    """
+
+    def __init__(self):
+        self.condition = threading.Condition()
+        self.alarms: list[tuple[float, int, Alarm]] = []  # a heap, earliest first
+        self.order = itertools.count()
+        self.local = threading.local()
+        threading.Thread(target=self._run, name="link-watchdog", daemon=True).start()
+
+    @contextmanager
+    def deadline(self, when: float) -> Iterator[Alarm]:
+        alarm = Alarm(when)
+        with self.condition:
+            heapq.heappush(self.alarms, (when, next(self.order), alarm))
+            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
+                self.condition.notify()
+        self.local.alarm = alarm
+        try:
+            yield alarm
+        finally:
+            self.local.alarm = None
+            with self.condition:
+                if alarm.state == "armed":
+                    alarm.state, alarm.sockets = "disarmed", []
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Put `sock` under the alarm of the request this thread is making, if any (cut now if it rang)."""
+        alarm = getattr(self.local, "alarm", None)
+        if alarm is None or sock is None:
+            return
+        with self.condition:
+            if alarm.state == "armed":
+                alarm.sockets.append(sock)
+            elif alarm.rang:
+                cut(sock)
+
+    def _run(self) -> None:
+        with self.condition:
+            while True:
+                wait = self.alarms[0][0] - time.monotonic() if self.alarms else None
+                if wait is None or wait > 0:
+                    self.condition.wait(wait)
+                    continue
+                alarm = heapq.heappop(self.alarms)[2]
+                if alarm.state == "armed":
+                    alarm.state = "rang"
+                    for sock in alarm.sockets:
+                        cut(sock)
+
+
+WATCHDOG = Watchdog()
+PINS = threading.local()  # per worker thread: {host: addresses} the request in flight may connect to
+
+
+@contextmanager
+def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
+    PINS.hosts = {host: addresses} if addresses else {}
+    try:
+        yield
+    finally:
+        PINS.hosts = {}
+
+
+# The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class GuardedConnection(_Connection):
+    """Connects to the addresses the Resolver found (no second lookup that could answer differently),
+    and puts every socket under the watchdog."""
+
+    def _new_conn(self) -> socket.socket:
+        addresses = getattr(PINS, "hosts", {}).get(self.host)
+        sock = self._connect_to(addresses) if addresses else super()._new_conn()
+        WATCHDOG.watch(sock)
+        return sock
+
+    def _connect_to(self, addresses: list[str]) -> socket.socket:
+        failure: Exception | None = None
+        cause: OSError | None = None  # kept behind the failure, where error_slug looks for its type
+        for address in addresses:
+            try:
+                return create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as error:
+                cause, failure = (
+                    error,
+                    ConnectTimeoutError(
+                        self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+                    ),
+                )
+            except OSError as error:
+                cause, failure = error, NewConnectionError(self, f"Failed to establish a new connection: {error}")
+        assert failure is not None  # there was at least one address
+        raise failure from cause
+
+    def connect(self) -> None:
+        super().connect()
+        WATCHDOG.watch(self.sock)  # for TLS, the wrapped socket
+
+    def request(self, *args, **kwargs):
+        WATCHDOG.watch(self.sock)  # a reused connection
+        return super().request(*args, **kwargs)
+
+
+class GuardedHTTPConnection(GuardedConnection, HTTPConnection):
+    pass
+
+
+class GuardedHTTPSConnection(GuardedConnection, HTTPSConnection):
+    pass
+
+
+class GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = GuardedHTTPConnection
+
+
+class GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = GuardedHTTPSConnection
+
+
+class GuardedAdapter(requests.adapters.HTTPAdapter):
+    """Every connection is guarded, to the sites and to a proxy alike."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+        return manager
+
+
+def make_adapter(options: Options) -> requests.adapters.HTTPAdapter:
+    """Connections shared by every worker: at most `per_host` kept per host, as at most that many are in flight."""
+    return GuardedAdapter(pool_connections=256, pool_maxsize=options.per_host, max_retries=0)
+
+
+def make_session(options: Options, adapter: requests.adapters.HTTPAdapter | None = None) -> requests.Session:
+    """A session for one worker: reuses the connections of `adapter` (its own if None), sends our user agent."""
+    session = requests.Session()
+    adapter = adapter or make_adapter(options)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": options.user_agent, "Accept": "*/*"})
+    if not urllib.request.getproxies():
+        # No proxy to find: skip requests' look-ups of proxy variables and ~/.netrc on every request
+        # (a dozen per cent of its CPU; and .netrc credentials have no business going to a guide's sites).
+        session.trust_env = False
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return session
+
+
+def send(session: requests.Session, method: str, url: str, timeout: tuple[float, float]) -> requests.Response:
+    """One request, not following redirects, with the body left to read."""
+    return session.request(method, url, allow_redirects=False, stream=True, timeout=timeout)
+
+
+def proxied(session: requests.Session, url: str) -> bool:
+    """Whether requests sends `url` through a proxy from the environment (its proxy variables and no_proxy)."""
+    return session.trust_env and requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) is not None
+
+
+def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str | None]]:
+    return frozenset((cookie.domain, cookie.path, cookie.name, cookie.value) for cookie in session.cookies)
+
+
+def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> tuple[bytes, bool]:
+    """Read at most `limit` bytes of the body before `deadline`: (what was read if `keep`, whether the body
+    ended or reached `limit` in time). The connection is reused only if the body ended."""
+    read, kept = 0, list[bytes]()
+    try:
+        while read <= limit and time.monotonic() < deadline:
+            chunk = response.raw.read1(
+                min(8192, limit + 1 - read), decode_content=keep
+            )  # one recv: a drip cannot stall us
+            if not chunk:
+                response.raw.release_conn()
+                return b"".join(kept), True
+            read += len(chunk)
+            if keep:
+                kept.append(chunk)
+    except Exception:  # a body cut short, too slow, or not the gzip it claims: only what was read counts
+        response.raw.close()
+        return b"".join(kept)[:limit], False
+    response.raw.close()  # too long or too slow: drop the connection rather than read on
+    return b"".join(kept)[:limit], read > limit
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def ascii_host(host: str) -> str:
+    """The name as it is looked up and connected to: IDNA-encoded, as requests sends it; raises UnicodeError."""
+    return host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.errors import CurationError, InputUnreadable
 from pipeline.findings import Finding, Slug
-from pipeline.lookup import TEMPLATE_KEYS, template_problem
+from pipeline.lookup import TEMPLATE_KEYS, SearchTemplates, template_problem, templates_from
 from pipeline.text import decode_text
 from pipeline.toml_lines import key_lines, line_of
 from pipeline.value_checks import (
@@ -98,7 +98,13 @@ class DatasetInfo:
     catalogue_search: str | None = None  # search templates holding {query}: pipeline/lookup.py
     article_search: str | None = None
     site_search: str | None = None
+    web_search: str | None = None
     site_url: str | None = None  # where the web edition is served (build --site-url overrides it)
+
+    @property
+    def searches(self) -> SearchTemplates:
+        """Where the searches offered for a resource without a confirmed link go (defaults where not given)."""
+        return templates_from({key: getattr(self, key) for key in TEMPLATE_KEYS})
 
 
 @dataclass(frozen=True)

@@ -79,13 +79,15 @@ def render_html(
     `link_status` is the link check's health of each URL (`read_link_health`)."""
     if paper not in config.PAPER_SIZES:
         raise HandbookError(f"unknown paper size {paper!r}", hint=f"use one of: {', '.join(config.PAPER_SIZES)}")
-    return render_guide(present(resources, link_status, omit_broken=omit_broken), info, guide_title, created, paper)
+    guide = present(resources, link_status, omit_broken=omit_broken, searches=info.searches)
+    return render_guide(guide, info, guide_title, created, paper)
 
 
 def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.datetime, paper: str) -> str:
     """The handbook's HTML from the reader's guide."""
     stamp = created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     links = {entry.id: printed_link(entry.link.url) for entry in guide.entries if entry.link}
+    searches = {entry.id: printed_link(entry.search.url) for entry in guide.entries if entry.search}
     quarter = TEXT_AREA_MM[paper][1] / 4
     return (
         environment()
@@ -97,8 +99,11 @@ def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.
             counts=guide.counts,
             counted=counted,
             links=links,
+            searches=searches,
             long_entries={
-                entry.id for entry in guide.entries if estimated_height(entry, links.get(entry.id), paper) > quarter
+                entry.id
+                for entry in guide.entries
+                if estimated_height(entry, links.get(entry.id), paper, searches.get(entry.id)) > quarter
             },
             edition_date=long_date(created),
             stamp=stamp,
@@ -114,7 +119,7 @@ def render_guide(guide: Guide, info: DatasetInfo, guide_title: str, created: dt.
     )
 
 
-def estimated_height(entry: Entry, link: PrintedLink | None, paper: str) -> float:
+def estimated_height(entry: Entry, link: PrintedLink | None, paper: str, search: PrintedLink | None = None) -> float:
     """An entry's height on paper in mm, estimated from the length of its text (no layout is run)."""
     width = TEXT_AREA_MM[paper][0]
 
@@ -129,6 +134,9 @@ def estimated_height(entry: Entry, link: PrintedLink | None, paper: str) -> floa
     notes = [*(n for n in (entry.note.text if entry.note else None, entry.reader_note) if n)]
     height += (len(link.url) * 1.8 // width + 1) * 4.2 if link else 4.2  # the address or "No confirmed link"
     height += 4.2 if entry.doi else 0
+    if search and entry.search:  # its label and address beside its QR code
+        lines_beside = lines(entry.search.label or "", width - search.qr_mm - QR_GUTTER_MM, 1.7)
+        height += max(search.qr_mm, (lines_beside + len(search.url) * 1.8 // width + 1) * 4.2) + 1.0
     return height + sum(lines(note, width, 1.7) * 4.2 for note in notes) + 8.5  # rule and space below
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
+from pipeline.lookup import SearchTemplates, search_link
 from pipeline.typography import curly_quotes
 from schemas.resource import Resource
 
@@ -95,7 +96,8 @@ class Byline:
 
 @dataclass(frozen=True)
 class Link:
-    """An address a reader can follow. `kind` says what it is: `address`, the resource's own (or its DOI's)."""
+    """An address a reader can follow. `kind` says what it is: `address`, the resource's own (or its DOI's);
+    `search`, a labelled search for the resource (`pipeline.lookup`), never shown as the resource's own."""
 
     kind: str
     url: str
@@ -127,6 +129,7 @@ class Entry:
     byline: Byline | None
     paragraphs: tuple[str, ...]
     link: Link | None
+    search: Link | None  # offered where no link is confirmed, or the link is confirmed broken; its label says so
     note: LinkNote | None
     doi: str | None
     reader_note: str | None
@@ -157,6 +160,9 @@ class Counts:
     sections: int
     with_link: int  # an address shown (and, in print, a QR code)
     without_link: int
+    with_search: int  # no address shown, a labelled search instead (in print, with its QR code)
+    without_either: int  # neither an address nor a search: "No confirmed link" alone
+    broken_with_search: int  # marked broken, with a search beside the mark
     title_known: int
     title_devised: int
     broken: int  # marked broken
@@ -181,14 +187,20 @@ class Guide:
 
 
 def present(
-    resources: DataFrame[Resource], link_health: Mapping[str, LinkHealth] | None = None, *, omit_broken: bool = False
+    resources: DataFrame[Resource],
+    link_health: Mapping[str, LinkHealth] | None = None,
+    *,
+    omit_broken: bool = False,
+    searches: SearchTemplates = SearchTemplates(),
 ) -> Guide:
-    """The guide for readers: sections of entries in the guide's order, topics, choices, counts."""
+    """The guide for readers: sections of entries in the guide's order, topics, choices, counts.
+
+    `searches` are the templates of the searches offered where no link is confirmed (`DatasetInfo.searches`)."""
     health = link_health or {}
     grouped: dict[str, list[Entry]] = {}
     row: Any  # a row of Resource; pandas types a row's fields only as scalars of any kind
     for row in resources.itertuples(index=False):
-        grouped.setdefault(row.section, []).append(make_entry(row, health, omit_broken))
+        grouped.setdefault(row.section, []).append(make_entry(row, health, omit_broken, searches))
     sections = tuple(Section(f"section-{slug(name)}", name, tuple(entries)) for name, entries in grouped.items())
     entries = [entry for section in sections for entry in section.entries]
     return Guide(
@@ -202,12 +214,15 @@ def present(
     )
 
 
-def make_entry(row, health: Mapping[str, LinkHealth], omit_broken: bool) -> Entry:
+def make_entry(
+    row, health: Mapping[str, LinkHealth], omit_broken: bool, searches: SearchTemplates = SearchTemplates()
+) -> Entry:
     doi = text_or_none(row.doi)
     url = text_or_none(row.url)
     if url is None and doi is not None:
         url = f"https://doi.org/{doi}"  # a DOI resolves through doi.org: a confirmed address
     note = link_note(health_for(health, url), omit_broken)
+    link = Link("address", url) if url and (note is None or note.state != "omitted") else None
     reader_note = text_or_none(getattr(row, "note", None))
     return Entry(
         id=row.id,
@@ -217,13 +232,29 @@ def make_entry(row, health: Mapping[str, LinkHealth], omit_broken: bool) -> Entr
         kind=Term(row.type, label_type(row.type)),
         byline=make_byline(list(row.creators), year_or_none(row.year), text_or_none(row.publisher)),
         paragraphs=tuple(curly_quotes(p.strip()) for p in row.description.split("\n\n") if p.strip()),
-        link=Link("address", url) if url and (note is None or note.state != "omitted") else None,
+        link=link,
+        search=make_search(row, searches) if link is None or (note is not None and note.state == "broken") else None,
         note=note,
         doi=doi,
         reader_note=curly_quotes(reader_note) if reader_note else None,
         tags=tuple(Term(tag, label_tag(tag)) for tag in row.tags),
         audience=tuple(Term(who, label_audience(who)) for who in row.audience),
     )
+
+
+def make_search(row, searches: SearchTemplates) -> Link | None:
+    """The labelled search for a resource (`pipeline.lookup`): by its title, or by what is known of it."""
+    found = search_link(
+        title=row.title,
+        title_known=bool(row.title_known),
+        creators=list(row.creators),
+        publisher=text_or_none(row.publisher),
+        isbn=list(getattr(row, "isbn", None) or ()),
+        type=row.type,
+        section=row.section,
+        templates=searches,
+    )
+    return Link("search", found.url, curly_quotes(found.text)) if found else None
 
 
 def make_byline(creators: list[str], year: int | None, publisher: str | None) -> Byline | None:
@@ -288,12 +319,18 @@ def choices(terms) -> tuple[Term, ...]:
 
 def count(entries: list[Entry], sections: int) -> Counts:
     linked = sum(entry.link is not None for entry in entries)
+    searched = sum(entry.link is None and entry.search is not None for entry in entries)
     known = sum(entry.title_known for entry in entries)
     return Counts(
         resources=len(entries),
         sections=sections,
         with_link=linked,
         without_link=len(entries) - linked,
+        with_search=searched,
+        without_either=len(entries) - linked - searched,
+        broken_with_search=sum(
+            entry.search is not None and entry.note is not None and entry.note.state == "broken" for entry in entries
+        ),
         title_known=known,
         title_devised=len(entries) - known,
         broken=sum(entry.note is not None and entry.note.state == "broken" for entry in entries),

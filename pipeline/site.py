@@ -255,7 +255,7 @@ def render_site(
     link_status: Mapping[str, LinkHealth] | None = None,
 ) -> dict[str, bytes]:
     """The web edition as `site/...` file names → bytes; `files`, the build's other outputs, become its downloads."""
-    guide = present(resources, link_status)
+    guide = present(resources, link_status, searches=info.searches)
     common = {
         "title": guide_title,
         "info": info,

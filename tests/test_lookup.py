@@ -12,6 +12,7 @@ from pipeline.errors import CurationError
 from pipeline.findings import Slug
 from pipeline.lookup import (
     DEFAULT_CATALOGUE,
+    DEFAULT_WEB_SEARCH,
     SearchLink,
     SearchTemplates,
     search_link,
@@ -83,6 +84,45 @@ def test_a_campus_page_needs_a_site_search_template():
 def test_no_title_no_search():
     assert search_link(title=None, creators=["American Medical Student Association"], type="podcast") is None
     assert search_link(title="  ", type="journal-article") is None
+    assert search_link(title="[ ]", title_known=False, type="website") is None  # no words, no line
+
+
+def test_a_devised_title_is_searched_by_what_is_known_never_as_a_title():
+    podcast = search_link(
+        title="[Podcast of the American Medical Student Association]",
+        title_known=False,
+        creators=["American Medical Student Association"],
+        type="podcast",
+    )
+    assert podcast == SearchLink(
+        "Search the web",
+        "https://duckduckgo.com/?q=Podcast%20of%20the%20American%20Medical%20Student%20Association",
+        "web",
+        "Podcast of the American Medical Student Association",  # the creator is named already: not twice
+    )
+    webinar = search_link(title="[Leadership webinar]", title_known=False, publisher="AAMC", type="webinar")
+    assert webinar is not None and webinar.query == "Leadership webinar AAMC"  # no creator: the publisher
+    campus = {"title": "[Student guidebook by the Student Admissions Leadership Team]", "title_known": False}
+    team = ["Student Admissions Leadership Team (SALT), Larner College of Medicine"]
+    link = search_link(
+        **campus, creators=team, section="UVM and Larner Resources", templates=SearchTemplates(site=SITE)
+    )
+    assert link is not None and (link.kind, link.query) == (
+        "site",
+        "Student guidebook by the Student Admissions Leadership Team",
+    )
+    # an article whose title is not known is not looked up in the article index by words of a description
+    article = search_link(
+        title="[Article on mentoring]", title_known=False, creators=["Doe, Jane"], type="journal-article"
+    )
+    assert article is not None and (article.kind, article.query) == ("catalogue", "Article on mentoring Doe")
+
+
+def test_the_reader_is_told_what_is_searched_for():
+    book = search_link(title="Mentoring and Diversity", isbn=["9781441907776"], type="book")
+    assert book is not None and book.text == "Search the library catalogue: ISBN 9781441907776"
+    site = search_link(title="Wellness Resources", type="campus-resource", templates=SearchTemplates(site=SITE))
+    assert site is not None and site.text == "Search the college's site: Wellness Resources"
 
 
 def test_query_characters_are_encoded():
@@ -92,10 +132,19 @@ def test_query_characters_are_encoded():
     assert query_of(link.url, "term") == "A&B = C #1 / 50%?"
 
 
+def test_websites_podcasts_and_videos_are_searched_on_the_web_by_title_and_author():
+    for kind in ("podcast", "website", "video", "webinar", "blog-post"):
+        link = search_link(title="Dare to Lead", creators=["Brown, Brené"], type=kind)
+        assert link is not None and (link.kind, link.label) == ("web", "Search the web")
+        assert link.url.startswith(DEFAULT_WEB_SEARCH.removesuffix("{query}"))
+        assert query_of(link.url) == "Dare to Lead Brown"
+    assert search_link(title="Dare to Lead", type="podcast", templates=SearchTemplates(web=None)) is None
+
+
 def test_other_kinds_go_to_the_catalogue_by_title_and_author():
-    link = search_link(title="Dare to Lead", creators=["Brown, Brené"], type="podcast")
+    link = search_link(title="Mentoring toolkit", creators=["Brown, Brené"], type="collection")
     assert link is not None and link.kind == "catalogue"
-    assert query_of(link.url) == "Dare to Lead Brown"
+    assert query_of(link.url) == "Mentoring toolkit Brown"
 
 
 def test_templates_replace_the_defaults_and_a_catalogue_can_be_switched_off():
@@ -128,9 +177,11 @@ def test_templates_are_checked(template, problem):
 
 def test_the_curation_file_checks_its_templates():
     text = CURATION.read_text(encoding="utf-8")
-    good = text.replace("[dataset]\n", '[dataset]\nsite_search = "https://www.uvm.edu/search?q={query}"\n', 1)
-    assert parse_curation(good).dataset.site_search == "https://www.uvm.edu/search?q={query}"
+    assert parse_curation(text).dataset.site_search == "https://duckduckgo.com/?q=site%3Auvm.edu%20{query}"
+    good = text.replace("[dataset]\n", '[dataset]\nweb_search = "https://www.example.org/search?q={query}"\n', 1)
+    assert parse_curation(good).dataset.searches.web == "https://www.example.org/search?q={query}"
     assert parse_curation(text).dataset.catalogue_search is None  # the default applies
+    assert parse_curation(text).dataset.searches == SearchTemplates(site=parse_curation(text).dataset.site_search)
     bad = text.replace("[dataset]\n", '[dataset]\ncatalogue_search = "https://search.example/"\n', 1)
     with pytest.raises(CurationError) as caught:
         parse_curation(bad, "curation.toml")

@@ -20,7 +20,7 @@ where the devised title does not already name them. Without any words there is n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 PLACEHOLDER = "{query}"
@@ -58,11 +58,12 @@ class SearchLink:
     url: str
     kind: str  # "catalogue", "article-index", "site" or "web"
     query: str  # what was searched for, as a reader would type it
+    shown: str = field(default="", compare=False)  # the query as a reader is told it: a title in quotes
 
     @property
     def text(self) -> str:
-        """What a reader is told: 'Search the library catalogue: ISBN 9780470343586'."""
-        what = f"ISBN {self.query}" if ISBN.fullmatch(self.query) else self.query
+        """What a reader is told: 'Search the library catalogue: ISBN 9780470343586', '…: “Title”, Author'."""
+        what = f"ISBN {self.query}" if ISBN.fullmatch(self.query) else self.shown or self.query
         return f"{self.label}: {what}"
 
 
@@ -107,6 +108,12 @@ def title_query(title: str, creators: tuple[str, ...] | list[str] = ()) -> str:
     return f"{title} {first}".strip() if first else title
 
 
+def shown_title(title: str, creators: tuple[str, ...] | list[str] = ()) -> str:
+    """The title in quotes and the first author after it, so that neither reads as part of the other."""
+    first = next((family_name(c) for c in creators if c.strip()), "")
+    return f"“{title}”, {first}" if first else f"“{title}”"
+
+
 def described_query(devised: str, creators: tuple[str, ...] | list[str] = (), publisher: str | None = None) -> str:
     """The words of a devised title without its brackets, and the first creator (else the publisher) unless
     the words already name it: "[Podcast of the American Medical Student Association]" → its own words."""
@@ -142,26 +149,27 @@ def search_link(
     isbns = [i.strip() for i in isbn if i and i.strip()]
     if title and not title_known:
         words = described_query(title, creators, publisher) or None
-        named = words
+        named, shown, shown_named = words, words, words  # the words of a description: never quoted as a title
     else:
         words, named = title, title_query(title, creators) if title else None
+        shown, shown_named = (f"“{title}”", shown_title(title, creators)) if title else (None, None)
     if type in CAMPUS_TYPES or section == CAMPUS_SECTION:
-        return make("site", templates.site, words) if words else None
+        return make("site", templates.site, words, shown) if words else None
     if type in BOOK_TYPES and isbns:
         return make("catalogue", templates.catalogue, isbns[0])
     if not words or not named:
         return None
     if type in ARTICLE_TYPES and title_known:
-        return make("article-index", templates.article, words)
+        return make("article-index", templates.article, words, shown)
     if type in WEB_TYPES:
-        return make("web", templates.web, named)
-    return make("catalogue", templates.catalogue, named)
+        return make("web", templates.web, named, shown_named)
+    return make("catalogue", templates.catalogue, named, shown_named)
 
 
-def make(kind: str, template: str | None, query: str) -> SearchLink | None:
+def make(kind: str, template: str | None, query: str, shown: str | None = None) -> SearchLink | None:
     if template is None:
         return None
-    return SearchLink(label=LABELS[kind], url=fill(template, query), kind=kind, query=query)
+    return SearchLink(label=LABELS[kind], url=fill(template, query), kind=kind, query=query, shown=shown or query)
 
 
 def templates_from(values: dict[str, str | None]) -> SearchTemplates:

@@ -14,10 +14,11 @@ from pipeline import config
 from pipeline.presentation import Byline
 from pipeline.typography import curly_quotes
 
-# A shown address may break only BEFORE one of / . - ? & = _ #, which then starts the next line, and never
+# A shown address may break only BEFORE one of / . - ? & = _ # %, which then starts the next line, and never
 # right after one (nor inside the scheme's "//"): no line ends with a character the address carries over
-# (PDF text extraction drops a line-final hyphen, and a reader cannot tell it from an added one).
-URL_BREAK = re.compile(r"(?<![/.?#&=_:-])(?=[/.?#&=_-])")
+# (PDF text extraction drops a line-final hyphen, and a reader cannot tell it from an added one). `%` starts
+# an encoded character ("%20", a space): a search's words have no other place to break.
+URL_BREAK = re.compile(r"(?<![/.?#&=_:%-])(?=[/.?#&=_%-])")
 # Characters of the 8.5 pt monospace address that always fit on one line beside a QR code on A4.
 URL_ONE_LINE = 64
 LONGEST_WEB_PIECE = 20  # characters of an address that fit a 320 px phone's line at any indent

@@ -46,7 +46,7 @@ FIXTURE_CURATION = FIXTURES / "handbook-curation.toml"
 FIXTURE_LINK_STATUS = FIXTURES / "handbook-link-status.json"
 ZWSP = "\u200b"  # what WeasyPrint draws for <wbr>
 POINTS_PER_MM = 72 / 25.4
-BREAK_CHARACTERS = "/.-?&=_#"  # a wrapped address's next line starts with one of these
+BREAK_CHARACTERS = "/.-?&=_#%"  # a wrapped address's next line starts with one of these
 PAGES_BEFORE = {"letter": 27, "a4": 26}  # before the paper-saving layout (issue 12)
 STRAIGHT_QUOTES = re.compile(r"['\"]")
 
@@ -747,6 +747,7 @@ def test_link_note(result, omit, expected):
         "https://doi.org/10.1097/ACM.0b013e3181b6e0d8",
         "http://x.org",
         "https://www.example.edu/larnermed/a//b/-c/.well-known/form.php?x=&y=1&z_a=2#part-one",
+        "https://search.worldcat.org/search?q=Getting%20the%20Most%20out%20of%20Your%20Mentoring%20Relationships",
     ],
 )
 def test_printed_address_only_gains_break_points(url):

@@ -122,7 +122,11 @@ def test_the_reader_is_told_what_is_searched_for():
     book = search_link(title="Mentoring and Diversity", isbn=["9781441907776"], type="book")
     assert book is not None and book.text == "Search the library catalogue: ISBN 9781441907776"
     site = search_link(title="Wellness Resources", type="campus-resource", templates=SearchTemplates(site=SITE))
-    assert site is not None and site.text == "Search the college's site: Wellness Resources"
+    assert site is not None and site.text == "Search the college's site: “Wellness Resources”"
+    book = search_link(title="Mentoring and Diversity", creators=["Landefeld, Thomas"], type="book")
+    assert book is not None and book.text == "Search the library catalogue: “Mentoring and Diversity”, Landefeld"
+    devised = search_link(title="[Leadership webinar]", title_known=False, publisher="AAMC", type="webinar")
+    assert devised is not None and devised.text == "Search the web: Leadership webinar AAMC"  # no quotes: not a title
 
 
 def test_query_characters_are_encoded():
@@ -177,7 +181,7 @@ def test_templates_are_checked(template, problem):
 
 def test_the_curation_file_checks_its_templates():
     text = CURATION.read_text(encoding="utf-8")
-    assert parse_curation(text).dataset.site_search == "https://duckduckgo.com/?q=site%3Auvm.edu%20{query}"
+    assert parse_curation(text).dataset.site_search == "https://duckduckgo.com/?q=site:uvm.edu%20{query}"
     good = text.replace("[dataset]\n", '[dataset]\nweb_search = "https://www.example.org/search?q={query}"\n', 1)
     assert parse_curation(good).dataset.searches.web == "https://www.example.org/search?q={query}"
     assert parse_curation(text).dataset.catalogue_search is None  # the default applies

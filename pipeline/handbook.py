@@ -126,17 +126,23 @@ def estimated_height(entry: Entry, link: PrintedLink | None, paper: str, search:
     def lines(text: str, text_width: float, char_mm: float = CHAR_MM) -> int:
         return max(1, math.ceil(len(text) * char_mm / text_width))
 
-    beside_qr = width - (link.qr_mm + QR_GUTTER_MM if link else 0)
+    code = link or search  # a search offered instead of a link takes the link's place
+    beside_qr = width - (code.qr_mm + QR_GUTTER_MM if code else 0)
     height = 4.0 + lines(entry.title, width, 2.4) * 5.5  # kind and heading
     height += lines(entry.byline.text, width, 1.7) * 4.7 if entry.byline else 0
     height += sum(lines(paragraph, beside_qr) * LINE_MM + 2.2 for paragraph in entry.paragraphs)
-    height = max(height, 15.0 + (link.qr_mm if link else 0))
+    if search and entry.search and not link:  # its label and address run on beside its QR code
+        height += (lines(entry.search.label or "", beside_qr, 1.7) + len(search.url) * 1.8 // beside_qr + 1) * 4.2
+    height = max(height, 15.0 + (code.qr_mm if code else 0))
     notes = [*(n for n in (entry.note.text if entry.note else None, entry.reader_note) if n)]
-    height += (len(link.url) * 1.8 // width + 1) * 4.2 if link else 4.2  # the address or "No confirmed link"
+    if link:
+        height += (len(link.url) * 1.8 // width + 1) * 4.2
+    elif not search:
+        height += 4.2  # "No confirmed link"
     height += 4.2 if entry.doi else 0
-    if search and entry.search:  # its label and address beside its QR code
-        lines_beside = lines(entry.search.label or "", width - search.qr_mm - QR_GUTTER_MM, 1.7)
-        height += max(search.qr_mm, (lines_beside + len(search.url) * 1.8 // width + 1) * 4.2) + 1.0
+    if search and entry.search and link:  # beside a link marked broken: its QR code beside its label and address
+        label_lines = lines(entry.search.label or "", width - search.qr_mm - QR_GUTTER_MM, 1.7)
+        height += max(search.qr_mm, (len(search.url) * 1.8 // width + 1 + label_lines) * 4.2) + 1.0
     return height + sum(lines(note, width, 1.7) * 4.2 for note in notes) + 8.5  # rule and space below
 
 

@@ -36,7 +36,7 @@ from pipeline.cli import main
 from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
 from pipeline.markup import URL_ONE_LINE, breakable
-from pipeline.presentation import label_tag, label_type, link_note, long_date, make_byline, text_or_none
+from pipeline.presentation import label_tag, label_type, link_note, long_date, make_byline, present, text_or_none
 from pipeline.typography import curly_quotes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -102,6 +102,17 @@ def printed_links(resources: pd.DataFrame) -> dict[str, str]:
         elif isinstance(row.doi, str):
             links[row.id] = f"https://doi.org/{row.doi}"
     return links
+
+
+def printed_searches(real) -> dict[str, tuple[str, str]]:
+    """Resource id → (label, address) of the search the handbook prints for it: where it prints no address,
+    or beside a link marked broken (none of the real guide's, without link-check results)."""
+    guide = present(real["resources"], searches=real["info"].searches)
+    return {entry.id: (entry.search.label, entry.search.url) for entry in guide.entries if entry.search}
+
+
+def every_printed_address(real) -> list[str]:
+    return [*printed_links(real["resources"]).values(), *(url for _, url in printed_searches(real).values())]
 
 
 @pytest.fixture(scope="module")
@@ -351,6 +362,27 @@ def test_every_address_is_printed_in_full_and_is_a_link(real):
     assert dois <= uris
 
 
+def test_no_resource_in_print_ends_with_nothing_to_do(real):
+    """Issue 22's promise: each of the 45 resources has its confirmed link or a labelled search, its address
+    printed in full (a link the reader can click) under words that say it is a search."""
+    links, searches = printed_links(real["resources"]), printed_searches(real)
+    assert len(real["resources"]) == 45
+    assert [id for id in real["resources"]["id"] if id not in links and id not in searches] == []
+    text, flat = squashed(" ".join(real["pages"])), words(" ".join(real["letter-text"]))
+    uris = {
+        annotation.get_object()["/A"]["/URI"]
+        for page in real["reader"].pages
+        for annotation in page.get("/Annots", [])
+        if "/URI" in annotation.get_object().get("/A", {})
+    }
+    for id, (label, url) in searches.items():
+        assert squashed(url) in text and url in uris, id
+        assert f"No confirmed link. {label}" in flat, id  # the label, above its address, says what it is
+        assert label.startswith(("Search the library catalogue: ", "Search for the article: ", "Search the "))
+    # a search is never printed as a resource's own address: no search address is a curated link
+    assert not {url for _, url in searches.values()} & set(links.values())
+
+
 def test_resources_without_an_address_say_so(real):
     resources = real["resources"]
     unlinked = resources["url"].isna() & resources["doi"].isna()
@@ -370,7 +402,7 @@ def decoded_qr_codes(pdf: bytes) -> list[tuple[int, str]]:
 
 def test_qr_codes_decode_to_their_addresses(real):
     decoded = [text for _, text in decoded_qr_codes(real["letter"])]
-    assert sorted(decoded) == sorted(printed_links(real["resources"]).values())
+    assert sorted(decoded) == sorted(every_printed_address(real))
 
 
 def test_qr_codes_are_at_least_2cm(real):
@@ -428,8 +460,8 @@ PAPERS = pytest.mark.parametrize("paper", ["letter", "a4"])
 def test_every_address_copied_out_of_the_pdf_is_exact(real, paper):
     """Lines of a wrapped address joined as a reader would (the break is not part of it) give the address."""
     copied = {"".join(lines) for _, lines in copied_addresses(real[f"{paper}-text"])}
-    expected = set(printed_links(real["resources"]).values())
-    assert len(expected) >= 28
+    expected = set(every_printed_address(real))
+    assert len(expected) >= 45
     assert sorted(expected - copied) == []
 
 
@@ -446,7 +478,7 @@ def test_an_address_breaks_only_before_a_break_character(real, paper):
 def test_each_qr_code_is_on_the_page_of_its_address(real, paper):
     pages = [squashed(text) for text in real[f"{paper}-text"]]
     decoded = decoded_qr_codes(real[paper])
-    assert len(decoded) == len(printed_links(real["resources"]))
+    assert len(decoded) == len(every_printed_address(real))
     assert [(page, text) for page, text in decoded if squashed(text) not in pages[page - 1]] == []
 
 

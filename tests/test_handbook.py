@@ -30,13 +30,13 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from pipeline import config, handbook
+from pipeline import config, handbook, presentation
 from pipeline.build import Paths, build, build_date, prepare
 from pipeline.cli import main
 from pipeline.linkcheck.health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
 from pipeline.markup import URL_ONE_LINE, breakable
-from pipeline.presentation import label_tag, label_type, link_note, long_date, make_byline, present, text_or_none
+from pipeline.presentation import label_tag, label_type, link_note, long_date, make_byline, text_or_none
 from pipeline.typography import curly_quotes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -107,7 +107,7 @@ def printed_links(resources: pd.DataFrame) -> dict[str, str]:
 def printed_searches(real) -> dict[str, tuple[str, str]]:
     """Resource id → (label, address) of the search the handbook prints for it: where it prints no address,
     or beside a link marked broken (none of the real guide's, without link-check results)."""
-    guide = present(real["resources"], searches=real["info"].searches)
+    guide = presentation.present(real["resources"], searches=real["info"].searches)
     return {entry.id: (entry.search.label, entry.search.url) for entry in guide.entries if entry.search}
 
 

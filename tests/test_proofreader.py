@@ -24,8 +24,10 @@ from citeproc import Citation, CitationItem, CitationStylesBibliography, Citatio
 from citeproc.source.json import CiteProcJSON
 from markdown_it import MarkdownIt
 
-from pipeline import presentation, site
+from pipeline import config, presentation, site
 from pipeline.build import build_date
+from pipeline.curation import read_curation
+from pipeline.lookup import SearchTemplates, search_link
 from pipeline.typography import curly_quotes
 from tests.links_server import FAST, LinksServer, write_dataset
 from tests.test_site import CHROMIUM, CHROMIUM_ARGS, FIXTURES, PAGES, build_site, require_browser_tools
@@ -46,11 +48,28 @@ class Facts:
     without_link: int
     title_known: int
     title_devised: int
+    with_search: int = 0  # resources without a link that offer a search instead
 
 
-def facts_of(records: list[dict]) -> Facts:
+def facts_of(records: list[dict], searches: SearchTemplates = SearchTemplates()) -> Facts:
+    """The facts of the published records; the searches the lookup rule can make for those without a link."""
     linked = sum(bool(record["url"] or record["doi"]) for record in records)
     known = sum(bool(record["title_known"]) for record in records)
+    searched = sum(
+        search_link(
+            title=record["title"],
+            title_known=record["title_known"],
+            creators=record["creators"],
+            publisher=record.get("publisher"),
+            isbn=record.get("isbn") or [],
+            type=record["type"],
+            section=record["section"],
+            templates=searches,
+        )
+        is not None
+        for record in records
+        if not (record["url"] or record["doi"])
+    )
     return Facts(
         resources=len(records),
         sections=len({record["section"] for record in records}),
@@ -58,6 +77,7 @@ def facts_of(records: list[dict]) -> Facts:
         without_link=len(records) - linked,
         title_known=known,
         title_devised=len(records) - known,
+        with_search=searched,
     )
 
 
@@ -74,6 +94,9 @@ COUNT_CLAIMS = (
     (re.compile(r"\bthe (\d+) titles in square brackets"), "title_devised"),
     (re.compile(r"\bthe other (\d+) a title devised\b"), "title_devised"),
     (re.compile(r"\b(\d+) headings are in square brackets"), "title_devised"),
+    (re.compile(r"\band (\d+) with a labelled search printed"), "with_search"),
+    (re.compile(r"\b(\d+) resources? without a printed link offers? a search"), "with_search"),
+    (re.compile(r"\b(\d+) with a search for (?:it|them) in its place"), "with_search"),
 )
 
 
@@ -188,6 +211,13 @@ def browser():
         chromium.close()
 
 
+CURATIONS = {  # where each build's search templates come from
+    "real_out": config.CURATION,
+    "hostile_out": FIXTURES / "site-hostile-curation.toml",
+    "handbook_fixture_out": FIXTURES / "handbook-curation.toml",
+}
+
+
 @pytest.fixture(scope="module")
 def real_out(tmp_path_factory) -> Path:
     return build_site(tmp_path_factory.mktemp("proofread-real"))
@@ -215,7 +245,7 @@ def handbook_fixture_out(tmp_path_factory) -> Path:
 def test_every_output_reads_clean(request, browser, which):
     out = request.getfixturevalue(which)
     records = json.loads((out / "resources.json").read_text(encoding="utf-8"))
-    facts = facts_of(records)
+    facts = facts_of(records, read_curation(CURATIONS[which]).dataset.searches)
     texts = outputs_as_read(out, page_texts(browser, out / "site"))
     problems = [problem for where, text in texts.items() for problem in proofread(text, where, facts)]
     assert problems == []
@@ -266,7 +296,7 @@ def test_the_link_reports_read_clean(tmp_path, real_out, run_cli):
 # ---------------------------------------------------------------- the proofreader fails when it should
 
 
-FACTS = Facts(resources=45, sections=8, with_link=28, without_link=17, title_known=39, title_devised=6)
+FACTS = Facts(resources=45, sections=8, with_link=28, without_link=17, title_known=39, title_devised=6, with_search=17)
 
 
 @pytest.mark.parametrize(
@@ -286,6 +316,9 @@ FACTS = Facts(resources=45, sections=8, with_link=28, without_link=17, title_kno
         "44 resources for medical students",
         "29 of the 45 resources have a confirmed web address",
         "16 entries say No confirmed link",
+        "28 of them with a link printed in full and as a QR code, and 15 with a labelled search printed",
+        "16 resources without a printed link offer a search instead",
+        "45 resources in 8 sections; 28 with a confirmed link and 16 with a search for them in its place.",
         "Search for the title instead or, for the 5 titles in square brackets, for words",
     ],
 )
@@ -300,6 +333,7 @@ def test_the_proofreader_marks_what_a_reader_must_not_see(text):
         "MedEdPORTAL (2014)",
         "Zerzan, Judy T.; Hess, Rachel (2009). Academic Medicine",
         "45 resources in 8 sections; 28 with a confirmed link.",
+        "45 resources in 8 sections; 28 with a confirmed link and 17 with a search for them in its place.",
         "[Leadership webinar for women of color in academic medicine]",
         "## Still broken (0)\n\nNone.\n",
     ],

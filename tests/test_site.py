@@ -751,3 +751,37 @@ def test_hostile_text_shows_as_text_and_runs_nothing(browser, hostile_site, name
             assert "write to us" not in page.eval_on_selector_all("a", "n => n.map(a => a.textContent).join(' ')")
     finally:
         visit_.page.context.close()
+
+
+# ---------------------------------------------------------------- a way to every resource
+
+
+def test_no_resource_on_the_web_ends_with_nothing_to_do(browser, served, resources):
+    """Issue 22's promise, read in Chromium: each of the 45 resources shows its confirmed link or a labelled
+    search; a search's words say what it searches and never read as an address; a link confirmed broken has
+    a search beside it."""
+    page = visit(browser, served + "index.html", width=360).page
+    shown = page.eval_on_selector_all(
+        "article.resource",
+        """nodes => nodes.map(n => ({
+            id: n.id.slice(9),
+            text: n.innerText,
+            link: n.querySelector('p.link a') && n.querySelector('p.link a').href,
+            search: n.querySelector('p.search a') && n.querySelector('p.search a').innerText,
+            searchHref: n.querySelector('p.search a') && n.querySelector('p.search a').href,
+        }))""",
+    )
+    assert len(shown) == len(resources) == 45
+    assert [entry["id"] for entry in shown if not entry["link"] and not entry["search"]] == []
+    searched = [entry for entry in shown if entry["search"]]
+    assert len([entry for entry in shown if not entry["link"]]) == 15 and len(searched) == 16
+    own = {row["url"] for row in resources if row["url"]}
+    for entry in searched:
+        assert re.match(
+            r"Search (the library catalogue|for the article|the college’s site|the web): \S", entry["search"]
+        )
+        assert not entry["search"].startswith("http") and entry["searchHref"] not in own
+        if not entry["link"]:
+            assert f"No confirmed link. {entry['search']}" in entry["text"], entry["id"]
+    broken = next(entry for entry in shown if "Broken link:" in entry["text"])
+    assert broken["link"] and broken["search"]  # the search is offered beside the mark

@@ -192,6 +192,11 @@ def test_the_curation_file_checks_its_templates():
     (finding,) = caught.value.findings
     assert (finding.slug, finding.line) == (Slug.NOT_A_SEARCH_TEMPLATE, 7)
     assert "catalogue_search should hold {query} exactly once" in caught.value.message
+    bad_web = text.replace("[dataset]\n", '[dataset]\nweb_search = "javascript:alert({query})"\n', 1)
+    with pytest.raises(CurationError) as caught:
+        parse_curation(bad_web, "curation.toml")
+    assert [(f.slug, f.line) for f in caught.value.findings] == [(Slug.NOT_A_SEARCH_TEMPLATE, 7)]
+    assert "web_search is not an http(s) address" in caught.value.message
 
 
 @given(st.text(min_size=1).filter(str.strip))

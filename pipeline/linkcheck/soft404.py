@@ -144,10 +144,7 @@ def similarity(a: Page, b: Page) -> float:
 
 
 def text_similarity(first: str, second: str) -> float:
-    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
-    if matcher.real_quick_ratio() < SAME_TEXT or matcher.quick_ratio() < SAME_TEXT:
-        return matcher.quick_ratio()
-    return matcher.ratio()
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
 def own_size(page: Page) -> int:

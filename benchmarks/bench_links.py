@@ -46,6 +46,7 @@ N = 3000
 PER_HOST = 4
 CONCURRENCY = (16, 32)
 TARGET = 0.95
+FLOOR_MARGIN = 0.03  # check-links may fall this far short of the requests floor's share of the bound
 
 
 class Seen:
@@ -272,6 +273,8 @@ def report(rows: list[dict], version: str, load: tuple[float, float]) -> None:
             f"{ours['rss']:.0f} / {theirs['rss']:.0f} |"
         )
     verdict = "met" if all(r["check-links"]["ratio"] >= TARGET for r in rows) else "NOT met"
+    floor_gap = max(r["requests floor"]["ratio"] - r["check-links"]["ratio"] for r in rows)
+    near_floor = "met" if floor_gap <= FLOOR_MARGIN else "NOT met"
     spread = next(r for r in rows if r["shape"] == "spread" and r["concurrency"] == max(CONCURRENCY))
     gap = max(r["check-links"]["wall"] - r["requests floor"]["wall"] for r in rows)
     busy = {label: spread[label]["in_flight"] / spread["concurrency"] for label in ("requests floor", "lychee")}
@@ -306,6 +309,8 @@ reused connection lost 40 ms.
 {chr(10).join(table)}
 
 Target (whole process, at least {TARGET} of the bound on both shapes at concurrency 16 and 32): **{verdict}**.
+Within {FLOOR_MARGIN} of the requests floor's share of the bound on every row: **{near_floor}** (the
+largest shortfall {floor_gap:.3f}).
 
 Where the time went, and what was done about it:
 
@@ -315,8 +320,10 @@ Where the time went, and what was done about it:
   (An earlier heap that handed out the host with the most URLs left, request by request, was removed
   with the rest of the machinery written for this benchmark: the guide has 28 URLs.)
 - **Connections.** The workers share one pool holding at most `--per-host` connections per host.
-- **The soft-404 probe.** Each site is asked once a run for an address that cannot exist: 32 requests
-  more than lychee's, about one extra round of requests at concurrency 32 (0.1 s) and two at 16.
+- **The soft-404 probe.** Each site is asked once a run for an address that cannot exist (32 requests
+  more than lychee's), and the lanes of a host that start together wait for the one that asks, about
+  one request's time per host. On the spread shape hosts start in rounds of concurrency / per-host
+  cap, so the wait recurs every round: the likely cause of most of the shortfall to the floor there.
 - **The history.** Each check is stored in its own transaction as it arrives, so a killed run leaves
   a readable history.
 - **The floor.** The *requests floor* column is a bare loop of `requests` calls on as many threads,

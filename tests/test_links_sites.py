@@ -1,5 +1,6 @@
 """Soft 404s and https upgrades against loopback sites: each kind of site, and the pages that must stay `ok`."""
 
+import json
 import shutil
 import ssl
 import subprocess
@@ -10,6 +11,7 @@ from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.sites import https_twin
 from pipeline.linkcheck.status import LinkStatus, Options, Suggestion
 from tests import sites_server
+from tests.links_server import write_dataset
 from tests.sites_server import Sites
 
 FAST = Options(timeout=2, deadline=5, retries=0, concurrency=8, per_host=8)
@@ -168,3 +170,22 @@ def test_an_http_url_whose_https_twin_is_the_same_page_gets_an_upgrade(certifica
         refused = results[no_tls.url("no-tls", "/real")]  # a port that speaks no TLS
         assert (refused.status, refused.suggested_url) == (LinkStatus.OK, None)
         assert refused.elapsed < options.timeout  # the TLS handshake failed at once: no timeout waited out
+
+
+def test_a_site_is_asked_for_an_address_that_cannot_exist_once_a_run(run_cli, place):
+    """However many of its pages need the comparison, a site is asked once a night, and again the next night."""
+
+    def probes(kind: str) -> int:
+        return sum(path.endswith("-no-such-page") for path in sites.asked(kind))
+
+    def night() -> dict[str, str]:
+        assert run_cli(*place.args("--retries", "0", "--fail-on", "never")).status == 0
+        report = json.loads((place.out / "link-report.json").read_text(encoding="utf-8"))
+        return {row["url"].rsplit("/", 1)[1]: row["status"] for row in report["results"]}
+
+    with Sites() as sites:
+        rows = [("old", "catch-all", "/old-article"), ("real", "catch-all", "/real"), ("honest", "honest", "/real")]
+        write_dataset(place.dataset, [(name, "Websites", name, sites.url(kind, path)) for name, kind, path in rows])
+        expected = {"old-article": "soft-404", "real": "ok"}
+        assert night() == expected and (probes("catch-all"), probes("honest")) == (1, 1)
+        assert night() == expected and (probes("catch-all"), probes("honest")) == (2, 2)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import sqlite3
-from dataclasses import astuple, replace
+from dataclasses import astuple, fields, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -66,6 +66,7 @@ STATE_COLUMNS = (
     "url, status, checked_at, failing_runs, confirmed, broken_since, suggested_url, code, final_url, error,"
     " previous_failing_runs, previous_confirmed"
 )
+STATE_PLACES = ", ".join("?" * len(fields(LinkHealth)))
 # A LinkResult as the rest of a checks row, after its run, URL and time.
 check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
@@ -220,7 +221,7 @@ class LinkHistory:
         first_kept = "(SELECT id FROM checks WHERE checked_at >= ? ORDER BY id LIMIT 1)"
         self._write(
             (
-                f"INSERT OR REPLACE INTO url_state ({STATE_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+                f"INSERT OR REPLACE INTO url_state ({STATE_COLUMNS}) VALUES ({STATE_PLACES})",
                 [astuple(state) for state in states.values()],
             ),
             (

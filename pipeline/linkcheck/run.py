@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
-from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
+from pipeline.linkcheck.archive import Archive, find_snapshots
 from pipeline.linkcheck.health import health_json
 from pipeline.linkcheck.history import LinkHistory, RunOutcome
 from pipeline.linkcheck.mail import to_text
@@ -280,7 +280,9 @@ def check_and_commit(
     previous = history.states(list(public))
     at = now_iso()
     states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
-    snapshots = archived_copies(list(public.values()), archive, options.deadline)
+    # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
+    failing = [result.url for result in public.values() if result.failing]
+    snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
     rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
     stats = gather(
         rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
@@ -310,10 +312,3 @@ def check_and_commit(
     except PublishError as error:
         late.append(error)
     return LinkRun(stats, text, tuple(late))
-
-
-def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:
-    """Archived copies of the failing URLs (addresses without credentials); none when the archive is off."""
-    if archive is None:
-        return {}
-    return find_snapshots([result.url for result in results if result.failing], archive, budget)

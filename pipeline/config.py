@@ -45,7 +45,6 @@ PAPER = "letter"
 CONFIRM_AFTER = 2  # check-links: failing runs in a row before a URL is confirmed broken
 FAIL_ON_CHOICES = ("never", "new", "any")  # check-links exits 1 when a URL is newly broken, failing at all, or never
 FAIL_ON = "new"
-PROBE_DAYS = 7  # check-links keeps a site's answer to an address that cannot exist for so many days
 KEEP_DAYS = 400  # check-links keeps each check, and the state of a URL it no longer checks, for so many days
 ARCHIVE_URL = "https://archive.org"  # where check-links looks for archived copies of failing links
 

@@ -30,7 +30,7 @@ from pipeline.linkcheck.status import (
     url_problem,
     without_credentials,
 )
-from pipeline.linkcheck.transport import Resolver, error_slug
+from pipeline.linkcheck.transport import LookupFailed, Resolver, error_slug
 from tests.links_server import BlackHole, LinksServer, unused_port
 
 FAST = Options(timeout=0.5, deadline=3.0, backoff=0.05, retry_after_cap=2.0, concurrency=16, per_host=16)
@@ -184,6 +184,15 @@ def test_an_interrupt_stops_the_workers_and_keeps_what_was_checked():
         assert len(seen) <= sum(server.state.requests.values()) < len(urls) // 4
 
 
+def problem(resolver: Resolver, host: str, timeout: float) -> str | None:
+    """The error slug if `host` does not resolve within `timeout` seconds, else None."""
+    try:
+        resolver.addresses(host, timeout)
+    except LookupFailed as failed:
+        return failed.slug
+    return None
+
+
 def test_a_hung_dns_lookup_costs_the_timeout_not_a_worker():
     release = threading.Event()
 
@@ -195,16 +204,16 @@ def test_a_hung_dns_lookup_costs_the_timeout_not_a_worker():
         raise OSError("gave up")
 
     resolver = Resolver(lookup=hung)
-    assert resolver.problem("slow.example", 0.2)[0] == "dns-timeout"  # while the lookup still hangs
-    assert resolver.problem("slow.example", 0.1)[0] == "dns-timeout"
+    assert problem(resolver, "slow.example", 0.2) == "dns-timeout"  # while the lookup still hangs
+    assert problem(resolver, "slow.example", 0.1) == "dns-timeout"
     assert asked == ["slow.example"]  # the same lookup, not a second one
     release.set()
-    assert resolver.problem("slow.example", 1)[0] == "dns-failure"
-    assert resolver.problem("127.0.0.1", 0.1) is None  # an address is not looked up
+    assert problem(resolver, "slow.example", 1) == "dns-failure"
+    assert problem(resolver, "127.0.0.1", 0.1) is None  # an address is not looked up
 
 
 def test_a_host_that_does_not_resolve_is_a_dns_failure(fake_dns):
-    assert Resolver().problem("no-such-host.invalid", 2)[0] == "dns-failure"
+    assert problem(Resolver(), "no-such-host.invalid", 2) == "dns-failure"
     assert fake_dns.asked == ["no-such-host.invalid"]  # the system's lookup, looked up when called
 
 

@@ -152,6 +152,15 @@ def test_a_damaged_history_exits_3(run_cli, server, place):
     assert run.status == 3 and "cannot open the link history" in run.err
 
 
+def test_a_history_in_an_older_format_exits_3_and_says_what_to_do(run_cli, server, place):
+    write_dataset(place.dataset, [("a", "Articles", "Fine", server.url("/ok"))])
+    with sqlite3.connect(place.history) as old:  # a history from before runs had an outcome
+        old.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, url_count INTEGER NOT NULL)")
+    run = run_cli(*place.args())
+    assert run.status == 3 and "in another format (version 0" in run.err and "move it aside" in run.err
+    assert "Traceback" not in run.err and not (place.out / "link-report.json").exists()
+
+
 @pytest.mark.parametrize(
     "option",
     [

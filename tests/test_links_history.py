@@ -4,7 +4,8 @@ import sqlite3
 
 import pytest
 
-from pipeline.linkcheck.history import HistoryError, LinkHistory, PendingChecks, RunOutcome
+from pipeline.errors import EXIT_INVALID
+from pipeline.linkcheck.history import HistoryError, LinkHistory, RunOutcome
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 from pipeline.linkcheck.streak import Verdict, next_state, verdict
 
@@ -82,25 +83,23 @@ def test_history_keeps_every_check_and_the_state(tmp_path):
 def test_what_is_older_than_the_kept_days_is_forgotten_and_no_streak_is_lost(tmp_path):
     """Three committed nights: two years ago, 364 days ago and now. A URL checked no more goes with its checks."""
     gone = "https://example.org/removed-from-the-guide"
-    site, old_site = "https://example.org", "https://old.example"
     with LinkHistory(tmp_path / "h.sqlite") as history:
-        for day, results, probes in (
-            ("2024-11-01", [BROKEN, LinkResult(gone, LinkStatus.OK, 200)], {old_site: None}),
-            ("2025-12-01", [BROKEN], {}),
-            ("2026-11-30", [BROKEN], {site: None}),
+        for day, results in (
+            ("2024-11-01", [BROKEN, LinkResult(gone, LinkStatus.OK, 200)]),
+            ("2025-12-01", [BROKEN]),
+            ("2026-11-30", [BROKEN]),
         ):
             history.start_run(f"{day}T02:00:00Z", len(results))
             states = {}
             for result in results:
                 history.record(result, f"{day}T02:00:01Z")
                 states[result.url] = next_state(history.state(result.url), result, f"{day}T02:00:01Z")
-            history.commit_run(states, f"{day}T02:00:02Z", probes)
+            history.commit_run(states, f"{day}T02:00:02Z")
         assert [row[0][:10] for row in history.checks(URL)] == ["2025-12-01", "2026-11-30"]
         assert history.checks(gone) == [] and history.state(gone) is None
         assert history.outcomes() == ["completed", "completed"]
         state = history.state(URL)
         assert state is not None and (state.failing_runs, state.broken_since) == (3, "2024-11-01T02:00:01Z")
-        assert list(history.probes(since="2000-01-01T00:00:00Z")) == [site]
 
 
 def test_a_run_that_is_not_committed_moves_no_state(tmp_path):
@@ -112,7 +111,8 @@ def test_a_run_that_is_not_committed_moves_no_state(tmp_path):
         assert history.outcomes() == ["offline"]
 
 
-def test_a_history_from_before_confirmation_keeps_its_raised_alarms(tmp_path):
+def test_a_history_in_an_older_format_is_one_clear_error_and_left_as_it_was(tmp_path):
+    """A history from before URL states said whether their failure was confirmed: exit 3, how to go on."""
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.executescript("""
@@ -121,14 +121,13 @@ def test_a_history_from_before_confirmation_keeps_its_raised_alarms(tmp_path):
         CREATE TABLE url_state (url TEXT PRIMARY KEY, status TEXT NOT NULL, code INTEGER, checked_at TEXT NOT NULL,
             final_url TEXT, suggested_url TEXT, error TEXT, failing_runs INTEGER NOT NULL, broken_since TEXT,
             previous_failing_runs INTEGER NOT NULL);
-        INSERT INTO url_state VALUES ('https://example.org/page', 'broken', 404, '2026-01-03T02:00:00Z', NULL, NULL,
-                                      'http-404', 3, '2026-01-01T02:00:00Z', 2);
     """)
     db.close()
-    with LinkHistory(path) as history:
-        state = history.state(URL)
-        assert (state.confirmed_broken, state.previous_confirmed) == (True, True)
-        assert verdict(next_state(state, BROKEN, "2026-01-04T02:00:00Z")) is Verdict.STILL  # not announced again
+    before = path.read_bytes()
+    with pytest.raises(HistoryError, match=r"in another format \(version 0; this check-links reads 2\)") as error:
+        LinkHistory(path)
+    assert error.value.exit_status == EXIT_INVALID and "move it aside" in error.value.hint
+    assert path.read_bytes() == before
 
 
 def test_a_run_cut_short_leaves_a_readable_history(tmp_path):
@@ -156,27 +155,3 @@ def test_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(HistoryError, match="the folder of the link history does not exist"):
         LinkHistory(tmp_path / "typo" / "h.sqlite")
     assert not (tmp_path / "typo").exists()
-
-
-def test_checks_are_saved_a_quarter_second_at_a_time_and_on_demand(tmp_path):
-    """Checks wait at most a quarter second to be stored, and `save` stores whatever waits, once."""
-    now = [0.0]
-    with LinkHistory(tmp_path / "history.sqlite") as history:
-        history.start_run("2026-01-01T02:00:00Z", 4)
-        pending = PendingChecks(history, every=0.25, clock=lambda: now[0])
-
-        def stored() -> int:
-            return len(history.checks(URL))
-
-        pending.add(OK, "2026-01-01T02:00:01Z")
-        now[0] = 0.1
-        pending.add(BROKEN, "2026-01-01T02:00:01Z")
-        assert stored() == 0
-        now[0] = 0.3
-        pending.add(TIMEOUT, "2026-01-01T02:00:01Z")
-        assert stored() == 3
-        pending.add(BLOCKED, "2026-01-01T02:00:02Z")
-        assert stored() == 3
-        pending.save()
-        pending.save()
-        assert [row[1] for row in history.checks(URL)] == ["ok", "broken", "timeout", "blocked"]

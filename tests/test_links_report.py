@@ -9,10 +9,18 @@ from markdown_it import MarkdownIt
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
-from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, summarise, to_html, to_json, to_markdown
+from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, to_html, to_json, to_markdown
 from pipeline.linkcheck.run import Progress
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
 from pipeline.linkcheck.streak import next_state
+
+
+def summarise(results, states, resources, *, snapshots=None, **figures) -> LinkStats:
+    """LinkStats of results with their states, the resources that use each URL and archived copies."""
+    snapshots = snapshots or {}
+    rows = [LinkRow(r, states.get(r.url), tuple(resources.get(r.url, ())), snapshots.get(r.url)) for r in results]
+    return gather(rows, **figures)
+
 
 BROKEN = LinkResult("https://a.example/x", LinkStatus.BROKEN, 404, error="http-404")
 MOVED = LinkResult(

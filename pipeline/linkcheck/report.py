@@ -6,7 +6,7 @@ import functools
 import html
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -111,26 +111,6 @@ class LinkStats:
         return False
 
 
-def summarise(
-    results: Sequence[LinkResult],
-    states: Mapping[str, LinkHealth],
-    resources: Mapping[str, Sequence[ResourceRef]],
-    *,
-    checked_at: str,
-    elapsed: float,
-    confirm_after: int,
-    fail_on: str,
-    snapshots: Mapping[str, Snapshot] | None = None,
-) -> LinkStats:
-    """Gather results, their history states, the resources that use each URL and archived copies into LinkStats."""
-    snapshots = snapshots or {}
-    rows = [
-        LinkRow(result, states.get(result.url), tuple(resources.get(result.url, ())), snapshots.get(result.url))
-        for result in results
-    ]
-    return gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
-
-
 def gather(rows: Sequence[LinkRow], *, checked_at: str, elapsed: float, confirm_after: int, fail_on: str) -> LinkStats:
     """LinkStats of rows in report order, with the count of each status."""
     counts = {str(status): 0 for status in LinkStatus}
@@ -179,9 +159,23 @@ def alarm_line(stats: LinkStats) -> str:
     )
 
 
-def table_rows(rows: Sequence[LinkRow]) -> list[tuple[LinkRow, ResourceRef | None]]:
-    """One line per (URL, resource that uses it); a URL no resource names still gets a line."""
-    return [(row, ref) for row in rows for ref in (row.resources or (None,))]
+COLUMNS = ("resource", "section", "id", "URL", "status", "since", "suggested URL")
+
+
+def table(rows: Sequence[LinkRow], address=str, text=str) -> list[tuple[str, ...]]:
+    """The cells of a report table, one line per (URL, resource that uses it): a URL no resource names still
+    gets a line. `address` and `text` write an address and other text as the report needs them escaped."""
+    return [
+        (
+            *((text(ref.title), text(ref.section), text(ref.id)) if ref else ("", "", "")),
+            address(row.result.url),
+            text(status_text(row.result)),
+            text(since_text(row)),
+            suggestion_text(row, address, text),
+        )
+        for row in rows
+        for ref in (row.resources or (None,))
+    ]
 
 
 def md_cell(text: object) -> str:
@@ -195,23 +189,13 @@ def to_markdown(stats: LinkStats) -> str:
     lines = [f"# Link check {stats.checked_at}", "", summary_line(stats), "", alarm_line(stats)]
     titles = [title for title, _ in SECTIONS] + [HTTPS_UPGRADES[0]] * bool(stats.sections[HTTPS_UPGRADES[0]])
     for title in titles:
-        found = table_rows(stats.sections[title])
-        lines += ["", f"## {title} ({len({row.result.url for row, _ in found})})", ""]
+        found = stats.sections[title]
+        lines += ["", f"## {title} ({len(found)})", ""]
         if not found:
             lines.append("None.")
             continue
-        lines += ["| resource | section | id | URL | status | since | suggested URL |", "|---|---|---|---|---|---|---|"]
-        for row, ref in found:
-            cells = (
-                ref.title if ref else "",
-                ref.section if ref else "",
-                ref.id if ref else "",
-                row.result.url,
-                status_text(row.result),
-                since_text(row),
-                suggestion_text(row),
-            )
-            lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+        lines += ["| " + " | ".join(COLUMNS) + " |", "|---" * len(COLUMNS) + "|"]
+        lines += ["| " + " | ".join(cells) + " |" for cells in table(found, md_cell, md_cell)]
     return "\n".join(lines) + "\n"
 
 
@@ -293,31 +277,15 @@ def to_html(stats: LinkStats) -> str:
         f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>',
     ]
     for heading, found in stats.sections.items():
-        parts.append(f"<h2>{esc(heading)} ({len({row.result.url for row in found})})</h2>")
+        parts.append(f"<h2>{esc(heading)} ({len(found)})</h2>")
         if not found:
             parts.append("<p>None.</p>")
             continue
-        parts.append(
-            "<table>\n<tr><th>resource</th><th>section</th><th>id</th><th>URL</th><th>status</th>"
-            "<th>since</th><th>suggested URL</th></tr>"
-        )
-        parts.extend(html_line(row, ref) for row in found for ref in row.resources or (None,))
+        parts.append("<table>\n<tr>" + "".join(f"<th>{esc(column)}</th>" for column in COLUMNS) + "</tr>")
+        parts += ["<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in table(found, link, esc)]
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)
-
-
-def html_line(row: LinkRow, ref: ResourceRef | None) -> str:
-    cells = (
-        esc(ref.title if ref else ""),
-        esc(ref.section if ref else ""),
-        esc(ref.id if ref else ""),
-        link(row.result.url),
-        esc(status_text(row.result)),
-        esc(since_text(row)),
-        suggestion_text(row, link, esc),
-    )
-    return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
 def report_files(stats: LinkStats) -> dict[str, bytes]:

@@ -1,17 +1,15 @@
 """The nightly link check end to end: read the dataset, check its URLs, write the reports, then commit.
 
-The order is what keeps alarms true. Every check is stored as it arrives (a quarter second's worth
-at a time), but URL states (streaks) move only after the reports are written: an offline,
-interrupted or killed run, or one whose reports could not be written, leaves every state, the
-status file and the reports as they were, and the next complete run announces what it confirms.
-One run at a time per history.
+The order is what keeps alarms true. Every check is stored as it arrives, but URL states (streaks)
+move only after the reports are written: an offline, interrupted or killed run, or one whose reports
+could not be written, leaves every state, the status file and the reports as they were, and the next
+complete run announces what it confirms. One run at a time per history.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import shutil
 import sys
 import time
@@ -24,9 +22,9 @@ from urllib.parse import urlsplit
 from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
-from pipeline.linkcheck.archive import Archive, Snapshot, find_snapshots
+from pipeline.linkcheck.archive import Archive, find_snapshots
 from pipeline.linkcheck.health import health_json
-from pipeline.linkcheck.history import LinkHistory, PendingChecks, RunOutcome
+from pipeline.linkcheck.history import LinkHistory, RunOutcome
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
@@ -50,12 +48,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return iso_second(int(time.time()))
-
-
-@functools.lru_cache(maxsize=4)  # thousands of results a run fall within a few seconds of each other
-def iso_second(seconds: int) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -258,32 +251,22 @@ def check_and_commit(
     started = time.monotonic()
     bar = Progress(len(urls)) if progress else None
     history.start_run(checked_at, len(urls))
-    pending = PendingChecks(history)
-    probes = history.probes(since=iso_second(int(time.time()) - config.PROBE_DAYS * 86400))
-    known_probes = set(probes)
     results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
         results[result.url] = clean = scrubbed(result)
-        pending.add(clean, now_iso())
+        history.record(clean, now_iso())
         if bar:
             bar.update(result)
 
-    def waiting() -> None:  # no result for a while: store what came before, then redraw
-        pending.save()
-        if bar:
-            bar.draw()
-
     try:
         checked = check_links(
-            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=waiting, probes=probes
+            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
         )
     except KeyboardInterrupt:
-        pending.save()
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(results), len(urls)) from None
     finally:
-        pending.save()  # whatever ends the checks, what was checked is kept (nothing is stored twice)
         if bar:
             bar.close()
     if network_down(checked, OFFLINE_MIN_HOSTS):
@@ -297,7 +280,9 @@ def check_and_commit(
     previous = history.states(list(public))
     at = now_iso()
     states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
-    snapshots = archived_copies(list(public.values()), archive, options.deadline)
+    # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
+    failing = [result.url for result in public.values() if result.failing]
+    snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
     rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
     stats = gather(
         rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
@@ -308,7 +293,7 @@ def check_and_commit(
 
     def commit() -> None:  # the history first: an alarm it holds is announced, never twice
         nonlocal committed
-        history.commit_run(states, now_iso(), {site: page for site, page in probes.items() if site not in known_probes})
+        history.commit_run(states, now_iso())
         committed = True
 
     late: list[PipelineError] = []
@@ -327,10 +312,3 @@ def check_and_commit(
     except PublishError as error:
         late.append(error)
     return LinkRun(stats, text, tuple(late))
-
-
-def archived_copies(results: list[LinkResult], archive: Archive | None, budget: float) -> dict[str, Snapshot]:
-    """Archived copies of the failing URLs (addresses without credentials); none when the archive is off."""
-    if archive is None:
-        return {}
-    return find_snapshots([result.url for result in results if result.failing], archive, budget)

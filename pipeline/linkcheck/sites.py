@@ -2,9 +2,8 @@
 cannot exist (soft-404 evidence), and whether it speaks https (for upgrade suggestions).
 
 Each site is asked at most once per run, by the first worker that needs to know; the others wait
-for that answer within their own deadline. An answer to the address that cannot exist that the
-history remembers from an earlier night is used without asking (see `config.PROBE_DAYS`). Every
-request here is made by a worker holding a slot of that host, so the per-host cap holds for them too.
+for that answer within their own deadline. Every request here is made by a worker holding a slot
+of that host, so the per-host cap holds for them too.
 """
 
 from __future__ import annotations
@@ -43,9 +42,6 @@ def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
     return urlunsplit(("https", netloc, parts.path, parts.query, parts.fragment))
 
 
-NOT_FOUND_CODES = (404, 410)  # an honest answer to a missing address; 403, 429 or 5xx may be tonight's mood
-
-
 def origin(url: str) -> str:
     """scheme://host:port of a URL, without any credentials."""
     parts = urlsplit(url)
@@ -53,22 +49,12 @@ def origin(url: str) -> str:
 
 
 class Sites:
-    """Answers learnt once per site during one run.
+    """Answers learnt once per site during one run."""
 
-    `probes` holds what sites answered for an address that cannot exist, by origin (None: an honest
-    404 or 410): answers already known are used as they are, and this run adds the settled answers it
-    gets (a 2xx HTML page, a 404 or a 410; not an error, a refusal or a server in trouble).
-    """
-
-    def __init__(self, fetch: Fetch, options: Options, probes: dict[str, Page | None] | None = None):
+    def __init__(self, fetch: Fetch, options: Options):
         self.fetch, self.options = fetch, options
         self.lock = threading.Lock()
-        self.learnt = probes if probes is not None else {}
         self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
-        for site, page in self.learnt.items():
-            known: Future = Future()
-            self.probes[site] = known
-            known.set_result(page)
         self.https: dict[str, Future] = {}  # host:port → Future[bool]: does https answer there?
 
     def judge(self, session: requests.Session, result: LinkResult, fetched: Fetched, deadline: float) -> LinkResult:
@@ -91,9 +77,6 @@ class Sites:
             try:
                 fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
                 page = fetched.page if not fetched.error else None
-                if page is not None or fetched.code in NOT_FOUND_CODES:  # the site's settled answer: kept
-                    with self.lock:
-                        self.learnt[site] = page
             finally:
                 answer.set_result(page)
         return self._wait(answer, deadline, None)

@@ -144,10 +144,7 @@ def similarity(a: Page, b: Page) -> float:
 
 
 def text_similarity(first: str, second: str) -> float:
-    matcher = difflib.SequenceMatcher(None, first, second, autojunk=False)
-    if matcher.real_quick_ratio() < SAME_TEXT or matcher.quick_ratio() < SAME_TEXT:
-        return matcher.quick_ratio()
-    return matcher.ratio()
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
 def own_size(page: Page) -> int:
@@ -178,11 +175,11 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
         return f"redirected to {page.final_url}, where this site sends any address that does not exist"
     if same_address(page.final_url, probe.final_url) or page.scripted:
         return None  # the home page itself; or a shell that scripts fill, alike at every address
-    alike = similarity(page, probe)
-    if not (page.title == probe.title and same_size(own_size(page), own_size(probe)) and alike >= SAME_TEXT):
+    if page.title != probe.title or not same_size(own_size(page), own_size(probe)):
         return None
-    if words_similarity(page, probe) < SAME_TEXT:
-        return None  # one site template, different pages (a CMS whose pages share their head)
+    alike = similarity(page, probe)
+    if alike < SAME_TEXT or words_similarity(page, probe) < SAME_TEXT:
+        return None  # another page; or one site template, different pages (a CMS whose pages share their head)
     for part, label in ((page.title, "title"), (page.heading, "main heading")):
         if says_not_found(part):
             return f"the page's {label} says {part!r}"

@@ -197,9 +197,7 @@ def status_of_error(error: str) -> LinkStatus:
         return LinkStatus.TIMEOUT
     if error in (Slug.MALFORMED_URL, Slug.UNSUPPORTED_SCHEME):
         return LinkStatus.INVALID
-    return (
-        LinkStatus.BROKEN
-    )  # dns-failure, connection-refused, connection-error, tls-error, redirect-loop, private-redirect...
+    return LinkStatus.BROKEN  # dns-failure, connection-refused, tls-error, redirect-loop, private-redirect...
 
 
 def suggested_url(hops: tuple[Hop, ...]) -> str | None:
@@ -291,8 +289,6 @@ def without_credentials(url: str | None) -> str | None:
 
 def scrubbed(result: LinkResult) -> LinkResult:
     """The result as it may be printed and stored: no credentials in any address or in the detail."""
-    if "@" not in f"{result.url}{result.final_url}{result.suggested_url}{result.detail}":
-        return result  # nothing to take out (the common case, and frequent: once per check)
     return dataclasses.replace(
         result,
         url=without_credentials(result.url),

@@ -119,14 +119,6 @@ class Resolver:
             raise LookupFailed(Slug.DNS_FAILURE, f"{host} resolves to no address")
         return addresses
 
-    def problem(self, host: str, timeout: float) -> tuple[str, str] | None:
-        """(error slug, detail) if `host` does not resolve within `timeout` seconds, else None."""
-        try:
-            self.addresses(host, timeout)
-        except LookupFailed as failed:
-            return failed.slug, failed.detail
-        return None
-
     @staticmethod
     def _look_up(host: str, answer: Future, lookup: Callable) -> None:
         try:
@@ -329,10 +321,6 @@ def send(session: requests.Session, method: str, url: str, timeout: tuple[float,
 def proxied(session: requests.Session, url: str) -> bool:
     """Whether requests sends `url` through a proxy from the environment (its proxy variables and no_proxy)."""
     return session.trust_env and requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url)) is not None
-
-
-def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str | None]]:
-    return frozenset((cookie.domain, cookie.path, cookie.name, cookie.value) for cookie in session.cookies)
 
 
 def drain(response: requests.Response, limit: int, deadline: float, keep: bool = False) -> tuple[bytes, bool]:

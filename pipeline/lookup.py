@@ -10,7 +10,7 @@ The addresses come from templates in the curation file's `[dataset]` table, each
   DuckDuckGo (`DEFAULT_WEB_SEARCH`, the address form its help pages give).
 
 A book is searched in the catalogue by ISBN when it has one, else by title and first author; an
-article in the article index by title; a campus page on the college's site by title; a website,
+article in the article index by title; a campus page among the institution's web pages by title; a website,
 podcast, video or blog post on the web by title and first author; anything else in the catalogue
 by title and first author. A resource whose title is not known is searched by what is known of it:
 the words of its devised title without the brackets, and its first creator (or else its publisher)
@@ -70,7 +70,7 @@ class SearchLink:
 LABELS = {
     "catalogue": "Search the library catalogue",
     "article-index": "Search for the article",
-    "site": "Search the college's site",
+    "site": "Search the university's web pages",
     "web": "Search the web",
 }
 ISBN = re.compile(r"97[89]\d{10}")

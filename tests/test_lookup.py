@@ -77,7 +77,7 @@ def test_a_campus_page_needs_a_site_search_template():
     assert search_link(**plain) is None  # no template, no line
     link = search_link(**plain, templates=SearchTemplates(site=SITE))
     assert link == SearchLink(
-        "Search the college's site", "https://www.uvm.edu/search?q=Cultural%20Resource%20Guide", "site", plain["title"]
+        "Search the university's web pages", "https://www.uvm.edu/search?q=Cultural%20Resource%20Guide", "site", plain["title"]
     )
 
 
@@ -122,7 +122,7 @@ def test_the_reader_is_told_what_is_searched_for():
     book = search_link(title="Mentoring and Diversity", isbn=["9781441907776"], type="book")
     assert book is not None and book.text == "Search the library catalogue: ISBN 9781441907776"
     site = search_link(title="Wellness Resources", type="campus-resource", templates=SearchTemplates(site=SITE))
-    assert site is not None and site.text == "Search the college's site: “Wellness Resources”"
+    assert site is not None and site.text == "Search the university's web pages: “Wellness Resources”"
     book = search_link(title="Mentoring and Diversity", creators=["Landefeld, Thomas"], type="book")
     assert book is not None and book.text == "Search the library catalogue: “Mentoring and Diversity”, Landefeld"
     devised = search_link(title="[Leadership webinar]", title_known=False, publisher="AAMC", type="webinar")

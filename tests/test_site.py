@@ -778,7 +778,7 @@ def test_no_resource_on_the_web_ends_with_nothing_to_do(browser, served, resourc
     own = {row["url"] for row in resources if row["url"]}
     for entry in searched:
         assert re.match(
-            r"Search (the library catalogue|for the article|the college’s site|the web): \S", entry["search"]
+            r"Search (the library catalogue|for the article|the university’s web pages|the web): \S", entry["search"]
         )
         assert not entry["search"].startswith("http") and entry["searchHref"] not in own
         if not entry["link"]:

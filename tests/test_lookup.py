@@ -77,7 +77,10 @@ def test_a_campus_page_needs_a_site_search_template():
     assert search_link(**plain) is None  # no template, no line
     link = search_link(**plain, templates=SearchTemplates(site=SITE))
     assert link == SearchLink(
-        "Search the university's web pages", "https://www.uvm.edu/search?q=Cultural%20Resource%20Guide", "site", plain["title"]
+        "Search the university's web pages",
+        "https://www.uvm.edu/search?q=Cultural%20Resource%20Guide",
+        "site",
+        plain["title"],
     )
 
 

@@ -434,7 +434,7 @@ def run_find(args: argparse.Namespace) -> int:
         deadline=args.deadline,
         link_status=args.link_status,
     )
-    result = find(args.raw, args.curation, options, progress=progress_printer(args))
+    result = find(args.raw, args.curation, options, progress=stage_printer(args))
     if not args.quiet:
         counts = [(result.reviewed, "resource"), (result.candidates, "candidate"), (result.proposed, "snippet")]
         said = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts]
@@ -442,14 +442,6 @@ def run_find(args: argparse.Namespace) -> int:
         if not result.complete:
             print(f"the deadline ({args.deadline:g} s) came first: run again for the rest (answers are cached)")
     return EXIT_OK
-
-
-def progress_printer(args: argparse.Namespace):
-    """On a terminal, one line per resource asked about with the time so far, as build's; silent in cron and pipes."""
-    if args.quiet or not sys.stderr.isatty():
-        return lambda line: None
-    started = time.monotonic()
-    return lambda line: print(f"find: {line}… ({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from pipeline import cli
+from pipeline.cli import command as cli
 from tests.conftest import REPO
 
 PLACEHOLDERS = {
@@ -92,5 +92,5 @@ def test_wheel_builds_without_packaging_warnings_and_holds_the_templates(tmp_pat
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {path.relative_to(REPO).as_posix() for path in (REPO / "pipeline" / "templates").iterdir()}
     assert templates and templates <= names
-    assert {"pipeline/cli.py", "pipeline/curation.py", "schemas/resource.py"} <= names
+    assert {"pipeline/cli/command.py", "pipeline/curation.py", "schemas/resource.py"} <= names
     assert not any(name.startswith(("tests/", "data/")) for name in names)

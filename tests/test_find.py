@@ -18,7 +18,6 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import ServiceUnavailable
-from pipeline.find.http import retry_after
 from pipeline.find.run import FindOptions, find
 from tests.fake_scholar import FakeScholar, Rule
 
@@ -306,16 +305,6 @@ def test_an_archived_copy_of_a_source_page_is_a_lead_not_a_fact(tmp_path):
     assert lead["kind"] == "archived-copy" and not lead["accepted"] and "proposes" not in lead
     assert lead["page"].startswith("http://web.archive.org/web/20230401000000/")
     assert "taken 2023-04-01" in lead["title"]
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"), [("3", 3.0), ("Wed, 21 Oct 2015 07:28:05 GMT", 5.0), ("soon", None), (None, None)]
-)
-def test_retry_after_reads_seconds_and_dates(header, seconds):
-    import datetime as dt
-
-    now = dt.datetime(2015, 10, 21, 7, 28, 0, tzinfo=dt.UTC)
-    assert retry_after(header, now) == seconds
 
 
 def test_the_snippet_pastes_into_the_curation_file_and_builds(tmp_path):

@@ -8,7 +8,6 @@ is not. An answer that is not the JSON promised is a finding of its own (`Answer
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from pipeline.errors import ServiceUnavailable
+from pipeline.linkcheck.status import parse_retry_after  # one reading of Retry-After for every client
 
 USER_AGENT = "mentor-guide-find/{version} (Mentoring Resource Guide; mailto:{contact})"
 CACHE_DAYS = 7
@@ -69,22 +69,6 @@ def make_session(cache: Path | None, user_agent: str) -> requests.Session:
     return session
 
 
-def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (a number or an HTTP date), or None when it is not readable (pure)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
-
-
 class Client:
     """Gets JSON from the services, one request at a time, each service at its own pace, within one deadline."""
 
@@ -122,7 +106,7 @@ class Client:
         for attempt in range(RATE_LIMIT_RETRIES + 2):
             response = self.send(service, url, wait)
             if response.status_code == 429 and attempt < RATE_LIMIT_RETRIES:
-                asked = retry_after(response.headers.get("Retry-After"))
+                asked = parse_retry_after(response.headers.get("Retry-After"))
                 wait = min(MAX_RETRY_AFTER, asked if asked is not None else 2.0**attempt)
                 continue
             if response.status_code >= 500 and attempt == 0:

@@ -34,46 +34,42 @@ from urllib3.util.connection import create_connection
 from pipeline.findings import Slug
 from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
 
+# The failure class of a request's exception: the first of these types it is an instance of, ...
+ERROR_SLUGS = (
+    (requests.exceptions.ConnectTimeout, Slug.CONNECT_TIMEOUT),  # no server answered: with others, the network is down
+    (requests.Timeout, Slug.TIMEOUT),
+    (requests.exceptions.SSLError, Slug.TLS_ERROR),
+    (ValueError, Slug.MALFORMED_URL),  # requests' InvalidURL, InvalidSchema and MissingSchema are ValueErrors
+)
+# ... else the first of these found among the errors behind it, else connection-error.
+CAUSE_SLUGS = (
+    ((NameResolutionError, socket.gaierror), Slug.DNS_FAILURE),
+    (ConnectionRefusedError, Slug.CONNECTION_REFUSED),
+)
+
 
 def error_slug(error: BaseException) -> Slug:
     """The failure class of an exception raised while making a request, from its type and the errors behind it."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return Slug.CONNECT_TIMEOUT  # no server answered at all: with others like it, a sign the network is down
-    if isinstance(error, requests.Timeout):
-        return Slug.TIMEOUT
-    if isinstance(error, requests.exceptions.SSLError):
-        return Slug.TLS_ERROR
-    if isinstance(
-        error,
-        (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.InvalidSchema,
-            requests.exceptions.MissingSchema,
-            ValueError,
-        ),
-    ):
-        return Slug.MALFORMED_URL
+    for kinds, slug in ERROR_SLUGS:
+        if isinstance(error, kinds):
+            return slug
     causes = list(error_chain(error))
-    if any(isinstance(cause, (NameResolutionError, socket.gaierror)) for cause in causes):
-        return Slug.DNS_FAILURE
-    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
-        return Slug.CONNECTION_REFUSED
+    for behind, slug in CAUSE_SLUGS:
+        if any(isinstance(cause, behind) for cause in causes):
+            return slug
     return Slug.CONNECTION_ERROR
 
 
 def error_chain(error: BaseException) -> Iterator[BaseException]:
     """The error and those behind it: requests wraps urllib3's MaxRetryError, whose `reason` wraps the OS error."""
+    pending: list[object] = [error]
     seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        reason = getattr(current, "reason", None)
-        behind = [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
-        pending.extend(behind + [arg for arg in current.args if isinstance(arg, BaseException)])
+        if isinstance(current, BaseException) and id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
 
 
 class LookupFailed(Exception):

@@ -1,11 +1,4 @@
-"""Archived copies of failing links: the Internet Archive's closest snapshot, offered as a suggestion.
-
-The availability API (`{base}/wayback/available?url=...`) answers with the closest snapshot, if
-any. A snapshot is only ever a suggestion beside the URL, never a replacement. Lookups are one per
-URL per run, one at a time with a pause between them, and all of them together stop at a deadline;
-an archive that fails, answers nonsense or cannot be reached gives no suggestion and never fails
-the run.
-"""
+"""Archived copies of failing links: the Internet Archive's closest snapshot, a suggestion beside the URL."""
 
 from __future__ import annotations
 
@@ -111,12 +104,6 @@ class Archive:
 
 def find_snapshots(urls: Iterable[str], archive: Archive, budget: float) -> dict[str, Snapshot]:
     """Snapshots of `urls`, looked up one by one within `budget` seconds; URLs without one are left out."""
-    deadline = archive.clock() + budget
-    found = {}
-    for url in dict.fromkeys(urls):
-        if archive.clock() >= deadline:
-            break
-        snapshot = archive.lookup(url, deadline)
-        if snapshot is not None:
-            found[url] = snapshot
-    return found
+    deadline = archive.clock() + budget  # once it has passed, a lookup returns None at once
+    found = {url: archive.lookup(url, deadline) for url in dict.fromkeys(urls)}
+    return {url: snapshot for url, snapshot in found.items() if snapshot is not None}

@@ -1,9 +1,7 @@
 """The nightly link check end to end: read the dataset, check its URLs, write the reports, then commit.
 
-The order is what keeps alarms true. Every check is stored as it arrives, but URL states (streaks)
-move only after the reports are written: an offline, interrupted or killed run, or one whose reports
-could not be written, leaves every state, the status file and the reports as they were, and the next
-complete run announces what it confirms. One run at a time per history.
+URL states move only once the reports are written (README, "Nightly link check", says why and what a run
+stopped short leaves). One run at a time per history.
 """
 
 from __future__ import annotations
@@ -90,14 +88,9 @@ SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
 
 
 def duration_text(seconds: float) -> str:
-    seconds = round(seconds)
-    return (
-        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-        if seconds >= 3600
-        else f"{seconds // 60}m{seconds % 60:02d}s"
-        if seconds >= 60
-        else f"{seconds}s"
-    )
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def progress_line(
@@ -192,10 +185,7 @@ def run_link_check(
 ) -> LinkRun:
     """Check every URL of the dataset once, write the reports, then store the new states and the status file.
 
-    Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
-    another run holds the history or the output folder past `wait` seconds, and PublishError when
-    the reports cannot be written (nothing announced, nothing committed). With `archive`, failing URLs
-    get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
+    Raises Offline, Interrupted, Busy (past `wait` seconds) and PublishError (nothing announced, nothing committed).
     """
     resources = read_resources(paths.dataset)
     edits = curation_lines(paths.curation, {ref.id for refs in resources.values() for ref in refs})

@@ -1,12 +1,5 @@
-"""Soft 404s: a page that answers 200 but is really "not found", told apart by evidence (pure).
-
-The evidence is a comparison with what the same site answers for a path that cannot exist (its
-*probe*, a 2xx page or the site's own 404 page): the same final address after redirects (a site that
-sends every missing path to its home page), or the same page — same title, about the same size,
-nearly the same first kilobyte and the same words (a "Page not found" page or a parked domain
-served with 200). A title or heading that says "not found" only names what was found; alone it
-decides nothing, and a site's root is never judged by the comparison.
-"""
+"""Soft 404s (pure): a page that answers 200 but is really "not found", told apart by comparison with what
+its site answers for an address that cannot exist (README, "Statuses" of the link check, says what counts)."""
 
 from __future__ import annotations
 
@@ -162,12 +155,7 @@ def same_address(a: str, b: str) -> bool:
 
 
 def soft_404_reason(page: Page, probe: Page | None) -> str | None:
-    """Why a 2xx page is really "not found", or None if nothing shows it.
-
-    `probe` is what the same site answered (after redirects) for a path that cannot exist, a 2xx or
-    404 page; None if there was no such page to compare with. The evidence is always that comparison:
-    a title or heading that says "not found" names the page, it never condemns it alone.
-    """
+    """Why a 2xx page is really "not found", or None: `probe` is the site's answer to an address that cannot exist."""
     if probe is None or urlsplit(page.url).path in ("", "/"):
         return None  # a site's root is what the site serves for its own address, wherever it redirects
     moved = not same_address(page.final_url, page.url)

@@ -1,10 +1,7 @@
-"""The transport: sessions and their connections, the only code that opens a socket.
+"""The transport: sessions and their connections, the only code that opens a socket (README, "Nightly link check").
 
-Each host is looked up once by the `Resolver`, within the time a URL has left, and connections go to
-the addresses it found, so the rule on private addresses judges the address actually used (through a
-proxy, the proxy looks names up). The `Watchdog` cuts a request's connections at its deadline,
-however slowly the server drips its headers or body. The guard needs urllib3's `_new_conn`, its one
-hook for where a connection goes: `GuardedConnection` alone uses it, and pyproject pins urllib3 2.
+`GuardedConnection` alone uses a private name of urllib3, `_new_conn`, its one hook for where a connection goes
+(the private-address guard must judge the address actually used); pyproject pins urllib3 2.
 """
 
 from __future__ import annotations
@@ -81,12 +78,8 @@ class LookupFailed(Exception):
 
 
 class Resolver:
-    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
-
-    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
-    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
-    `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`).
-    """
+    """Looks each host up once per run, in a daemon thread, and waits only so long: the OS resolver ignores our
+    timeouts. `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`)."""
 
     def __init__(self, lookup: Callable | None = None):
         self.lookup = lookup
@@ -143,12 +136,8 @@ def cut(sock: socket.socket) -> None:
 
 
 class Watchdog:
-    """One thread that rings each request's alarm at its deadline, cutting the request's sockets.
-
-    A read timeout bounds each wait for a byte, not their sum: a server dripping its headers one byte
-    a second never trips it. The watchdog bounds the sum. Connections learn which alarm is theirs
-    from the thread that makes the request.
-    """
+    """One thread that rings each request's alarm at its deadline, cutting its sockets: a read timeout bounds each
+    wait for a byte, not their sum. Connections learn which alarm is theirs from the thread making the request."""
 
     def __init__(self):
         self.condition = threading.Condition()

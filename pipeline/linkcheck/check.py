@@ -49,14 +49,11 @@ def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str
 def read_answer(
     response: requests.Response, url: str, final_url: str, options: Options, deadline: float
 ) -> Page | None:
-    """Read the body; keep the start of a 2xx or 404 HTML answer to GET as a Page (soft-404 and https-twin evidence).
+    """Read the body; keep the start of a 2xx or 404 HTML answer as a Page (soft-404 and https-twin evidence).
     Raises TimeoutError when that page has not arrived by `deadline`."""
-    wanted = (
-        response.request.method == "GET"
-        and (200 <= response.status_code < 300 or response.status_code in (404, 410))  # a 404 page: a site's probe
-        and is_html(response.headers.get("Content-Type"))
-    )
-    if not wanted:
+    code = response.status_code
+    wanted = 200 <= code < 300 or code in (404, 410)  # a site's 404 page: the answer to a probe
+    if not (wanted and is_html(response.headers.get("Content-Type"))):
         drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         return None
     body, complete = drain(response, options.body_limit, deadline, keep=True)
@@ -66,7 +63,7 @@ def read_answer(
     return read_page(
         url,
         final_url,
-        response.status_code,
+        code,
         body,
         encoding=response.encoding,
         content_length=int(length) if length.isdigit() else None,
@@ -76,12 +73,11 @@ def read_answer(
 def fetch(
     session: requests.Session,
     url: str,
-    method: str,
     options: Options,
     deadline: float,
     resolver: Resolver | None = None,
 ) -> Fetched:
-    """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
+    """One GET and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
     resolver = resolver or Resolver()
     hops: list[Hop] = []
     seen = {(url, cookies_for(session))}
@@ -118,7 +114,7 @@ def fetch(
             )
         with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
             try:
-                response = send(session, method, current, (wait, wait))
+                response = send(session, "GET", current, (wait, wait))
             except (requests.RequestException, ValueError) as error:
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
@@ -132,13 +128,10 @@ def fetch(
             location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
             # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
-            if location:
-                drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
-            else:
-                try:
-                    page = read_answer(response, url, current, options, deadline)
-                except TimeoutError:  # the page it needs did not arrive in time
-                    return cut_short(current, hops, options)
+            try:
+                page = read_answer(response, url, current, options, deadline)
+            except TimeoutError:  # the page it needs did not arrive in time
+                return cut_short(current, hops, options)
         if not location:
             return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
@@ -180,7 +173,7 @@ def check_url(
     while True:
         tries += 1
         # One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence.
-        fetched = fetch(session, url, "GET", options, deadline, resolver)
+        fetched = fetch(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
             if sites is None:

@@ -35,10 +35,7 @@ def check_links(
     for url in distinct:
         by_host.setdefault(host_of(url), deque()).append(url)
     resolver = Resolver()
-    sites = Sites(
-        lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline, resolver),
-        options,
-    )
+    sites = Sites(lambda session, url, deadline: fetch(session, url, options, deadline, resolver), options)
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
     # One pool of connections for all workers: a host's few connections stay warm whichever lane uses them.

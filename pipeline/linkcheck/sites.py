@@ -17,7 +17,7 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
 from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
 
-Fetch = Callable[[requests.Session, str, str, Options, float], Fetched]  # (session, url, method, options, deadline)
+Fetch = Callable[[requests.Session, str, float], Fetched]  # a GET of (session, url, deadline)
 
 
 def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
@@ -67,7 +67,7 @@ class Sites:
         if mine:
             page = None
             try:
-                fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
+                fetched = self.fetch(session, probe_url(url), deadline)
                 page = fetched.page if not fetched.error else None
             finally:
                 answer.set_result(page)
@@ -83,7 +83,7 @@ class Sites:
             return None
         fetched = None
         try:
-            fetched = self.fetch(session, twin, "GET", self.options, deadline)
+            fetched = self.fetch(session, twin, deadline)
         finally:
             if mine:  # any HTTP answer at all means the site speaks https; a TLS or connection error, that it does not
                 speaks.set_result(fetched is not None and fetched.code is not None)

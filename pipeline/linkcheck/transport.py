@@ -218,8 +218,7 @@ class GuardedConnection(_Connection):
         return sock
 
     def _connect_to(self, addresses: list[str]) -> socket.socket:
-        failure: Exception | None = None
-        cause: OSError | None = None  # kept behind the failure, where error_slug looks for its type
+        failure = OSError(f"no address for {self.host}")  # the Resolver never gives an empty list
         for address in addresses:
             try:
                 return create_connection(
@@ -228,17 +227,12 @@ class GuardedConnection(_Connection):
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )
-            except TimeoutError as error:
-                cause, failure = (
-                    error,
-                    ConnectTimeoutError(
-                        self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
-                    ),
-                )
-            except OSError as error:
-                cause, failure = error, NewConnectionError(self, f"Failed to establish a new connection: {error}")
-        assert failure is not None  # there was at least one address
-        raise failure from cause
+            except OSError as error:  # kept behind urllib3's error, where error_slug looks for its type
+                failure = error
+        if isinstance(failure, TimeoutError):
+            message = f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+            raise ConnectTimeoutError(self, message) from failure
+        raise NewConnectionError(self, f"Failed to establish a new connection: {failure}") from failure
 
     def connect(self) -> None:
         super().connect()

@@ -120,15 +120,12 @@ class LinkHistory:
                     hint="move it aside (a new history starts, without earlier streaks and 'broken since' dates), "
                     "or keep running the release that wrote it",
                 )
-            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction.
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("BEGIN IMMEDIATE")  # fails now, not after the checks, if we cannot write
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute(f"PRAGMA user_version = {HISTORY_VERSION}")  # a write: a read-only file fails here
-            self.db.execute("COMMIT")
+            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction. A history
+            # that cannot be written fails here, not after the checks (the user_version is a write too).
+            self.db.executescript(
+                f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE; {SCHEMA}"
+                f"PRAGMA user_version = {HISTORY_VERSION}; COMMIT;"
+            )
         except HistoryError:
             self.close()
             raise

@@ -21,7 +21,7 @@ from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.linkcheck.archive import Archive, find_snapshots
-from pipeline.linkcheck.health import health_json
+from pipeline.linkcheck.health import TIME_FORMAT, health_json
 from pipeline.linkcheck.history import LinkHistory, RunOutcome
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
@@ -46,7 +46,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime(TIME_FORMAT)
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -112,11 +112,11 @@ def progress_line(
 
 
 class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal; it names a URL in flight too long."""
+    """A one-line progress bar on stderr, drawn only if `shown` on a terminal; it names a URL in flight too long."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic):
+    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic, shown: bool = True):
         self.stream = stream or sys.stderr
-        self.enabled = total > 0 and self.stream.isatty()
+        self.enabled = shown and total > 0 and self.stream.isatty()
         self.total, self.done, self.failing, self.drawn = total, 0, 0, 0.0
         self.clock, self.started = clock, clock()
         self.in_flight: dict[str, float] = {}  # URL → when its check started; kept up to date by check_links
@@ -161,15 +161,6 @@ def prepare_state_folders(paths: CheckPaths) -> None:
             path=path,
             hint=f"create it, or correct {option}: a new history would start without any streak or 'broken since' date",
         )
-
-
-def offline_message(results: list[LinkResult]) -> str:
-    hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
-    errors = ", ".join(sorted({result.error for result in results if result.error}))
-    return (
-        f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
-        "no link status changed and the reports were not rewritten; check this machine's network"
-    )
 
 
 def run_link_check(
@@ -239,29 +230,30 @@ def check_and_commit(
     urls = list(resources)
     checked_at = now_iso()
     started = time.monotonic()
-    bar = Progress(len(urls)) if progress else None
+    bar = Progress(len(urls), shown=progress)
     history.start_run(checked_at, len(urls))
     results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
         results[result.url] = clean = scrubbed(result)
         history.record(clean, now_iso())
-        if bar:
-            bar.update(result)
+        bar.update(result)
 
     try:
-        checked = check_links(
-            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
-        )
+        checked = check_links(urls, options, on_result=record, in_flight=bar.in_flight, on_wait=bar.draw)
     except KeyboardInterrupt:
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(results), len(urls)) from None
     finally:
-        if bar:
-            bar.close()
+        bar.close()
     if network_down(checked, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
-        raise Offline(offline_message(checked))
+        hosts = len({urlsplit(result.url).hostname for result in checked})  # hostname: never the credentials
+        errors = ", ".join(sorted({result.error for result in checked if result.error}))
+        raise Offline(
+            f"offline: all {len(checked)} URLs on {hosts} hosts failed before any server answered ({errors}); "
+            "no link status changed and the reports were not rewritten; check this machine's network"
+        )
     by_public: dict[str, list[ResourceRef]] = {}
     for url, refs in resources.items():
         by_public.setdefault(without_credentials(url), []).extend(refs)

@@ -36,7 +36,6 @@ from pipeline.linkcheck.transport import (
     drain,
     error_slug,
     host_of,
-    pinned,
     proxied,
     send,
 )
@@ -112,7 +111,7 @@ def fetch(
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
                 "a private address; not followed",
             )
-        with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
+        with WATCHDOG.deadline(deadline, {host: addresses}) as alarm:
             try:
                 response = send(session, "GET", current, (wait, wait))
             except (requests.RequestException, ValueError) as error:

@@ -118,9 +118,11 @@ class Resolver:
 
 @dataclass
 class Alarm:
-    """The deadline of one request and the sockets it uses; the watchdog's lock guards it."""
+    """One request in flight: its deadline, the addresses it may connect to by host name (None: look the name up),
+    and the sockets it uses (the watchdog's lock guards those)."""
 
     when: float
+    pins: dict[str, list[str] | None] = field(default_factory=dict)
     sockets: list[socket.socket] = field(default_factory=list)
     state: str = "armed"  # armed | rang | disarmed
 
@@ -147,8 +149,8 @@ class Watchdog:
         threading.Thread(target=self._run, name="link-watchdog", daemon=True).start()
 
     @contextmanager
-    def deadline(self, when: float) -> Iterator[Alarm]:
-        alarm = Alarm(when)
+    def deadline(self, when: float, pins: dict[str, list[str] | None] | None = None) -> Iterator[Alarm]:
+        alarm = Alarm(when, pins or {})
         with self.condition:
             heapq.heappush(self.alarms, (when, next(self.order), alarm))
             if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
@@ -173,6 +175,11 @@ class Watchdog:
             elif alarm.rang:
                 cut(sock)
 
+    def pinned(self, host: str) -> list[str] | None:
+        """The addresses `host` may be connected to by the request this thread is making (None: any)."""
+        alarm = getattr(self.local, "alarm", None)
+        return alarm.pins.get(host) if alarm else None
+
     def _run(self) -> None:
         with self.condition:
             while True:
@@ -188,16 +195,6 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
-PINS = threading.local()  # per worker thread: {host: addresses} the request in flight may connect to
-
-
-@contextmanager
-def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
-    PINS.hosts = {host: addresses} if addresses else {}
-    try:
-        yield
-    finally:
-        PINS.hosts = {}
 
 
 # The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
@@ -212,7 +209,7 @@ class GuardedConnection(_Connection):
     and puts every socket under the watchdog."""
 
     def _new_conn(self) -> socket.socket:
-        addresses = getattr(PINS, "hosts", {}).get(self.host)
+        addresses = WATCHDOG.pinned(self.host)
         sock = self._connect_to(addresses) if addresses else super()._new_conn()
         WATCHDOG.watch(sock)
         return sock

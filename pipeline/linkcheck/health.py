@@ -1,9 +1,7 @@
 """The status file: the latest known health of every checked URL, with the one rule of "confirmed broken".
 
-`check-links` writes it after each completed run (`health_json`); `build` (the dataset's `link_*`
-columns) and the handbook (`Broken link`, `--omit-broken-links`) read it with `read_link_health` and
-ask each `LinkHealth` for its `state`. A link is broken only once its failure is confirmed: failing on
-`--confirm-after` completed runs in a row and announced in a report. No requests here: `build` imports it.
+`check-links` writes it (`health_json`); `build` and the handbook read it (`read_link_health`) and ask each
+`LinkHealth` for its `state`. No requests here: `build` imports it.
 """
 
 from __future__ import annotations
@@ -98,13 +96,6 @@ def link_state(health: Mapping[str, LinkHealth], url: str | None) -> LinkState |
         return None
     found = health_for(health, url)
     return found.state if found else LinkState.UNCHECKED
-
-
-def link_columns(urls: list[str | None], health: Mapping[str, LinkHealth]) -> tuple[list, list]:
-    """The dataset's `link_status` and `link_checked` values for resources with these URLs."""
-    found = [health_for(health, url) for url in urls]
-    states = [str(link_state(health, url)) if url else None for url in urls]
-    return states, [entry.checked_on if entry else None for entry in found]
 
 
 def last_checked(health: Mapping[str, LinkHealth]) -> str | None:

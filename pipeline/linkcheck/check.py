@@ -1,8 +1,5 @@
-"""The check of one URL: one GET and its redirects, followed by hand, then the status rules and retries.
-
-Never raises for a dead link: whatever happens is a `LinkResult`. With `Sites`, a page that answered
-2xx is weighed further (soft 404, https twin).
-"""
+"""The check of one URL: one GET and its redirects, followed by hand, then the status rules and retries; never
+raises for a dead link. With `Sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
 
 from __future__ import annotations
 
@@ -159,9 +156,7 @@ def check_url(
     resolver: Resolver | None = None,
     sites: Sites | None = None,
 ) -> LinkResult:
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
-
-    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
     started = time.monotonic()
     problem = url_problem(url)
     if problem:

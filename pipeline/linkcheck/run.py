@@ -96,10 +96,8 @@ def duration_text(seconds: float) -> str:
 def progress_line(
     done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None, width: int = 100
 ) -> str:
-    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
-
-    A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
-    """
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up, cut
+    to keep the line within `width` columns (a wrapped line cannot be redrawn in place)."""
     filled = 30 * done // total
     eta = duration_text(elapsed / done * (total - done)) if done else "--"
     line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"

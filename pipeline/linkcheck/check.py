@@ -71,10 +71,9 @@ def fetch(
     url: str,
     options: Options,
     deadline: float,
-    resolver: Resolver | None = None,
+    resolver: Resolver,
 ) -> Fetched:
     """One GET and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
-    resolver = resolver or Resolver()
     hops: list[Hop] = []
     seen = {(url, cookies_for(session))}
     current = url
@@ -93,7 +92,7 @@ def fetch(
         try:
             # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
             # connects where it decides: no address of ours to pin or to judge.
-            addresses = None if proxied(session, current) else resolver.addresses(host, wait, options.lookup)
+            addresses = None if proxied(session, current) else resolver.addresses(host, wait)
         except LookupFailed as failed:
             return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
         public = addresses is None or all(options.public_address(address) for address in addresses)
@@ -161,7 +160,7 @@ def check_url(
     problem = url_problem(url)
     if problem:
         return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
-    resolver = resolver or Resolver()
+    resolver = resolver or Resolver(options.lookup)
     deadline = started + options.deadline
     tries = 0
     while True:

@@ -34,7 +34,7 @@ def check_links(
     by_host: dict[str, deque[str]] = {}
     for url in distinct:
         by_host.setdefault(host_of(url), deque()).append(url)
-    resolver = Resolver()
+    resolver = Resolver(options.lookup)
     sites = Sites(lambda session, url, deadline: fetch(session, url, options, deadline, resolver), options)
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()

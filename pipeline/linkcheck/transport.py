@@ -79,14 +79,14 @@ class LookupFailed(Exception):
 
 class Resolver:
     """Looks each host up once per run, in a daemon thread, and waits only so long: the OS resolver ignores our
-    timeouts. `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`)."""
+    timeouts. `lookup` has getaddrinfo's signature (`Options.lookup`)."""
 
-    def __init__(self, lookup: Callable | None = None):
+    def __init__(self, lookup: Callable = look_up_host):
         self.lookup = lookup
         self.lock = threading.Lock()
         self.answers: dict[str, Future] = {}
 
-    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str]:
+    def addresses(self, host: str, timeout: float) -> list[str]:
         """The IP addresses of `host` (an ASCII name: see `ascii_host`); raises LookupFailed."""
         if is_ip_address(host):
             return [host]
@@ -95,7 +95,7 @@ class Resolver:
             if answer is None:
                 answer = self.answers[host] = Future()
                 threading.Thread(
-                    target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns", daemon=True
+                    target=self._look_up, args=(host, answer, self.lookup), name="dns", daemon=True
                 ).start()
         try:
             found = answer.result(timeout=timeout)

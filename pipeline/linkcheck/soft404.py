@@ -131,23 +131,23 @@ def says_parked(text: str) -> bool:
     return bool(PARKED.fullmatch(text.strip().lower()))
 
 
-def similarity(a: Page, b: Page) -> float:
-    """How alike the first kilobytes of two pages are (0 to 1), each page's own path taken out first."""
-    return text_similarity(*(page.text.replace(urlsplit(page.url).path, "") for page in (a, b)))
-
-
 def text_similarity(first: str, second: str) -> float:
     return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
-def own_size(page: Page) -> int:
-    """The page's size without the mentions of its own path (a not-found page often names the address)."""
+def words_similarity(first: str, second: str) -> float:
+    """How alike the words of two texts are: their shared runs of three words (0 to 1)."""
+    runs = [
+        {tuple(words[n : n + 3]) for n in range(max(1, len(words) - 2))} for words in (first.split(), second.split())
+    ]
+    return len(runs[0] & runs[1]) / max(1, len(runs[0] | runs[1]))
+
+
+def own_parts(page: Page) -> tuple[int, str, str]:
+    """The size, first kilobyte and words of a page (not a root) without the mentions of its own path: a not-found
+    page often names the address it was asked for."""
     path = urlsplit(page.url).path
-    return page.size - len(path) * page.text.count(path) if len(path) > 1 else page.size
-
-
-def same_size(a: int, b: int) -> bool:
-    return abs(a - b) <= SAME_SIZE * max(a, b, 1)
+    return page.size - len(path) * page.text.count(path), page.text.replace(path, ""), page.words.replace(path, " ")
 
 
 def same_address(a: str, b: str) -> bool:
@@ -163,10 +163,11 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
         return f"redirected to {page.final_url}, where this site sends any address that does not exist"
     if same_address(page.final_url, probe.final_url) or page.scripted:
         return None  # the home page itself; or a shell that scripts fill, alike at every address
-    if page.title != probe.title or not same_size(own_size(page), own_size(probe)):
+    (size, text, words), (probe_size, probe_text, probe_words) = own_parts(page), own_parts(probe)
+    if page.title != probe.title or abs(size - probe_size) > SAME_SIZE * max(size, probe_size, 1):
         return None
-    alike = similarity(page, probe)
-    if alike < SAME_TEXT or words_similarity(page, probe) < SAME_TEXT:
+    alike = text_similarity(text, probe_text)
+    if alike < SAME_TEXT or words_similarity(words, probe_words) < SAME_TEXT:
         return None  # another page; or one site template, different pages (a CMS whose pages share their head)
     for part, label in ((page.title, "title"), (page.heading, "main heading")):
         if says_not_found(part):
@@ -176,15 +177,6 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
     title = f"title {page.title!r}, " if page.title else ""
     same = f"the same page ({title}{page.size} bytes, {alike:.0%} alike)"
     return f"{same} as the site answers for an address that cannot exist"
-
-
-def words_similarity(a: Page, b: Page) -> float:
-    """How alike the words of two pages are (shared runs of three words), each page's own path taken out."""
-    runs = []
-    for page in (a, b):
-        words = page.words.replace(urlsplit(page.url).path, " ").split()
-        runs.append({tuple(words[n : n + 3]) for n in range(max(1, len(words) - 2))})
-    return len(runs[0] & runs[1]) / max(1, len(runs[0] | runs[1]))
 
 
 def same_content(page: Page, twin: Page) -> bool:

@@ -74,17 +74,13 @@ class Archive:
         """The closest snapshot of `url`, or None (none, the archive failed, or no time left before `deadline`)."""
         if url in self.found:
             return self.found[url]
-        if self.last is not None:
-            wait = self.last + self.interval - self.clock()
-            if wait > 0:
-                if self.clock() + wait >= deadline:
-                    return None
-                self.sleep(wait)
-        remaining = deadline - self.clock()
-        if remaining <= 0:
+        wait = 0.0 if self.last is None else self.last + self.interval - self.clock()
+        if self.clock() + max(wait, 0.0) >= deadline:  # no time left, or not for the pause
             return None
+        if wait > 0:
+            self.sleep(wait)
         self.last = self.clock()
-        self.found[url] = snapshot = self._ask(url, min(self.timeout, remaining))
+        self.found[url] = snapshot = self._ask(url, min(self.timeout, deadline - self.last))
         return snapshot
 
     def _ask(self, url: str, timeout: float) -> Snapshot | None:

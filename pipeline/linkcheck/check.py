@@ -174,9 +174,5 @@ def check_url(
             judged = sites.judge(session, result, fetched, deadline)
             return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
         delay = retry_delay(result, tries - 1, options)
-        if time.monotonic() + delay >= deadline:
+        if time.monotonic() + delay >= deadline or (stop or threading.Event()).wait(delay):  # stopped while waiting
             return result
-        if stop is not None and stop.wait(delay):
-            return result
-        if stop is None:
-            time.sleep(delay)

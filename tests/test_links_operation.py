@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pipeline import config
-from pipeline.linkcheck.health import link_columns, read_link_health
+from pipeline.linkcheck.health import link_state, read_link_health
 from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.run import CheckPaths, run_link_check
 from pipeline.linkcheck.status import Options, is_public_address
@@ -95,7 +95,8 @@ def test_offline_nights_change_nothing_and_the_alarm_comes_on_the_next_real_nigh
         assert len(run.err.splitlines()) == 1 and "offline: all 3 URLs on 3 hosts" in run.err  # even with -q
     assert place.status.read_bytes() == status_before  # the handbook and the dataset never see the offline nights
     assert {path.name: path.read_bytes() for path in place.out.iterdir()} == reports_before
-    assert link_columns([dead], read_link_health(place.status)) == (["failing"], [first_check_date(place)])
+    health = read_link_health(place.status)
+    assert (link_state(health, dead), health[dead].checked_on) == ("failing", first_check_date(place))
 
     sites.online()
     run = night(run_cli, place)
@@ -219,7 +220,7 @@ def test_one_failing_night_is_broken_nowhere_two_are_broken_everywhere(run_cli, 
         health = read_link_health(place.status)
         assert [row["verdict"] for row in report(place)["results"] if row["url"] == dead] == [verdict]
         assert health[dead].confirmed_broken is (nights == 2)
-        assert link_columns([dead, sites.url("/ok", 1), None], health)[0] == [state, "ok", None]
+        assert [link_state(health, url) for url in (dead, sites.url("/ok", 1), None)] == [state, "ok", None]
         assert link_note(health[dead], omit_broken=False).state == note
         omitted = link_note(health[dead], omit_broken=True).state
         assert omitted == ("omitted" if nights == 2 else "unconfirmed")

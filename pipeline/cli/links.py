@@ -161,7 +161,7 @@ def run_check_links(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    if run.stats.count(Verdict.NEW):
+    if run.stats.verdicts[Verdict.NEW]:
         print(run.text, end="")  # the mail: what cron sends, and what a person acts on
     elif not args.quiet:
         print(summary_line(run.stats))

@@ -1,11 +1,4 @@
-"""Archived copies of failing links: the Internet Archive's closest snapshot, offered as a suggestion.
-
-The availability API (`{base}/wayback/available?url=...`) answers with the closest snapshot, if
-any. A snapshot is only ever a suggestion beside the URL, never a replacement. Lookups are one per
-URL per run, one at a time with a pause between them, and all of them together stop at a deadline;
-an archive that fails, answers nonsense or cannot be reached gives no suggestion and never fails
-the run.
-"""
+"""Archived copies of failing links: the Internet Archive's closest snapshot, a suggestion beside the URL."""
 
 from __future__ import annotations
 
@@ -81,17 +74,13 @@ class Archive:
         """The closest snapshot of `url`, or None (none, the archive failed, or no time left before `deadline`)."""
         if url in self.found:
             return self.found[url]
-        if self.last is not None:
-            wait = self.last + self.interval - self.clock()
-            if wait > 0:
-                if self.clock() + wait >= deadline:
-                    return None
-                self.sleep(wait)
-        remaining = deadline - self.clock()
-        if remaining <= 0:
+        wait = 0.0 if self.last is None else self.last + self.interval - self.clock()
+        if self.clock() + max(wait, 0.0) >= deadline:  # no time left, or not for the pause
             return None
+        if wait > 0:
+            self.sleep(wait)
         self.last = self.clock()
-        self.found[url] = snapshot = self._ask(url, min(self.timeout, remaining))
+        self.found[url] = snapshot = self._ask(url, min(self.timeout, deadline - self.last))
         return snapshot
 
     def _ask(self, url: str, timeout: float) -> Snapshot | None:
@@ -111,12 +100,6 @@ class Archive:
 
 def find_snapshots(urls: Iterable[str], archive: Archive, budget: float) -> dict[str, Snapshot]:
     """Snapshots of `urls`, looked up one by one within `budget` seconds; URLs without one are left out."""
-    deadline = archive.clock() + budget
-    found = {}
-    for url in dict.fromkeys(urls):
-        if archive.clock() >= deadline:
-            break
-        snapshot = archive.lookup(url, deadline)
-        if snapshot is not None:
-            found[url] = snapshot
-    return found
+    deadline = archive.clock() + budget  # once it has passed, a lookup returns None at once
+    found = {url: archive.lookup(url, deadline) for url in dict.fromkeys(urls)}
+    return {url: snapshot for url, snapshot in found.items() if snapshot is not None}

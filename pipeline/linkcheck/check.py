@@ -1,8 +1,5 @@
-"""The check of one URL: one GET and its redirects, followed by hand, then the status rules and retries.
-
-Never raises for a dead link: whatever happens is a `LinkResult`. With `Sites`, a page that answered
-2xx is weighed further (soft 404, https twin).
-"""
+"""The check of one URL: one GET and its redirects, followed by hand, then the status rules and retries; never
+raises for a dead link. With `Sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
 
 from __future__ import annotations
 
@@ -36,7 +33,6 @@ from pipeline.linkcheck.transport import (
     drain,
     error_slug,
     host_of,
-    pinned,
     proxied,
     send,
 )
@@ -49,14 +45,11 @@ def cookies_for(session: requests.Session) -> frozenset[tuple[str, str, str, str
 def read_answer(
     response: requests.Response, url: str, final_url: str, options: Options, deadline: float
 ) -> Page | None:
-    """Read the body; keep the start of a 2xx or 404 HTML answer to GET as a Page (soft-404 and https-twin evidence).
+    """Read the body; keep the start of a 2xx or 404 HTML answer as a Page (soft-404 and https-twin evidence).
     Raises TimeoutError when that page has not arrived by `deadline`."""
-    wanted = (
-        response.request.method == "GET"
-        and (200 <= response.status_code < 300 or response.status_code in (404, 410))  # a 404 page: a site's probe
-        and is_html(response.headers.get("Content-Type"))
-    )
-    if not wanted:
+    code = response.status_code
+    wanted = 200 <= code < 300 or code in (404, 410)  # a site's 404 page: the answer to a probe
+    if not (wanted and is_html(response.headers.get("Content-Type"))):
         drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
         return None
     body, complete = drain(response, options.body_limit, deadline, keep=True)
@@ -66,7 +59,7 @@ def read_answer(
     return read_page(
         url,
         final_url,
-        response.status_code,
+        code,
         body,
         encoding=response.encoding,
         content_length=int(length) if length.isdigit() else None,
@@ -76,13 +69,11 @@ def read_answer(
 def fetch(
     session: requests.Session,
     url: str,
-    method: str,
     options: Options,
     deadline: float,
-    resolver: Resolver | None = None,
+    resolver: Resolver,
 ) -> Fetched:
-    """One request and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
-    resolver = resolver or Resolver()
+    """One GET and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
     hops: list[Hop] = []
     seen = {(url, cookies_for(session))}
     current = url
@@ -101,7 +92,7 @@ def fetch(
         try:
             # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
             # connects where it decides: no address of ours to pin or to judge.
-            addresses = None if proxied(session, current) else resolver.addresses(host, wait, options.lookup)
+            addresses = None if proxied(session, current) else resolver.addresses(host, wait)
         except LookupFailed as failed:
             return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
         public = addresses is None or all(options.public_address(address) for address in addresses)
@@ -116,9 +107,9 @@ def fetch(
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
                 "a private address; not followed",
             )
-        with WATCHDOG.deadline(deadline) as alarm, pinned(host, addresses):
+        with WATCHDOG.deadline(deadline, {host: addresses}) as alarm:
             try:
-                response = send(session, method, current, (wait, wait))
+                response = send(session, "GET", current, (wait, wait))
             except (requests.RequestException, ValueError) as error:
                 slug = error_slug(error)
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
@@ -132,13 +123,10 @@ def fetch(
             location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
             # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
-            if location:
-                drain(response, options.body_limit, min(deadline, time.monotonic() + options.timeout))
-            else:
-                try:
-                    page = read_answer(response, url, current, options, deadline)
-                except TimeoutError:  # the page it needs did not arrive in time
-                    return cut_short(current, hops, options)
+            try:
+                page = read_answer(response, url, current, options, deadline)
+            except TimeoutError:  # the page it needs did not arrive in time
+                return cut_short(current, hops, options)
         if not location:
             return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
@@ -167,20 +155,18 @@ def check_url(
     resolver: Resolver | None = None,
     sites: Sites | None = None,
 ) -> LinkResult:
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link.
-
-    With `sites`, a page that answered 2xx is weighed further (soft 404, https twin)."""
+    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
     started = time.monotonic()
     problem = url_problem(url)
     if problem:
         return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
-    resolver = resolver or Resolver()
+    resolver = resolver or Resolver(options.lookup)
     deadline = started + options.deadline
     tries = 0
     while True:
         tries += 1
         # One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence.
-        fetched = fetch(session, url, "GET", options, deadline, resolver)
+        fetched = fetch(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
             if sites is None:
@@ -188,9 +174,5 @@ def check_url(
             judged = sites.judge(session, result, fetched, deadline)
             return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
         delay = retry_delay(result, tries - 1, options)
-        if time.monotonic() + delay >= deadline:
+        if time.monotonic() + delay >= deadline or (stop or threading.Event()).wait(delay):  # stopped while waiting
             return result
-        if stop is not None and stop.wait(delay):
-            return result
-        if stop is None:
-            time.sleep(delay)

@@ -1,9 +1,7 @@
 """The status file: the latest known health of every checked URL, with the one rule of "confirmed broken".
 
-`check-links` writes it after each completed run (`health_json`); `build` (the dataset's `link_*`
-columns) and the handbook (`Broken link`, `--omit-broken-links`) read it with `read_link_health` and
-ask each `LinkHealth` for its `state`. A link is broken only once its failure is confirmed: failing on
-`--confirm-after` completed runs in a row and announced in a report. No requests here: `build` imports it.
+`check-links` writes it (`health_json`); `build` and the handbook read it (`read_link_health`) and ask each
+`LinkHealth` for its `state`. No requests here: `build` imports it.
 """
 
 from __future__ import annotations
@@ -11,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import LinkStatusFileError
 from pipeline.linkcheck.status import FAILING, LinkStatus, without_credentials
@@ -99,13 +98,6 @@ def link_state(health: Mapping[str, LinkHealth], url: str | None) -> LinkState |
     return found.state if found else LinkState.UNCHECKED
 
 
-def link_columns(urls: list[str | None], health: Mapping[str, LinkHealth]) -> tuple[list, list]:
-    """The dataset's `link_status` and `link_checked` values for resources with these URLs."""
-    found = [health_for(health, url) for url in urls]
-    states = [str(link_state(health, url)) if url else None for url in urls]
-    return states, [entry.checked_on if entry else None for entry in found]
-
-
 def last_checked(health: Mapping[str, LinkHealth]) -> str | None:
     """When the latest check recorded in the file was made."""
     return max((entry.checked_at for entry in health.values()), default=None)
@@ -152,54 +144,38 @@ def read_link_health(path: Path) -> dict[str, LinkHealth]:
     return {url: parse_entry(url, entry, path) for url, entry in document["urls"].items()}
 
 
-def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
-    def wrong(field: str, expected: str) -> LinkStatusFileError:
-        value = entry.get(field) if isinstance(entry, dict) else entry
-        return LinkStatusFileError(
-            f"{url}: `{field}` is {json.dumps(value)}, not {expected}", path=path, line=line_of(path, url), hint=HINT
-        )
-
-    if not isinstance(entry, dict):
-        raise wrong("urls", "an object")
-    try:
-        status = LinkStatus(entry.get("status", ""))
-    except ValueError:
-        raise wrong("status", f"one of {', '.join(LinkStatus)}") from None
-    if not is_time(entry.get("checked_at")):
-        raise wrong("checked_at", "a UTC time like 2026-03-02T03:00:00Z")
-    failing_runs = entry.get("failing_runs")
-    if type(failing_runs) is not int or failing_runs < 0:
-        raise wrong("failing_runs", "a whole number of runs")
-    if type(entry.get("confirmed_broken")) is not bool:
-        raise wrong("confirmed_broken", "true or false")
-    since = entry.get("broken_since")
-    if since is not None and not is_time(since):
-        raise wrong("broken_since", "null or a UTC time like 2026-02-20T03:00:00Z")
-    for field in ("suggested_url", "final_url"):
-        if not isinstance(entry.get(field), (str, type(None))):
-            raise wrong(field, "null or an address")
-    code = entry.get("code")
-    if code is not None and type(code) is not int:
-        raise wrong("code", "null or an HTTP status code")
-    return LinkHealth(
-        url,
-        status,
-        entry["checked_at"],
-        failing_runs,
-        entry["confirmed_broken"],
-        since,
-        entry.get("suggested_url"),
-        code,
-        entry.get("final_url"),
-    )
-
-
 def is_time(value: object) -> bool:
     """Whether `value` is a real UTC time as check-links writes it (2026-03-02T03:00:00Z; no 13th month)."""
     try:
         return isinstance(value, str) and bool(TIME.match(value)) and bool(dt.datetime.strptime(value, TIME_FORMAT))
     except ValueError:
         return False
+
+
+# What each field of an entry must be (checked in this order), and how a message says it: LinkHealth's fields.
+FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "status": (lambda value: value in tuple(LinkStatus), f"one of {', '.join(LinkStatus)}"),
+    "checked_at": (is_time, "a UTC time like 2026-03-02T03:00:00Z"),
+    "failing_runs": (lambda value: type(value) is int and value >= 0, "a whole number of runs"),
+    "confirmed_broken": (lambda value: type(value) is bool, "true or false"),
+    "broken_since": (lambda value: value is None or is_time(value), "null or a UTC time like 2026-02-20T03:00:00Z"),
+    "suggested_url": (lambda value: value is None or isinstance(value, str), "null or an address"),
+    "final_url": (lambda value: value is None or isinstance(value, str), "null or an address"),
+    "code": (lambda value: value is None or type(value) is int, "null or an HTTP status code"),
+}
+
+
+def parse_entry(url: str, entry: object, path: Path) -> LinkHealth:
+    values: dict[str, Any] = {field: entry.get(field) for field in FIELDS} if isinstance(entry, dict) else {}
+    wrong = [
+        (field, values[field], said) for field, (valid, said) in FIELDS.items() if values and not valid(values[field])
+    ]
+    if wrong or not values:  # the first field that is wrong, or an entry that is no object at all
+        field, value, said = wrong[0] if wrong else ("urls", entry, "an object")
+        raise LinkStatusFileError(
+            f"{url}: `{field}` is {json.dumps(value)}, not {said}", path=path, line=line_of(path, url), hint=HINT
+        )
+    return LinkHealth(url=url, **values | {"status": LinkStatus(values["status"])})
 
 
 def line_of(path: Path, url: str) -> int | None:

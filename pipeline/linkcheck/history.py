@@ -1,12 +1,5 @@
-"""The history of link checks in SQLite: the recent checks, and per URL its failing streak and since when.
-
-Each check is stored as it arrives, so a run killed halfway leaves a readable history of what was
-checked. The state of a URL (its streak) moves only when a run is committed: after every URL was
-checked and the reports were written. So an offline, killed or interrupted run, or one whose reports
-could not be written, uses up no step of a streak, and an alarm is never lost. A URL is *newly
-broken* on the committed run that confirms its streak (`confirm_after` failing runs in a row), so one
-flaky night raises nothing. Checks are kept for `config.KEEP_DAYS` days.
-"""
+"""The history of link checks in SQLite: the checks of recent runs, and per URL its streak as of the last
+completed run (README, "Nightly link check", tells when states move and what is kept)."""
 
 from __future__ import annotations
 
@@ -19,7 +12,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
-from pipeline.linkcheck.health import LinkHealth
+from pipeline.linkcheck.health import TIME_FORMAT, LinkHealth
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 SCHEMA = """
@@ -127,15 +120,12 @@ class LinkHistory:
                     hint="move it aside (a new history starts, without earlier streaks and 'broken since' dates), "
                     "or keep running the release that wrote it",
                 )
-            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction.
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("BEGIN IMMEDIATE")  # fails now, not after the checks, if we cannot write
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
-            self.db.execute(f"PRAGMA user_version = {HISTORY_VERSION}")  # a write: a read-only file fails here
-            self.db.execute("COMMIT")
+            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction. A history
+            # that cannot be written fails here, not after the checks (the user_version is a write too).
+            self.db.executescript(
+                f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE; {SCHEMA}"
+                f"PRAGMA user_version = {HISTORY_VERSION}; COMMIT;"
+            )
         except HistoryError:
             self.close()
             raise
@@ -210,13 +200,10 @@ class LinkHistory:
         )
 
     def commit_run(self, states: dict[str, LinkHealth], finished_at: str) -> None:
-        """Store the new state of every URL and end the run as completed, in one transaction.
-
-        What is older than `config.KEEP_DAYS` before `finished_at` goes in the same transaction: checks,
-        the runs they belonged to, and the states of URLs no longer checked (a URL's streak lives in its
-        state, so the streaks of the URLs checked now lose nothing). So a nightly history stays about a
-        year of checks in size."""
-        forget_before = days_before(finished_at, config.KEEP_DAYS)
+        """Store the new state of every URL and end the run as completed, and forget what is older than
+        `config.KEEP_DAYS` (checks, their runs, states of URLs no longer checked), in one transaction."""
+        cutoff = dt.datetime.strptime(finished_at, TIME_FORMAT) - dt.timedelta(days=config.KEEP_DAYS)
+        forget_before = cutoff.strftime(TIME_FORMAT)
         # Checks are stored in time order: those before the first one made since the cutoff are older.
         first_kept = "(SELECT id FROM checks WHERE checked_at >= ? ORDER BY id LIMIT 1)"
         self._write(
@@ -255,12 +242,6 @@ class LinkHistory:
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
         return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
-
-
-def days_before(moment: str, days: int) -> str:
-    """The UTC time `days` before `moment`, both as stored (2026-03-02T03:00:00Z)."""
-    then = dt.datetime.strptime(moment, "%Y-%m-%dT%H:%M:%SZ") - dt.timedelta(days=days)
-    return then.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def state_of(row: tuple) -> LinkHealth:

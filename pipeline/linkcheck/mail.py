@@ -1,9 +1,4 @@
-"""The plain-text mail of a night: what a person reads in a mail client, and acts on.
-
-No tables, nothing escaped, every address whole on a line of its own: the alarm in one line, each
-newly broken link in full (what it is, where it failed, why, since when, an archived copy, the line of
-the curation file to edit), then the counts of the rest.
-"""
+"""The plain-text mail of a night: what a person reads in a mail client, and acts on (README shows one)."""
 
 from __future__ import annotations
 
@@ -78,10 +73,8 @@ def text_entry(number: int, row: LinkRow, edits: Mapping[str, str]) -> list[str]
 
 
 def to_text(stats: LinkStats, edits: Mapping[str, str]) -> str:
-    """The mail: the alarm in one line, each newly broken link in full, then the counts of the rest.
-
-    Plain text for any mail client: no tables, nothing escaped, every address whole on a line of its own.
-    `edits` says, by resource id, which line of the curation file to edit."""
+    """The mail: the alarm in one line, each newly broken link in full, then the counts of the rest; no tables,
+    nothing escaped, every address whole on a line of its own. `edits`: the curation file's line, by resource id."""
     new = stats.sections["Newly broken"]
     lines = [f"Link check {stats.checked_at}: {alarm_line(stats)}"]
     for number, row in enumerate(new, start=1):

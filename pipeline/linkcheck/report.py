@@ -86,9 +86,6 @@ class LinkStats:
         counted = Counter(row.verdict for row in self.rows)
         return {which: counted[which] for which in Verdict}
 
-    def count(self, which: Verdict) -> int:
-        return self.verdicts[which]
-
     @functools.cached_property
     def failing(self) -> int:
         return sum(row.result.failing for row in self.rows)
@@ -105,7 +102,7 @@ class LinkStats:
     def alarm(self) -> bool:
         """Whether the run should exit 1, as --fail-on says."""
         if self.fail_on == "new":
-            return self.count(Verdict.NEW) > 0
+            return self.verdicts[Verdict.NEW] > 0
         if self.fail_on == "any":
             return self.failing > 0
         return False
@@ -151,7 +148,7 @@ def summary_line(stats: LinkStats) -> str:
 
 
 def alarm_line(stats: LinkStats) -> str:
-    new, failing = stats.count(Verdict.NEW), stats.failing
+    new, failing = stats.verdicts[Verdict.NEW], stats.failing
     verdict_text = "ALARM" if stats.alarm else "no alarm"
     return (
         f"{verdict_text} (--fail-on {stats.fail_on}): {new} newly broken, {failing} failing now; "

@@ -1,9 +1,7 @@
 """The nightly link check end to end: read the dataset, check its URLs, write the reports, then commit.
 
-The order is what keeps alarms true. Every check is stored as it arrives, but URL states (streaks)
-move only after the reports are written: an offline, interrupted or killed run, or one whose reports
-could not be written, leaves every state, the status file and the reports as they were, and the next
-complete run announces what it confirms. One run at a time per history.
+URL states move only once the reports are written (README, "Nightly link check", says why and what a run
+stopped short leaves). One run at a time per history.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.linkcheck.archive import Archive, find_snapshots
-from pipeline.linkcheck.health import health_json
+from pipeline.linkcheck.health import TIME_FORMAT, health_json
 from pipeline.linkcheck.history import LinkHistory, RunOutcome
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
@@ -48,7 +46,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime(TIME_FORMAT)
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -90,23 +88,16 @@ SLOW_URL = 5.0  # seconds in flight after which the progress line names the URL
 
 
 def duration_text(seconds: float) -> str:
-    seconds = round(seconds)
-    return (
-        f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-        if seconds >= 3600
-        else f"{seconds // 60}m{seconds % 60:02d}s"
-        if seconds >= 60
-        else f"{seconds}s"
-    )
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def progress_line(
     done: int, total: int, failing: int, elapsed: float, slowest: tuple[str, float] | None, width: int = 100
 ) -> str:
-    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up.
-
-    A long URL is cut to keep the line within `width` columns: a wrapped line cannot be redrawn in place.
-    """
+    """The progress line (pure): bar, counts, time left at the pace so far, and the URL that holds things up, cut
+    to keep the line within `width` columns (a wrapped line cannot be redrawn in place)."""
     filled = 30 * done // total
     eta = duration_text(elapsed / done * (total - done)) if done else "--"
     line = f"checking links [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}, {failing} failing, ETA {eta}"
@@ -119,11 +110,11 @@ def progress_line(
 
 
 class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal; it names a URL in flight too long."""
+    """A one-line progress bar on stderr, drawn only if `shown` on a terminal; it names a URL in flight too long."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic):
+    def __init__(self, total: int, stream: TextIO | None = None, clock=time.monotonic, shown: bool = True):
         self.stream = stream or sys.stderr
-        self.enabled = total > 0 and self.stream.isatty()
+        self.enabled = shown and total > 0 and self.stream.isatty()
         self.total, self.done, self.failing, self.drawn = total, 0, 0, 0.0
         self.clock, self.started = clock, clock()
         self.in_flight: dict[str, float] = {}  # URL → when its check started; kept up to date by check_links
@@ -170,15 +161,6 @@ def prepare_state_folders(paths: CheckPaths) -> None:
         )
 
 
-def offline_message(results: list[LinkResult]) -> str:
-    hosts = len({urlsplit(result.url).hostname for result in results})  # hostname: never the credentials
-    errors = ", ".join(sorted({result.error for result in results if result.error}))
-    return (
-        f"offline: all {len(results)} URLs on {hosts} hosts failed before any server answered ({errors}); "
-        "no link status changed and the reports were not rewritten; check this machine's network"
-    )
-
-
 def run_link_check(
     paths: CheckPaths,
     options: Options,
@@ -192,10 +174,7 @@ def run_link_check(
 ) -> LinkRun:
     """Check every URL of the dataset once, write the reports, then store the new states and the status file.
 
-    Raises Offline (nothing changed but the record of the run), Interrupted on Ctrl-C, Busy when
-    another run holds the history or the output folder past `wait` seconds, and PublishError when
-    the reports cannot be written (nothing announced, nothing committed). With `archive`, failing URLs
-    get the closest archived copy as a suggestion, looked up within one per-URL deadline in all.
+    Raises Offline, Interrupted, Busy (past `wait` seconds) and PublishError (nothing announced, nothing committed).
     """
     resources = read_resources(paths.dataset)
     edits = curation_lines(paths.curation, {ref.id for refs in resources.values() for ref in refs})
@@ -249,29 +228,30 @@ def check_and_commit(
     urls = list(resources)
     checked_at = now_iso()
     started = time.monotonic()
-    bar = Progress(len(urls)) if progress else None
+    bar = Progress(len(urls), shown=progress)
     history.start_run(checked_at, len(urls))
     results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
         results[result.url] = clean = scrubbed(result)
         history.record(clean, now_iso())
-        if bar:
-            bar.update(result)
+        bar.update(result)
 
     try:
-        checked = check_links(
-            urls, options, on_result=record, in_flight=bar.in_flight if bar else None, on_wait=bar.draw if bar else None
-        )
+        checked = check_links(urls, options, on_result=record, in_flight=bar.in_flight, on_wait=bar.draw)
     except KeyboardInterrupt:
         history.finish_run(now_iso(), RunOutcome.INTERRUPTED)
         raise Interrupted(len(results), len(urls)) from None
     finally:
-        if bar:
-            bar.close()
+        bar.close()
     if network_down(checked, OFFLINE_MIN_HOSTS):
         history.finish_run(now_iso(), RunOutcome.OFFLINE)
-        raise Offline(offline_message(checked))
+        hosts = len({urlsplit(result.url).hostname for result in checked})  # hostname: never the credentials
+        errors = ", ".join(sorted({result.error for result in checked if result.error}))
+        raise Offline(
+            f"offline: all {len(checked)} URLs on {hosts} hosts failed before any server answered ({errors}); "
+            "no link status changed and the reports were not rewritten; check this machine's network"
+        )
     by_public: dict[str, list[ResourceRef]] = {}
     for url, refs in resources.items():
         by_public.setdefault(without_credentials(url), []).extend(refs)

@@ -1,8 +1,4 @@
-"""Checking many URLs: a pool of worker threads, and never more than `per_host` requests in flight to one host.
-
-Each host's URLs wait in one queue, worked through by `per_host` lanes; a worker of the pool runs
-one lane at a time, so a host never has more than `per_host` requests in flight.
-"""
+"""Checking many URLs: a pool of worker threads, and never more than `per_host` requests in flight to one host."""
 
 from __future__ import annotations
 
@@ -29,13 +25,8 @@ def check_links(
 ) -> list[LinkResult]:
     """Check each distinct URL once, concurrently; results in first-seen order.
 
-    `in_flight`, if given, holds each URL being checked with the time its check started, and
-    `on_wait` runs in the calling thread about twice a second while no result arrives (for a
-    progress line that names a slow URL).
-
-    `on_result` runs in the calling thread as each result arrives (to record it at once). On
-    KeyboardInterrupt the workers are told to stop and the interrupt propagates: what was handed to
-    `on_result` so far is all that was checked.
+    In the calling thread, `on_result` gets each result as it arrives and `on_wait` runs about twice a second
+    while none does; `in_flight` holds each URL being checked with when it started. On Ctrl-C the workers stop.
     """
     distinct = list(dict.fromkeys(urls))
     if not distinct:
@@ -43,11 +34,8 @@ def check_links(
     by_host: dict[str, deque[str]] = {}
     for url in distinct:
         by_host.setdefault(host_of(url), deque()).append(url)
-    resolver = Resolver()
-    sites = Sites(
-        lambda session, url, method, options, deadline: fetch(session, url, method, options, deadline, resolver),
-        options,
-    )
+    resolver = Resolver(options.lookup)
+    sites = Sites(lambda session, url, deadline: fetch(session, url, options, deadline, resolver), options)
     stop = threading.Event()
     done: queue.SimpleQueue = queue.SimpleQueue()
     # One pool of connections for all workers: a host's few connections stay warm whichever lane uses them.

@@ -1,10 +1,5 @@
-"""What a run learns once per site, to judge a page that answered 2xx: its answer to an address that
-cannot exist (soft-404 evidence), and whether it speaks https (for upgrade suggestions).
-
-Each site is asked at most once per run, by the first worker that needs to know; the others wait
-for that answer within their own deadline. Every request here is made by a worker holding a slot
-of that host, so the per-host cap holds for them too.
-"""
+"""What a run learns once per site to judge a 2xx page: its answer to an address that cannot exist, and
+whether it speaks https. The first worker that needs to know asks; the others wait within their deadline."""
 
 from __future__ import annotations
 
@@ -22,15 +17,12 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
 from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
 
-Fetch = Callable[[requests.Session, str, str, Options, float], Fetched]  # (session, url, method, options, deadline)
+Fetch = Callable[[requests.Session, str, float], Fetched]  # a GET of (session, url, deadline)
 
 
 def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
-    """The https:// address of an http:// URL: same host and path, on the https port its port maps to.
-
-    None for any other URL, and for an http port with no https port beside it (a port speaks one
-    protocol: `http://host:8080/` has no https twin at that port, and guessing another is no evidence).
-    """
+    """The https:// address of an http:// URL on the https port its port maps to; None for any other URL, or an
+    http port with none beside it (`http://host:8080/` has no twin at that port, and a guess is no evidence)."""
     parts = urlsplit(url)
     if parts.scheme.lower() != "http" or parts.username or parts.password:
         return None
@@ -75,7 +67,7 @@ class Sites:
         if mine:
             page = None
             try:
-                fetched = self.fetch(session, probe_url(url), "GET", self.options, deadline)
+                fetched = self.fetch(session, probe_url(url), deadline)
                 page = fetched.page if not fetched.error else None
             finally:
                 answer.set_result(page)
@@ -91,7 +83,7 @@ class Sites:
             return None
         fetched = None
         try:
-            fetched = self.fetch(session, twin, "GET", self.options, deadline)
+            fetched = self.fetch(session, twin, deadline)
         finally:
             if mine:  # any HTTP answer at all means the site speaks https; a TLS or connection error, that it does not
                 speaks.set_result(fetched is not None and fetched.code is not None)

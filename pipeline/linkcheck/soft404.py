@@ -1,12 +1,5 @@
-"""Soft 404s: a page that answers 200 but is really "not found", told apart by evidence (pure).
-
-The evidence is a comparison with what the same site answers for a path that cannot exist (its
-*probe*, a 2xx page or the site's own 404 page): the same final address after redirects (a site that
-sends every missing path to its home page), or the same page — same title, about the same size,
-nearly the same first kilobyte and the same words (a "Page not found" page or a parked domain
-served with 200). A title or heading that says "not found" only names what was found; alone it
-decides nothing, and a site's root is never judged by the comparison.
-"""
+"""Soft 404s (pure): a page that answers 200 but is really "not found", told apart by comparison with what
+its site answers for an address that cannot exist (README, "Statuses" of the link check, says what counts)."""
 
 from __future__ import annotations
 
@@ -138,23 +131,23 @@ def says_parked(text: str) -> bool:
     return bool(PARKED.fullmatch(text.strip().lower()))
 
 
-def similarity(a: Page, b: Page) -> float:
-    """How alike the first kilobytes of two pages are (0 to 1), each page's own path taken out first."""
-    return text_similarity(*(page.text.replace(urlsplit(page.url).path, "") for page in (a, b)))
-
-
 def text_similarity(first: str, second: str) -> float:
     return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
-def own_size(page: Page) -> int:
-    """The page's size without the mentions of its own path (a not-found page often names the address)."""
+def words_similarity(first: str, second: str) -> float:
+    """How alike the words of two texts are: their shared runs of three words (0 to 1)."""
+    runs = [
+        {tuple(words[n : n + 3]) for n in range(max(1, len(words) - 2))} for words in (first.split(), second.split())
+    ]
+    return len(runs[0] & runs[1]) / max(1, len(runs[0] | runs[1]))
+
+
+def own_parts(page: Page) -> tuple[int, str, str]:
+    """The size, first kilobyte and words of a page (not a root) without the mentions of its own path: a not-found
+    page often names the address it was asked for."""
     path = urlsplit(page.url).path
-    return page.size - len(path) * page.text.count(path) if len(path) > 1 else page.size
-
-
-def same_size(a: int, b: int) -> bool:
-    return abs(a - b) <= SAME_SIZE * max(a, b, 1)
+    return page.size - len(path) * page.text.count(path), page.text.replace(path, ""), page.words.replace(path, " ")
 
 
 def same_address(a: str, b: str) -> bool:
@@ -162,12 +155,7 @@ def same_address(a: str, b: str) -> bool:
 
 
 def soft_404_reason(page: Page, probe: Page | None) -> str | None:
-    """Why a 2xx page is really "not found", or None if nothing shows it.
-
-    `probe` is what the same site answered (after redirects) for a path that cannot exist, a 2xx or
-    404 page; None if there was no such page to compare with. The evidence is always that comparison:
-    a title or heading that says "not found" names the page, it never condemns it alone.
-    """
+    """Why a 2xx page is really "not found", or None: `probe` is the site's answer to an address that cannot exist."""
     if probe is None or urlsplit(page.url).path in ("", "/"):
         return None  # a site's root is what the site serves for its own address, wherever it redirects
     moved = not same_address(page.final_url, page.url)
@@ -175,10 +163,11 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
         return f"redirected to {page.final_url}, where this site sends any address that does not exist"
     if same_address(page.final_url, probe.final_url) or page.scripted:
         return None  # the home page itself; or a shell that scripts fill, alike at every address
-    if page.title != probe.title or not same_size(own_size(page), own_size(probe)):
+    (size, text, words), (probe_size, probe_text, probe_words) = own_parts(page), own_parts(probe)
+    if page.title != probe.title or abs(size - probe_size) > SAME_SIZE * max(size, probe_size, 1):
         return None
-    alike = similarity(page, probe)
-    if alike < SAME_TEXT or words_similarity(page, probe) < SAME_TEXT:
+    alike = text_similarity(text, probe_text)
+    if alike < SAME_TEXT or words_similarity(words, probe_words) < SAME_TEXT:
         return None  # another page; or one site template, different pages (a CMS whose pages share their head)
     for part, label in ((page.title, "title"), (page.heading, "main heading")):
         if says_not_found(part):
@@ -188,15 +177,6 @@ def soft_404_reason(page: Page, probe: Page | None) -> str | None:
     title = f"title {page.title!r}, " if page.title else ""
     same = f"the same page ({title}{page.size} bytes, {alike:.0%} alike)"
     return f"{same} as the site answers for an address that cannot exist"
-
-
-def words_similarity(a: Page, b: Page) -> float:
-    """How alike the words of two pages are (shared runs of three words), each page's own path taken out."""
-    runs = []
-    for page in (a, b):
-        words = page.words.replace(urlsplit(page.url).path, " ").split()
-        runs.append({tuple(words[n : n + 3]) for n in range(max(1, len(words) - 2))})
-    return len(runs[0] & runs[1]) / max(1, len(runs[0] | runs[1]))
 
 
 def same_content(page: Page, twin: Page) -> bool:

@@ -1,8 +1,6 @@
 """Link statuses: a closed set of slugs, the result records, and the pure rules of classification and retrying.
 
-A dead link is data (a `LinkResult`), never an exception. `classify`, `should_retry` and `retry_delay`
-are pure; the network is in `pipeline.linkcheck.transport`, one URL's check in `pipeline.linkcheck.check`.
-"""
+A dead link is data (a `LinkResult`), never an exception."""
 
 from __future__ import annotations
 

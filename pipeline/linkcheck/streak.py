@@ -1,8 +1,4 @@
-"""The streak rule (pure): a URL's failing streak after each completed run, and where that puts it in the alarms.
-
-A URL is *newly broken* on the completed run that confirms its streak (`confirm_after` failing runs
-in a row), so one flaky night raises nothing; the history (`pipeline.linkcheck.history`) stores the states.
-"""
+"""The streak rule (pure): a URL's failing streak after each completed run, and where that puts it in the alarms."""
 
 from __future__ import annotations
 

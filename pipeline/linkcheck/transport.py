@@ -1,10 +1,7 @@
-"""The transport: sessions and their connections, the only code that opens a socket.
+"""The transport: sessions and their connections, the only code that opens a socket (README, "Nightly link check").
 
-Each host is looked up once by the `Resolver`, within the time a URL has left, and connections go to
-the addresses it found, so the rule on private addresses judges the address actually used (through a
-proxy, the proxy looks names up). The `Watchdog` cuts a request's connections at its deadline,
-however slowly the server drips its headers or body. The guard needs urllib3's `_new_conn`, its one
-hook for where a connection goes: `GuardedConnection` alone uses it, and pyproject pins urllib3 2.
+`GuardedConnection` alone uses a private name of urllib3, `_new_conn`, its one hook for where a connection goes
+(the private-address guard must judge the address actually used); pyproject pins urllib3 2.
 """
 
 from __future__ import annotations
@@ -34,46 +31,42 @@ from urllib3.util.connection import create_connection
 from pipeline.findings import Slug
 from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
 
+# The failure class of a request's exception: the first of these types it is an instance of, ...
+ERROR_SLUGS = (
+    (requests.exceptions.ConnectTimeout, Slug.CONNECT_TIMEOUT),  # no server answered: with others, the network is down
+    (requests.Timeout, Slug.TIMEOUT),
+    (requests.exceptions.SSLError, Slug.TLS_ERROR),
+    (ValueError, Slug.MALFORMED_URL),  # requests' InvalidURL, InvalidSchema and MissingSchema are ValueErrors
+)
+# ... else the first of these found among the errors behind it, else connection-error.
+CAUSE_SLUGS = (
+    ((NameResolutionError, socket.gaierror), Slug.DNS_FAILURE),
+    (ConnectionRefusedError, Slug.CONNECTION_REFUSED),
+)
+
 
 def error_slug(error: BaseException) -> Slug:
     """The failure class of an exception raised while making a request, from its type and the errors behind it."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return Slug.CONNECT_TIMEOUT  # no server answered at all: with others like it, a sign the network is down
-    if isinstance(error, requests.Timeout):
-        return Slug.TIMEOUT
-    if isinstance(error, requests.exceptions.SSLError):
-        return Slug.TLS_ERROR
-    if isinstance(
-        error,
-        (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.InvalidSchema,
-            requests.exceptions.MissingSchema,
-            ValueError,
-        ),
-    ):
-        return Slug.MALFORMED_URL
+    for kinds, slug in ERROR_SLUGS:
+        if isinstance(error, kinds):
+            return slug
     causes = list(error_chain(error))
-    if any(isinstance(cause, (NameResolutionError, socket.gaierror)) for cause in causes):
-        return Slug.DNS_FAILURE
-    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
-        return Slug.CONNECTION_REFUSED
+    for behind, slug in CAUSE_SLUGS:
+        if any(isinstance(cause, behind) for cause in causes):
+            return slug
     return Slug.CONNECTION_ERROR
 
 
 def error_chain(error: BaseException) -> Iterator[BaseException]:
     """The error and those behind it: requests wraps urllib3's MaxRetryError, whose `reason` wraps the OS error."""
+    pending: list[object] = [error]
     seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        reason = getattr(current, "reason", None)
-        behind = [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
-        pending.extend(behind + [arg for arg in current.args if isinstance(arg, BaseException)])
+        if isinstance(current, BaseException) and id(current) not in seen:
+            seen.add(id(current))
+            yield current
+            pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
 
 
 class LookupFailed(Exception):
@@ -85,19 +78,15 @@ class LookupFailed(Exception):
 
 
 class Resolver:
-    """Looks each host up once per run, in a daemon thread of its own, and waits for the answer only so long.
+    """Looks each host up once per run, in a daemon thread, and waits only so long: the OS resolver ignores our
+    timeouts. `lookup` has getaddrinfo's signature (`Options.lookup`)."""
 
-    The OS resolver ignores our timeouts (a lost DNS packet costs 5 s or more); bounding the wait here
-    keeps the per-URL deadline true, and a host that does not resolve fails all its URLs at once.
-    `lookup` (getaddrinfo's signature) wins over the one each call names (from `Options.lookup`).
-    """
-
-    def __init__(self, lookup: Callable | None = None):
+    def __init__(self, lookup: Callable = look_up_host):
         self.lookup = lookup
         self.lock = threading.Lock()
         self.answers: dict[str, Future] = {}
 
-    def addresses(self, host: str, timeout: float, lookup: Callable = look_up_host) -> list[str]:
+    def addresses(self, host: str, timeout: float) -> list[str]:
         """The IP addresses of `host` (an ASCII name: see `ascii_host`); raises LookupFailed."""
         if is_ip_address(host):
             return [host]
@@ -106,7 +95,7 @@ class Resolver:
             if answer is None:
                 answer = self.answers[host] = Future()
                 threading.Thread(
-                    target=self._look_up, args=(host, answer, self.lookup or lookup), name="dns", daemon=True
+                    target=self._look_up, args=(host, answer, self.lookup), name="dns", daemon=True
                 ).start()
         try:
             found = answer.result(timeout=timeout)
@@ -129,9 +118,11 @@ class Resolver:
 
 @dataclass
 class Alarm:
-    """The deadline of one request and the sockets it uses; the watchdog's lock guards it."""
+    """One request in flight: its deadline, the addresses it may connect to by host name (None: look the name up),
+    and the sockets it uses (the watchdog's lock guards those)."""
 
     when: float
+    pins: dict[str, list[str] | None] = field(default_factory=dict)
     sockets: list[socket.socket] = field(default_factory=list)
     state: str = "armed"  # armed | rang | disarmed
 
@@ -147,12 +138,8 @@ def cut(sock: socket.socket) -> None:
 
 
 class Watchdog:
-    """One thread that rings each request's alarm at its deadline, cutting the request's sockets.
-
-    A read timeout bounds each wait for a byte, not their sum: a server dripping its headers one byte
-    a second never trips it. The watchdog bounds the sum. Connections learn which alarm is theirs
-    from the thread that makes the request.
-    """
+    """One thread that rings each request's alarm at its deadline, cutting its sockets: a read timeout bounds each
+    wait for a byte, not their sum. Connections learn which alarm is theirs from the thread making the request."""
 
     def __init__(self):
         self.condition = threading.Condition()
@@ -162,8 +149,8 @@ class Watchdog:
         threading.Thread(target=self._run, name="link-watchdog", daemon=True).start()
 
     @contextmanager
-    def deadline(self, when: float) -> Iterator[Alarm]:
-        alarm = Alarm(when)
+    def deadline(self, when: float, pins: dict[str, list[str] | None] | None = None) -> Iterator[Alarm]:
+        alarm = Alarm(when, pins or {})
         with self.condition:
             heapq.heappush(self.alarms, (when, next(self.order), alarm))
             if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
@@ -188,6 +175,11 @@ class Watchdog:
             elif alarm.rang:
                 cut(sock)
 
+    def pinned(self, host: str) -> list[str] | None:
+        """The addresses `host` may be connected to by the request this thread is making (None: any)."""
+        alarm = getattr(self.local, "alarm", None)
+        return alarm.pins.get(host) if alarm else None
+
     def _run(self) -> None:
         with self.condition:
             while True:
@@ -203,16 +195,6 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
-PINS = threading.local()  # per worker thread: {host: addresses} the request in flight may connect to
-
-
-@contextmanager
-def pinned(host: str, addresses: list[str] | None) -> Iterator[None]:
-    PINS.hosts = {host: addresses} if addresses else {}
-    try:
-        yield
-    finally:
-        PINS.hosts = {}
 
 
 # The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
@@ -227,14 +209,13 @@ class GuardedConnection(_Connection):
     and puts every socket under the watchdog."""
 
     def _new_conn(self) -> socket.socket:
-        addresses = getattr(PINS, "hosts", {}).get(self.host)
+        addresses = WATCHDOG.pinned(self.host)
         sock = self._connect_to(addresses) if addresses else super()._new_conn()
         WATCHDOG.watch(sock)
         return sock
 
     def _connect_to(self, addresses: list[str]) -> socket.socket:
-        failure: Exception | None = None
-        cause: OSError | None = None  # kept behind the failure, where error_slug looks for its type
+        failure = OSError(f"no address for {self.host}")  # the Resolver never gives an empty list
         for address in addresses:
             try:
                 return create_connection(
@@ -243,17 +224,12 @@ class GuardedConnection(_Connection):
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )
-            except TimeoutError as error:
-                cause, failure = (
-                    error,
-                    ConnectTimeoutError(
-                        self, f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
-                    ),
-                )
-            except OSError as error:
-                cause, failure = error, NewConnectionError(self, f"Failed to establish a new connection: {error}")
-        assert failure is not None  # there was at least one address
-        raise failure from cause
+            except OSError as error:  # kept behind urllib3's error, where error_slug looks for its type
+                failure = error
+        if isinstance(failure, TimeoutError):
+            message = f"Connection to {self.host} ({address}) timed out. (connect timeout={self.timeout})"
+            raise ConnectTimeoutError(self, message) from failure
+        raise NewConnectionError(self, f"Failed to establish a new connection: {failure}") from failure
 
     def connect(self) -> None:
         super().connect()

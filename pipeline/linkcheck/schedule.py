@@ -60,9 +60,10 @@ def check_links(
                 if in_flight is not None:
                     in_flight.pop(url, None)
 
-    # The host with the most URLs bounds the run: its lanes start first.
-    hosts = sorted(by_host.values(), key=len, reverse=True)
-    lanes = [waiting for waiting in hosts for _ in range(min(options.per_host, len(waiting)))]
+    # A host's n-th lane stands for 1/n of its URLs: the busiest host, which bounds the run, starts first,
+    # and every host gets its first lane before any gets another (each then asks its own site probe).
+    slots = [(len(waiting) / n, waiting) for waiting in by_host.values() for n in range(1, options.per_host + 1)]
+    lanes = [waiting for share, waiting in sorted(slots, key=lambda slot: slot[0], reverse=True) if share >= 1]
     results: dict[str, LinkResult] = {}
     with ThreadPoolExecutor(min(options.concurrency, len(lanes)), thread_name_prefix="link-worker") as pool:
         for waiting in lanes:

@@ -163,7 +163,8 @@ def main() -> None:
             f"average {load:.1f} on {os.cpu_count()} cores at the end of the run.",
             "",
             "Pages of the real guide's handbook (target: at least 15 % fewer; a resource split only after its heading, "
-            "byline and first lines, each QR code beside its address, each section heading with its first resource; sections run on instead of starting a page, "
+            "byline and first lines, each QR code beside its address, each section heading with its first resource; "
+            "sections run on instead of starting a page, "
             "the contents shares the how-to page, the topic index has two columns):",
             "",
             *paper_rows,

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.cli.options import stage_printer
-from pipeline.errors import (
-    EXIT_OK,
-)
+from pipeline.errors import EXIT_OK
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:

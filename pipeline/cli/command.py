@@ -10,12 +10,7 @@ from pipeline.cli.build import add_input_options, run_build, run_validate, site_
 from pipeline.cli.find import add_find_parser
 from pipeline.cli.links import add_check_links_parser
 from pipeline.cli.options import wait_seconds
-from pipeline.errors import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    REPORT_BUGS,
-    PipelineError,
-)
+from pipeline.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, REPORT_BUGS, PipelineError
 from pipeline.publish import LOCK_WAIT
 
 log = logging.getLogger("mentor_guide")

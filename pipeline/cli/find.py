@@ -5,9 +5,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.cli.options import positive, stage_printer
-from pipeline.errors import (
-    EXIT_OK,
-)
+from pipeline.errors import EXIT_OK
 
 
 def add_find_parser(commands, common: argparse.ArgumentParser) -> None:

@@ -6,12 +6,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.cli.options import positive, wait_seconds
-from pipeline.errors import (
-    EXIT_INTERRUPTED,
-    EXIT_LINKS_BROKEN,
-    EXIT_OK,
-    Interrupted,
-)
+from pipeline.errors import EXIT_INTERRUPTED, EXIT_LINKS_BROKEN, EXIT_OK, Interrupted
 from pipeline.linkcheck.status import Options
 
 

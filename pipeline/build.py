@@ -15,7 +15,7 @@ from pipeline import citations, config, export, handbook, link_health_table, mar
 from pipeline.curation import Curation, read_curation
 from pipeline.errors import PipelineError, ValidationFailed
 from pipeline.ingest import Guide, read_guide
-from pipeline.linkcheck.health import LinkHealth, read_link_health
+from pipeline.link_health import LinkHealth, read_link_health
 from pipeline.locking import exclusive
 from pipeline.normalise import WARNINGS, normalise
 from pipeline.publish import LOCK_WAIT, publish, write_atomic

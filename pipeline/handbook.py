@@ -3,7 +3,7 @@
 `render_html` is pure: the same resources, dataset facts, date and link-check results give the same HTML.
 `render_pdf` lays that HTML out with WeasyPrint, whose URL fetcher serves only the files of
 `pipeline/templates/` and stops the build on any other fetch. Reading the link-check results is left to
-the caller (`pipeline.linkcheck.health.read_link_health`).
+the caller (`pipeline.link_health.read_link_health`).
 """
 
 import datetime as dt
@@ -21,7 +21,7 @@ from pandera.typing import DataFrame
 from pipeline import config
 from pipeline.curation import DatasetInfo
 from pipeline.errors import HandbookError
-from pipeline.linkcheck.health import LinkHealth
+from pipeline.link_health import LinkHealth
 from pipeline.markup import breakable, environment
 from pipeline.presentation import Entry, Guide, counted, long_date, present
 from schemas.resource import Resource

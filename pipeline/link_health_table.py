@@ -9,7 +9,7 @@ from pandera.typing import DataFrame
 
 from pipeline import export
 from pipeline.config import LINK_HEALTH_CSV, LINK_HEALTH_JSON
-from pipeline.linkcheck.health import LinkHealth, health_for, last_checked, link_state
+from pipeline.link_health import LinkHealth, health_for, last_checked, link_state
 from schemas.link_health import LinkHealthRow
 
 

@@ -3,7 +3,7 @@
 Every rule of display is decided here once (the heading, the byline, the venue, the link and what the
 link check says of it, dates, labels, the counts the front matter states); the handbook, the web edition
 and the citation files only render these records. Every missing value is an explicit None.
-Link health is its own input (`pipeline.linkcheck.health.read_link_health`), never a column of the table.
+Link health is its own input (`pipeline.link_health.read_link_health`), never a column of the table.
 """
 
 import datetime as dt
@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from pandera.typing import DataFrame
 
-from pipeline.linkcheck.health import LinkHealth, LinkState, health_for, last_checked
+from pipeline.link_health import LinkHealth, LinkState, health_for, last_checked
 from pipeline.lookup import SearchTemplates, search_link
 from pipeline.typography import curly_quotes
 from schemas.resource import Resource

@@ -20,7 +20,7 @@ from pandera.typing import DataFrame
 
 from pipeline import config, metadata
 from pipeline.curation import DatasetInfo
-from pipeline.linkcheck.health import LinkHealth, last_checked
+from pipeline.link_health import LinkHealth, last_checked
 from pipeline.markup import environment
 from pipeline.presentation import counted, long_date, present
 from schemas.resource import Resource

@@ -58,7 +58,7 @@ TAGS = (
     "community-resources",
 )
 
-# What readers are told about a link (the link-health table's `status`), as pipeline.linkcheck.health.LinkState
+# What readers are told about a link (the link-health table's `status`), as pipeline.link_health.LinkState
 # names them: ok; broken (confirmed); failing (not confirmed); blocked (the site refused the checker); unchecked.
 LINK_STATES = ("ok", "broken", "failing", "blocked", "unchecked")
 

@@ -354,7 +354,7 @@ def replace_record(text: str, entry: str, snippet: str) -> str:
 
 
 def test_a_dead_link_is_asked_of_the_archive(tmp_path):
-    from pipeline.linkcheck.health import LinkHealth, health_json
+    from pipeline.link_health import LinkHealth, health_json
     from pipeline.linkcheck.status import LinkStatus
 
     dead = "https://thecurbsiders.com/"

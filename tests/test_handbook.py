@@ -33,7 +33,7 @@ import zxingcpp
 from pipeline import config, handbook, presentation
 from pipeline.build import Paths, build, build_date, prepare
 from pipeline.cli import main
-from pipeline.linkcheck.health import LinkHealth, read_link_health
+from pipeline.link_health import LinkHealth, read_link_health
 from pipeline.linkcheck.status import LinkStatus
 from pipeline.markup import URL_ONE_LINE, breakable
 from pipeline.presentation import label_tag, label_type, link_note, long_date, make_byline, text_or_none

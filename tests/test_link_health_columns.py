@@ -9,8 +9,8 @@ import pytest
 
 from pipeline import config
 from pipeline.build import Paths, build_date, dataset_files, prepare
-from pipeline.linkcheck.health import LinkHealth, health_json
-from pipeline.linkcheck.health import LinkState as States
+from pipeline.link_health import LinkHealth, health_json
+from pipeline.link_health import LinkState as States
 from pipeline.linkcheck.status import LinkStatus
 from schemas.resource import Resource
 from schemas.vocabulary import LINK_STATES

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipeline.errors import LinkStatusFileError
+from pipeline.link_health import read_link_health
 from pipeline.linkcheck.archive import Archive, read_snapshot
-from pipeline.linkcheck.health import read_link_health
 from pipeline.linkcheck.schedule import check_links
 from pipeline.linkcheck.soft404 import read_page, soft_404_reason
 from pipeline.linkcheck.status import LinkStatus, Options, is_public_address

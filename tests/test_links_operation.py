@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pipeline import config
-from pipeline.linkcheck.health import link_state, read_link_health
+from pipeline.link_health import link_state, read_link_health
 from pipeline.linkcheck.history import LinkHistory
 from pipeline.linkcheck.run import CheckPaths, run_link_check
 from pipeline.linkcheck.status import Options, is_public_address

@@ -8,7 +8,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pipeline.errors import LinkStatusFileError
-from pipeline.linkcheck.health import LinkHealth, health_json, read_link_health
+from pipeline.link_health import LinkHealth, health_json, read_link_health
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, to_html, to_json, to_markdown
 from pipeline.linkcheck.run import Progress
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion

@@ -28,7 +28,7 @@ import pytest
 from pipeline import site
 from pipeline.build import Paths, build_date, prepare, render_outputs
 from pipeline.cli import main
-from pipeline.linkcheck.health import LinkHealth
+from pipeline.link_health import LinkHealth
 from pipeline.linkcheck.status import LinkStatus
 from pipeline.presentation import link_note
 from pipeline.typography import curly_quotes
@@ -348,7 +348,7 @@ def test_guide_page_matches_the_reviewed_golden_file(tmp_path):
     web edition's guide page; after a deliberate change, review the difference and regenerate with
     UPDATE_GOLDEN=1."""
     from pipeline.build import Paths, prepare
-    from pipeline.linkcheck.health import read_link_health
+    from pipeline.link_health import read_link_health
 
     paths = Paths(
         raw=FIXTURES / "handbook-guide.txt",

@@ -91,7 +91,7 @@ def dead_links(path: Path | None) -> set[str]:
     """URLs the nightly link check found failing (empty without its status file)."""
     if path is None or not path.exists():
         return set()
-    from pipeline.linkcheck.health import read_link_health  # the only thing this command needs of it
+    from pipeline.link_health import read_link_health  # the only thing this command needs of it
 
     return {url for url, health in read_link_health(path).items() if health.confirmed_broken}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline import config
 from pipeline.errors import HistoryError
-from pipeline.linkcheck.health import TIME_FORMAT, LinkHealth
+from pipeline.link_health import TIME_FORMAT, LinkHealth
 from pipeline.linkcheck.status import LinkResult, LinkStatus
 
 SCHEMA = """

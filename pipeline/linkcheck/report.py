@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
+from pipeline.link_health import LinkHealth
 from pipeline.linkcheck.archive import Snapshot
-from pipeline.linkcheck.health import LinkHealth
 from pipeline.linkcheck.status import LinkResult, LinkStatus, Suggestion
 from pipeline.linkcheck.streak import Verdict, verdict
 from pipeline.text import JsonText, compact_json, json_with_rows

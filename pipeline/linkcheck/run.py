@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from pipeline import config
 from pipeline.curation import read_curation
 from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
+from pipeline.link_health import TIME_FORMAT, health_json
 from pipeline.linkcheck.archive import Archive, find_snapshots
-from pipeline.linkcheck.health import TIME_FORMAT, health_json
 from pipeline.linkcheck.history import LinkHistory, RunOutcome
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pipeline import config
-from pipeline.linkcheck.health import LinkHealth
+from pipeline.link_health import LinkHealth
 from pipeline.linkcheck.status import LinkResult
 
 

@@ -1,7 +1,7 @@
 """The status file: the latest known health of every checked URL, with the one rule of "confirmed broken".
 
-`check-links` writes it (`health_json`); `build` and the handbook read it (`read_link_health`) and ask each
-`LinkHealth` for its `state`. No requests here: `build` imports it.
+`check-links` writes it (`health_json`); `build` and the editions read it (`read_link_health`) and ask each
+`LinkHealth` for its `state`. `build` imports it: nothing here sends a request.
 """
 
 from __future__ import annotations

@@ -66,42 +66,36 @@ def read_answer(
     )
 
 
-def fetch(
-    session: requests.Session,
-    url: str,
-    options: Options,
-    deadline: float,
-    resolver: Resolver,
-) -> Fetched:
+def fetch(session: requests.Session, url: str, options: Options, deadline: float, resolver: Resolver) -> Fetched:
     """One GET and the redirects after it, followed by hand so loops, hops, addresses and the deadline are ours."""
-    hops: list[Hop] = []
+    hops: tuple[Hop, ...] = ()
     seen = {(url, cookies_for(session))}
     current = url
     starts_public: bool | None = None
     for _ in range(options.max_redirects + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return Fetched(current, tuple(hops), error=Slug.DEADLINE, detail=f"no answer within {options.deadline:g} s")
+            return cut_short(current, hops, options)
         wait = min(options.timeout, remaining)
         try:
             host = ascii_host(host_of(current))
         except UnicodeError:
             return Fetched(
-                current, tuple(hops), error=Slug.MALFORMED_URL, detail=f"{host_of(current)!r} is not a valid host name"
+                current, hops, error=Slug.MALFORMED_URL, detail=f"{host_of(current)!r} is not a valid host name"
             )
         try:
             # Through a proxy the proxy looks the name up (on many campus networks it alone can), and
             # connects where it decides: no address of ours to pin or to judge.
             addresses = None if proxied(session, current) else resolver.addresses(host, wait)
         except LookupFailed as failed:
-            return Fetched(current, tuple(hops), error=failed.slug, detail=failed.detail)
+            return Fetched(current, hops, error=failed.slug, detail=failed.detail)
         public = addresses is None or all(options.public_address(address) for address in addresses)
         if starts_public is None:
             starts_public = public  # a check that starts on an intranet may stay there
         elif starts_public and not public and not options.allow_private_redirects:
             return Fetched(
                 current,
-                tuple(hops),
+                hops,
                 code=hops[-1].code,
                 error=Slug.PRIVATE_REDIRECT,
                 detail=f"a public site redirected to {host} ({', '.join(addresses or ())}), "
@@ -115,7 +109,7 @@ def fetch(
                 # A connect timeout ends at the deadline too, but says more: no server answered at all.
                 if alarm.rang and slug != Slug.CONNECT_TIMEOUT:
                     return cut_short(current, hops, options)
-                return Fetched(current, tuple(hops), error=slug, detail=str(error)[:300])
+                return Fetched(current, hops, error=slug, detail=str(error)[:300])
             if alarm.rang:  # the headers were cut at the deadline: whatever the status line said, no answer came
                 response.close()
                 return cut_short(current, hops, options)
@@ -128,51 +122,42 @@ def fetch(
             except TimeoutError:  # the page it needs did not arrive in time
                 return cut_short(current, hops, options)
         if not location:
-            return Fetched(current, tuple(hops), code=code, retry_after=retry_after, page=page)
+            return Fetched(current, hops, code=code, retry_after=retry_after, page=page)
         target = urljoin(current, location.strip())
-        hops.append(Hop(current, code, target))
+        hops += (Hop(current, code, target),)
         # Back to an address with the cookies it was asked with before is a loop; a site that sets a cookie and
         # sends the reader back to the same page (a common publisher's wall) is not.
         visit = (target, cookies_for(session))
         if visit in seen:
-            return Fetched(target, tuple(hops), code=code, error=Slug.REDIRECT_LOOP, detail=f"{target} again")
+            return Fetched(target, hops, code=code, error=Slug.REDIRECT_LOOP, detail=f"{target} again")
         if url_problem(target):
-            return Fetched(target, tuple(hops), code=code, error=Slug.BAD_REDIRECT, detail=f"redirect to {target}")
+            return Fetched(target, hops, code=code, error=Slug.BAD_REDIRECT, detail=f"redirect to {target}")
         seen.add(visit)
         current = target
-    return Fetched(current, tuple(hops), error=Slug.TOO_MANY_REDIRECTS, detail=f"more than {options.max_redirects}")
+    return Fetched(current, hops, error=Slug.TOO_MANY_REDIRECTS, detail=f"more than {options.max_redirects}")
 
 
-def cut_short(url: str, hops: list[Hop], options: Options) -> Fetched:
-    return Fetched(url, tuple(hops), error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s")
+def cut_short(url: str, hops: tuple[Hop, ...], options: Options) -> Fetched:
+    return Fetched(url, hops, error=Slug.DEADLINE, detail=f"no complete answer within {options.deadline:g} s")
 
 
 def check_url(
-    session: requests.Session,
-    url: str,
-    options: Options = Options(),
-    stop: threading.Event | None = None,
-    resolver: Resolver | None = None,
-    sites: Sites | None = None,
+    session: requests.Session, url: str, options: Options, stop: threading.Event, resolver: Resolver, sites: Sites
 ) -> LinkResult:
-    """Check one URL, retrying as `should_retry` says; never raises for a dead link."""
+    """Check one URL, retrying as `should_retry` says, then weigh the page (`Sites`); never raises for a dead link."""
     started = time.monotonic()
     problem = url_problem(url)
     if problem:
         return classify(Fetched(url, error=problem, detail="only http and https links are checked"))
-    resolver = resolver or Resolver(options.lookup)
     deadline = started + options.deadline
-    tries = 0
-    while True:
-        tries += 1
+    for tries in range(1, options.retries + 2):
         # One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence.
         fetched = fetch(session, url, options, deadline, resolver)
         result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
         if tries > options.retries or not should_retry(result):
-            if sites is None:
-                return result
-            judged = sites.judge(session, result, fetched, deadline)
-            return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))
+            break
         delay = retry_delay(result, tries - 1, options)
-        if time.monotonic() + delay >= deadline or (stop or threading.Event()).wait(delay):  # stopped while waiting
+        if time.monotonic() + delay >= deadline or stop.wait(delay):  # stopped while waiting
             return result
+    judged = sites.judge(session, result, fetched, deadline)
+    return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))

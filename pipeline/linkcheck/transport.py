@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import os
 import socket
 import threading
@@ -18,7 +16,6 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import idna
@@ -31,28 +28,23 @@ from urllib3.util.connection import create_connection
 from pipeline.findings import Slug
 from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
 
-# The failure class of a request's exception: the first of these types it is an instance of, ...
+# The failure class of a request's exception: the first of these types found in it or among the errors behind it,
+# else connection-error. The words of a message never decide.
 ERROR_SLUGS = (
     (requests.exceptions.ConnectTimeout, Slug.CONNECT_TIMEOUT),  # no server answered: with others, the network is down
     (requests.Timeout, Slug.TIMEOUT),
     (requests.exceptions.SSLError, Slug.TLS_ERROR),
     (ValueError, Slug.MALFORMED_URL),  # requests' InvalidURL, InvalidSchema and MissingSchema are ValueErrors
-)
-# ... else the first of these found among the errors behind it, else connection-error.
-CAUSE_SLUGS = (
     ((NameResolutionError, socket.gaierror), Slug.DNS_FAILURE),
     (ConnectionRefusedError, Slug.CONNECTION_REFUSED),
 )
 
 
 def error_slug(error: BaseException) -> Slug:
-    """The failure class of an exception raised while making a request, from its type and the errors behind it."""
-    for kinds, slug in ERROR_SLUGS:
-        if isinstance(error, kinds):
-            return slug
+    """The failure class of an exception raised while making a request."""
     causes = list(error_chain(error))
-    for behind, slug in CAUSE_SLUGS:
-        if any(isinstance(cause, behind) for cause in causes):
+    for kinds, slug in ERROR_SLUGS:
+        if any(isinstance(cause, kinds) for cause in causes):
             return slug
     return Slug.CONNECTION_ERROR
 
@@ -116,7 +108,7 @@ class Resolver:
             answer.set_exception(error)
 
 
-@dataclass
+@dataclass(eq=False)
 class Alarm:
     """One request in flight: its deadline, the addresses it may connect to by host name (None: look the name up),
     and the sockets it uses (the watchdog's lock guards those)."""
@@ -124,11 +116,7 @@ class Alarm:
     when: float
     pins: dict[str, list[str] | None] = field(default_factory=dict)
     sockets: list[socket.socket] = field(default_factory=list)
-    state: str = "armed"  # armed | rang | disarmed
-
-    @property
-    def rang(self) -> bool:
-        return self.state == "rang"
+    rang: bool = False
 
 
 def cut(sock: socket.socket) -> None:
@@ -143,8 +131,7 @@ class Watchdog:
 
     def __init__(self):
         self.condition = threading.Condition()
-        self.alarms: list[tuple[float, int, Alarm]] = []  # a heap, earliest first
-        self.order = itertools.count()
+        self.alarms: list[Alarm] = []  # those armed: at most one per request in flight
         self.local = threading.local()
         threading.Thread(target=self._run, name="link-watchdog", daemon=True).start()
 
@@ -152,17 +139,17 @@ class Watchdog:
     def deadline(self, when: float, pins: dict[str, list[str] | None] | None = None) -> Iterator[Alarm]:
         alarm = Alarm(when, pins or {})
         with self.condition:
-            heapq.heappush(self.alarms, (when, next(self.order), alarm))
-            if self.alarms[0][2] is alarm:  # wake the watchdog only when it must ring sooner than it planned
+            if all(when < other.when for other in self.alarms):  # wake the watchdog only to ring sooner than planned
                 self.condition.notify()
+            self.alarms.append(alarm)
         self.local.alarm = alarm
         try:
             yield alarm
         finally:
             self.local.alarm = None
             with self.condition:
-                if alarm.state == "armed":
-                    alarm.state, alarm.sockets = "disarmed", []
+                if not alarm.rang:
+                    self.alarms.remove(alarm)
 
     def watch(self, sock: socket.socket | None) -> None:
         """Put `sock` under the alarm of the request this thread is making, if any (cut now if it rang)."""
@@ -170,9 +157,8 @@ class Watchdog:
         if alarm is None or sock is None:
             return
         with self.condition:
-            if alarm.state == "armed":
-                alarm.sockets.append(sock)
-            elif alarm.rang:
+            alarm.sockets.append(sock)
+            if alarm.rang:
                 cut(sock)
 
     def pinned(self, host: str) -> list[str] | None:
@@ -183,28 +169,20 @@ class Watchdog:
     def _run(self) -> None:
         with self.condition:
             while True:
-                wait = self.alarms[0][0] - time.monotonic() if self.alarms else None
-                if wait is None or wait > 0:
-                    self.condition.wait(wait)
-                    continue
-                alarm = heapq.heappop(self.alarms)[2]
-                if alarm.state == "armed":
-                    alarm.state = "rang"
+                now = time.monotonic()
+                for alarm in [alarm for alarm in self.alarms if alarm.when <= now]:
+                    alarm.rang = True
+                    self.alarms.remove(alarm)
                     for sock in alarm.sockets:
                         cut(sock)
+                soonest = min((alarm.when for alarm in self.alarms), default=None)
+                self.condition.wait(None if soonest is None else soonest - now)
 
 
 WATCHDOG = Watchdog()
 
 
-# The guard is a mixin for urllib3's HTTP and HTTPS connections; the type checker is told what it mixes into.
-if TYPE_CHECKING:
-    _Connection = HTTPConnection
-else:
-    _Connection = object
-
-
-class GuardedConnection(_Connection):
+class GuardedConnection(HTTPConnection):
     """Connects to the addresses the Resolver found (no second lookup that could answer differently),
     and puts every socket under the watchdog."""
 
@@ -240,20 +218,19 @@ class GuardedConnection(_Connection):
         return super().request(*args, **kwargs)
 
 
-class GuardedHTTPConnection(GuardedConnection, HTTPConnection):
-    pass
-
-
 class GuardedHTTPSConnection(GuardedConnection, HTTPSConnection):
     pass
 
 
 class GuardedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = GuardedHTTPConnection
+    ConnectionCls = GuardedConnection
 
 
 class GuardedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
+
+
+GUARDED_POOLS = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
 
 
 class GuardedAdapter(requests.adapters.HTTPAdapter):
@@ -261,11 +238,11 @@ class GuardedAdapter(requests.adapters.HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = GUARDED_POOLS
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        manager.pool_classes_by_scheme = {"http": GuardedHTTPPool, "https": GuardedHTTPSPool}
+        manager.pool_classes_by_scheme = GUARDED_POOLS
         return manager
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import email.utils
-import functools
 import ipaddress
 import random
 import re
@@ -210,31 +209,26 @@ def suggested_url(hops: tuple[Hop, ...]) -> str | None:
 
 def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> LinkResult:
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
-    url = fetched.hops[0].url if fetched.hops else fetched.url
-    final_url = fetched.url if fetched.hops else None
-    result = functools.partial(
-        LinkResult,
-        url=url,
+    if fetched.error:
+        status, error = status_of_error(fetched.error), fetched.error
+    else:
+        assert fetched.code is not None  # a request that met no error has a final code
+        status = status_of_code(fetched.code)
+        error = None if status is LinkStatus.OK else f"http-{fetched.code}"
+    moved = suggested_url(fetched.hops) if status is LinkStatus.OK else None
+    return LinkResult(
+        url=fetched.hops[0].url if fetched.hops else fetched.url,
+        status=LinkStatus.REDIRECTED if status is LinkStatus.OK and fetched.hops else status,
         code=fetched.code,
-        final_url=final_url,
+        final_url=fetched.url if fetched.hops else None,
+        suggested_url=moved,
+        suggestion=Suggestion.MOVED if moved else None,
+        error=error,
+        detail=fetched.detail,
         elapsed=round(elapsed, 3),
         attempts=attempts,
-        detail=fetched.detail,
         retry_after=fetched.retry_after,
     )
-    if fetched.error:
-        return result(status=status_of_error(fetched.error), error=fetched.error)
-    assert fetched.code is not None  # a request that met no error has a final code
-    status = status_of_code(fetched.code)
-    if status is LinkStatus.OK and fetched.hops:
-        suggestion = suggested_url(fetched.hops)
-        return result(
-            status=LinkStatus.REDIRECTED,
-            suggested_url=suggestion,
-            suggestion=Suggestion.MOVED if suggestion else None,
-        )
-    error = None if status is LinkStatus.OK else f"http-{fetched.code}"
-    return result(status=status, error=error)
 
 
 def should_retry(result: LinkResult) -> bool:

@@ -7,7 +7,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
@@ -197,23 +197,15 @@ def to_markdown(stats: LinkStats) -> str:
 
 
 def row_record(row: LinkRow) -> dict:
-    result = row.result
-    return {
-        "url": result.url,
-        "status": str(result.status),
-        "code": result.code,
-        "error": result.error,
-        "detail": result.detail,
-        "final_url": result.final_url,
-        "suggested_url": result.suggested_url,
-        "suggestion": str(result.suggestion) if result.suggestion else None,
+    """Every field of the result (the slugs are str enums), with the row's own (`compact_json` sorts the keys)."""
+    record = asdict(row.result)
+    del record["retry_after"]  # when the checker may ask that host again: of no use once the run is over
+    return record | {
         "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
-        "elapsed": result.elapsed,
-        "attempts": result.attempts,
-        "verdict": str(row.verdict) if row.verdict else None,
+        "verdict": row.verdict,
         "failing_runs": row.failing_runs,
         "broken_since": row.broken_since,
-        "resources": [{"id": ref.id, "title": ref.title, "section": ref.section} for ref in row.resources],
+        "resources": [asdict(ref) for ref in row.resources],
     }
 
 
@@ -226,7 +218,7 @@ def to_json(stats: LinkStats) -> str:
         "confirm_after": stats.confirm_after,
         "alarm": stats.alarm,
         "counts": stats.counts,
-        "verdicts": {str(which): n for which, n in stats.verdicts.items()},
+        "verdicts": stats.verdicts,
         "urls": len(stats.rows),
         "resources": stats.resource_count,
         "results": [JsonText(compact_json(row_record(row))) for row in stats.rows],

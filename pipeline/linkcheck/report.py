@@ -27,7 +27,6 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
 )
 HTTPS_UPGRADES = ("Could use https", lambda row: row.result.suggestion is Suggestion.HTTPS)
 DOI_HOSTS = ("doi.org", "dx.doi.org")
-ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
 # Inline Markdown that text from the web or the curation file could otherwise start: code, emphasis,
 # links and images, raw HTML and autolinks, entities, strikethrough, and table cells.
 MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|!&~])")
@@ -93,10 +92,7 @@ class LinkStats:
     @functools.cached_property
     def sections(self) -> dict[str, tuple[LinkRow, ...]]:
         """The rows of each report section, by its title (a row may be in several)."""
-        return {
-            title: tuple(row for row in self.rows if keep(row))
-            for title, keep in (*SECTIONS, HTTPS_UPGRADES, ALL_LINKS)
-        }
+        return {title: tuple(filter(keep, self.rows)) for title, keep in (*SECTIONS, HTTPS_UPGRADES)}
 
     @property
     def alarm(self) -> bool:
@@ -256,7 +252,8 @@ def to_html(stats: LinkStats) -> str:
         f"<p>{escape(summary_line(stats))}</p>",
         f'<p class="{"alarm" if stats.alarm else "calm"}">{escape(alarm_line(stats))}</p>',
     ]
-    for heading, found in stats.sections.items():
+    sections = {**stats.sections, "All links": stats.rows}  # the HTML report lists every result, like the JSON
+    for heading, found in sections.items():
         parts.append(f"<h2>{escape(heading)} ({len(found)})</h2>")
         if not found:
             parts.append("<p>None.</p>")

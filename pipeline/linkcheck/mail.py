@@ -51,11 +51,8 @@ def status_words(result: LinkResult) -> str:
 def text_entry(number: int, row: LinkRow, edits: Mapping[str, str]) -> list[str]:
     """One newly broken link: what it is, where it failed, why, since when, what to use, what to edit."""
     result, refs = row.result, row.resources or (ResourceRef("", "(no resource of the dataset)", ""),)
-    lines = [""]
-    for ref in refs:
-        lines += (
-            [f"{number}. {ref.title}", f"   Section: {ref.section}"] if ref is refs[0] else [f"   Also: {ref.title}"]
-        )
+    lines = ["", f"{number}. {refs[0].title}", f"   Section: {refs[0].section}"]
+    lines += [f"   Also: {ref.title}" for ref in refs[1:]]
     lines += ["   Address:", f"     {result.url}"]
     if result.final_url and result.final_url != result.url:
         lines += ["   The page that failed, behind it:", f"     {result.final_url}"]
@@ -83,8 +80,7 @@ def to_text(stats: LinkStats, edits: Mapping[str, str]) -> str:
         lines += ["", "After editing the curation file, run `mentor-guide build` again: the nightly rebuild has"]
         lines += ["put tonight's marks in the handbook and the web edition, the build puts your change there."]
     lines += ["", "The rest:"]
-    for title, _ in SECTIONS[1:]:
-        lines.append(f"  {title}: {len(stats.sections[title])}")
+    lines += [f"  {title}: {len(stats.sections[title])}" for title, _ in SECTIONS[1:]]
     if routine := sum(routine_doi(row.result) for row in stats.rows):
         lines.append(f"  DOIs that lead to their publisher's page, as they should (in the JSON report): {routine}")
     upgrades = stats.sections[HTTPS_UPGRADES[0]]

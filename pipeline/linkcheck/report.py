@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from html import escape
 from urllib.parse import urlsplit
 
 from pipeline.config import LINK_REPORT_HTML, LINK_REPORT_JSON, LINK_REPORT_MD
@@ -27,7 +27,6 @@ SECTIONS = (  # (title, which rows), in the order a keeper reads them
 )
 HTTPS_UPGRADES = ("Could use https", lambda row: row.result.suggestion is Suggestion.HTTPS)
 DOI_HOSTS = ("doi.org", "dx.doi.org")
-ALL_LINKS = ("All links", lambda row: True)  # the HTML report lists every result, like the JSON
 # Inline Markdown that text from the web or the curation file could otherwise start: code, emphasis,
 # links and images, raw HTML and autolinks, entities, strikethrough, and table cells.
 MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|!&~])")
@@ -93,10 +92,7 @@ class LinkStats:
     @functools.cached_property
     def sections(self) -> dict[str, tuple[LinkRow, ...]]:
         """The rows of each report section, by its title (a row may be in several)."""
-        return {
-            title: tuple(row for row in self.rows if keep(row))
-            for title, keep in (*SECTIONS, HTTPS_UPGRADES, ALL_LINKS)
-        }
+        return {title: tuple(filter(keep, self.rows)) for title, keep in (*SECTIONS, HTTPS_UPGRADES)}
 
     @property
     def alarm(self) -> bool:
@@ -110,9 +106,8 @@ class LinkStats:
 
 def gather(rows: Sequence[LinkRow], *, checked_at: str, elapsed: float, confirm_after: int, fail_on: str) -> LinkStats:
     """LinkStats of rows in report order, with the count of each status."""
-    counts = {str(status): 0 for status in LinkStatus}
-    for row in rows:
-        counts[str(row.result.status)] += 1
+    counted = Counter(row.result.status for row in rows)
+    counts = {str(status): counted[status] for status in LinkStatus}
     return LinkStats(checked_at, round(elapsed, 1), confirm_after, fail_on, counts, tuple(rows))
 
 
@@ -123,9 +118,8 @@ def status_text(result: LinkResult) -> str:
     return f"{result.status} ({result.error})" if result.error else str(result.status)
 
 
-def suggestion_text(row: LinkRow, address=str, text=str) -> str:
-    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing
-    link; `address` and `text` write an address and other text where the report needs them escaped."""
+def suggestion_text(row: LinkRow, address, text) -> str:
+    """What to consider instead of the URL: a permanent move or https twin, and an archived copy of a failing link."""
     parts = []
     if row.result.suggested_url:
         parts.append(f"{address(row.result.suggested_url)} ({text(row.result.suggestion or 'moved-permanently')})")
@@ -159,7 +153,7 @@ def alarm_line(stats: LinkStats) -> str:
 COLUMNS = ("resource", "section", "id", "URL", "status", "since", "suggested URL")
 
 
-def table(rows: Sequence[LinkRow], address=str, text=str) -> list[tuple[str, ...]]:
+def table(rows: Sequence[LinkRow], address, text) -> list[tuple[str, ...]]:
     """The cells of a report table, one line per (URL, resource that uses it): a URL no resource names still
     gets a line. `address` and `text` write an address and other text as the report needs them escaped."""
     return [
@@ -175,10 +169,9 @@ def table(rows: Sequence[LinkRow], address=str, text=str) -> list[tuple[str, ...
     ]
 
 
-def md_cell(text: object) -> str:
+def md_cell(text: str) -> str:
     """A table cell that stays text: no link, image, emphasis, code or HTML, and no line or cell break."""
-    text = LINE_BREAKS.sub(" ", str(text if text is not None else ""))
-    return MD_SPECIAL.sub(r"\\\1", text)
+    return MD_SPECIAL.sub(r"\\\1", LINE_BREAKS.sub(" ", text))
 
 
 def to_markdown(stats: LinkStats) -> str:
@@ -197,23 +190,15 @@ def to_markdown(stats: LinkStats) -> str:
 
 
 def row_record(row: LinkRow) -> dict:
-    result = row.result
-    return {
-        "url": result.url,
-        "status": str(result.status),
-        "code": result.code,
-        "error": result.error,
-        "detail": result.detail,
-        "final_url": result.final_url,
-        "suggested_url": result.suggested_url,
-        "suggestion": str(result.suggestion) if result.suggestion else None,
+    """Every field of the result (the slugs are str enums), with the row's own (`compact_json` sorts the keys)."""
+    record = asdict(row.result)
+    del record["retry_after"]  # when the checker may ask that host again: of no use once the run is over
+    return record | {
         "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
-        "elapsed": result.elapsed,
-        "attempts": result.attempts,
-        "verdict": str(row.verdict) if row.verdict else None,
+        "verdict": row.verdict,
         "failing_runs": row.failing_runs,
         "broken_since": row.broken_since,
-        "resources": [{"id": ref.id, "title": ref.title, "section": ref.section} for ref in row.resources],
+        "resources": [asdict(ref) for ref in row.resources],
     }
 
 
@@ -226,7 +211,7 @@ def to_json(stats: LinkStats) -> str:
         "confirm_after": stats.confirm_after,
         "alarm": stats.alarm,
         "counts": stats.counts,
-        "verdicts": {str(which): n for which, n in stats.verdicts.items()},
+        "verdicts": stats.verdicts,
         "urls": len(stats.rows),
         "resources": stats.resource_count,
         "results": [JsonText(compact_json(row_record(row))) for row in stats.rows],
@@ -234,17 +219,11 @@ def to_json(stats: LinkStats) -> str:
     return json_with_rows(report, "results")
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value if value is not None else ""), quote=True)
-
-
-def link(url: str | None) -> str:
+def link(url: str) -> str:
     """A link only for http(s) URLs: a `javascript:` address from the data must never become clickable."""
-    if not url:
-        return ""
     if url.lower().startswith(("http://", "https://")):
-        return f'<a href="{esc(url)}">{esc(url)}</a>'
-    return esc(url)
+        return f'<a href="{escape(url)}">{escape(url)}</a>'
+    return escape(url)
 
 
 HTML_HEAD = """<!DOCTYPE html>
@@ -268,18 +247,19 @@ def to_html(stats: LinkStats) -> str:
     """The same report for people; every value escaped."""
     title = f"Link check {stats.checked_at}"
     parts = [
-        HTML_HEAD.format(title=esc(title)),
-        f"<h1>{esc(title)}</h1>",
-        f"<p>{esc(summary_line(stats))}</p>",
-        f'<p class="{"alarm" if stats.alarm else "calm"}">{esc(alarm_line(stats))}</p>',
+        HTML_HEAD.format(title=escape(title)),
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{escape(summary_line(stats))}</p>",
+        f'<p class="{"alarm" if stats.alarm else "calm"}">{escape(alarm_line(stats))}</p>',
     ]
-    for heading, found in stats.sections.items():
-        parts.append(f"<h2>{esc(heading)} ({len(found)})</h2>")
+    sections = {**stats.sections, "All links": stats.rows}  # the HTML report lists every result, like the JSON
+    for heading, found in sections.items():
+        parts.append(f"<h2>{escape(heading)} ({len(found)})</h2>")
         if not found:
             parts.append("<p>None.</p>")
             continue
-        parts.append("<table>\n<tr>" + "".join(f"<th>{esc(column)}</th>" for column in COLUMNS) + "</tr>")
-        parts += ["<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>" for cells in table(found, link, esc)]
+        parts.append("<table>\n<tr><th>" + "</th><th>".join(COLUMNS) + "</th></tr>")
+        parts += ["<tr><td>" + "</td><td>".join(cells) + "</td></tr>" for cells in table(found, link, escape)]
         parts.append("</table>")
     parts.append("</body>\n</html>\n")
     return "\n".join(parts)

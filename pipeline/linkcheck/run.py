@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 
 from pipeline import config
 from pipeline.curation import read_curation
-from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
+from pipeline.errors import DatasetError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.link_health import TIME_FORMAT, health_json
 from pipeline.linkcheck.archive import Archive, find_snapshots
-from pipeline.linkcheck.history import LinkHistory, RunOutcome
+from pipeline.linkcheck.history import LinkHistory, RunOutcome, refuse_missing_folder
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
@@ -146,19 +146,10 @@ class Progress:
 
 def prepare_state_folders(paths: CheckPaths) -> None:
     """The default state folder is made on first use; any other missing folder is a typo, refused."""
-    for path in (paths.history, paths.status):
-        folder = path.parent
-        if folder.is_dir():
-            continue
-        if folder == config.STATE_DIR:
-            folder.mkdir(parents=True, exist_ok=True)
-            continue
-        option = "--history" if path == paths.history else "--status"
-        raise HistoryError(
-            f"the folder of {option} does not exist",
-            path=path,
-            hint=f"create it, or correct {option}: a new history would start without any streak or 'broken since' date",
-        )
+    for path, option in ((paths.history, "--history"), (paths.status, "--status")):
+        if path.parent == config.STATE_DIR:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_missing_folder(path, option, option)
 
 
 def run_link_check(
@@ -284,10 +275,9 @@ def check_and_commit(
             history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
             raise
         late.append(error)
-    health = {url: states[url] for url in sorted(states)}
     archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
     try:
-        status = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
+        status = health_json(states, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
         write_atomic(paths.status, status.encode("utf-8"))
     except PublishError as error:
         late.append(error)

@@ -111,7 +111,7 @@ class LinkHistory:
         self.path = Path(path)
         refuse_missing_folder(self.path, "the link history", "--history")
         self.created = not self.path.exists()
-        self.run_id: int | None = None
+        self.run_id: int | None = None  # the run in progress, until it is committed
         with self.failing_as("open"):
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)  # we open transactions
         try:
@@ -214,6 +214,7 @@ class LinkHistory:
             )
             db.execute(f"DELETE FROM checks WHERE id < {first_kept}", (forget_before,))
             db.execute("DELETE FROM url_state WHERE checked_at < ?", (forget_before,))
+        self.run_id = None
 
     def state(self, url: str) -> LinkHealth | None:
         return self.states([url]).get(url)

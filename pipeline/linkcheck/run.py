@@ -179,7 +179,41 @@ def run_link_check(
     ):
         if history.created:
             say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
-        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive, edits)
+        checked_at = now_iso()
+        started = time.monotonic()
+        history.start_run(checked_at, len(resources))
+        checked = check_all(history, list(resources), options, progress)
+        by_public: dict[str, list[ResourceRef]] = {}
+        for url, refs in resources.items():
+            by_public.setdefault(without_credentials(url), []).extend(refs)
+        public = {result.url: result for result in reversed(checked)}  # the first of the dataset wins
+        public = {url: public[url] for url in by_public}
+        previous = history.states(list(public))
+        at = now_iso()
+        states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
+        # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
+        failing = [result.url for result in public.values() if result.failing]
+        snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
+        rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
+        elapsed = time.monotonic() - started
+        stats = gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
+        text = to_text(stats, edits)
+        files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
+        late: list[PipelineError] = []
+        try:  # the history is committed first: an alarm it holds is announced, never twice
+            publish(files, paths.out, locked=True, before_switch=lambda: history.commit_run(states, now_iso()))
+        except PipelineError as error:
+            if history.run_id is not None:  # not committed: nothing announced, no streak moves
+                history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)
+                raise
+            late.append(error)
+        archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
+        try:
+            status = health_json(states, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
+            write_atomic(paths.status, status.encode("utf-8"))
+        except PublishError as error:
+            late.append(error)
+        return LinkRun(stats, text, tuple(late))
 
 
 @dataclass(frozen=True)
@@ -205,22 +239,11 @@ def curation_lines(path: Path, ids: set[str]) -> dict[str, str]:
     }
 
 
-def check_and_commit(
-    history: LinkHistory,
-    resources: dict[str, list[ResourceRef]],
-    paths: CheckPaths,
-    options: Options,
-    confirm_after: int,
-    fail_on: str,
-    progress: bool,
-    archive: Archive | None,
-    edits: dict[str, str],
-) -> LinkRun:
-    urls = list(resources)
-    checked_at = now_iso()
-    started = time.monotonic()
+def check_all(history: LinkHistory, urls: list[str], options: Options, progress: bool) -> list[LinkResult]:
+    """Check each URL, storing each check as it arrives; the results without credentials, in dataset order.
+
+    Raises Interrupted on Ctrl-C and Offline if no server answered, and ends the run as such: no state moves."""
     bar = Progress(len(urls), shown=progress)
-    history.start_run(checked_at, len(urls))
     results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
@@ -243,42 +266,4 @@ def check_and_commit(
             f"offline: all {len(checked)} URLs on {hosts} hosts failed before any server answered ({errors}); "
             "no link status changed and the reports were not rewritten; check this machine's network"
         )
-    by_public: dict[str, list[ResourceRef]] = {}
-    for url, refs in resources.items():
-        by_public.setdefault(without_credentials(url), []).extend(refs)
-    public = {without_credentials(result.url): results[result.url] for result in reversed(checked)}  # first wins
-    public = {url: public[url] for url in by_public}
-    previous = history.states(list(public))
-    at = now_iso()
-    states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
-    # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
-    failing = [result.url for result in public.values() if result.failing]
-    snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
-    rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
-    stats = gather(
-        rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
-    )
-    text = to_text(stats, edits)
-    files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
-    committed = False
-
-    def commit() -> None:  # the history first: an alarm it holds is announced, never twice
-        nonlocal committed
-        history.commit_run(states, now_iso())
-        committed = True
-
-    late: list[PipelineError] = []
-    try:
-        publish(files, paths.out, locked=True, before_switch=commit)
-    except PipelineError as error:
-        if not committed:
-            history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
-            raise
-        late.append(error)
-    archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
-    try:
-        status = health_json(states, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
-        write_atomic(paths.status, status.encode("utf-8"))
-    except PublishError as error:
-        late.append(error)
-    return LinkRun(stats, text, tuple(late))
+    return [results[result.url] for result in checked]

@@ -56,11 +56,8 @@ CREATE TABLE IF NOT EXISTS url_state (
     previous_confirmed INTEGER NOT NULL DEFAULT 0
 );
 """
-# A url_state row's columns in the order of LinkHealth's fields (whose `confirmed_broken` is `confirmed`).
-STATE_COLUMNS = (
-    "url, status, checked_at, failing_runs, confirmed, broken_since, suggested_url, code, final_url, error,"
-    " previous_failing_runs, previous_confirmed"
-)
+# A url_state row's columns: LinkHealth's fields in their order, but `confirmed_broken` is `confirmed`.
+STATE_COLUMNS = ", ".join(field.name for field in fields(LinkHealth)).replace("confirmed_broken", "confirmed")
 STATE_PLACES = ", ".join("?" * len(fields(LinkHealth)))
 # A LinkResult as the rest of a checks row, after its run, URL and time.
 check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")

@@ -128,14 +128,12 @@ class Progress:
         now = self.clock()
         if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
             self.drawn = now
-            started = min(
-                dict(self.in_flight).items(), key=lambda item: item[1], default=None
-            )  # a copy: workers change it
+            # The oldest check in flight, from a copy: workers change the dict.
+            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)
             slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
-            # \x1b[K clears what a longer line drawn before left behind
             width = shutil.get_terminal_size((100, 24)).columns - 1
             line = progress_line(self.done, self.total, self.failing, now - self.started, slowest, width)
-            self.stream.write(f"\r{line}\x1b[K")
+            self.stream.write(f"\r{line}\x1b[K")  # \x1b[K clears what a longer line drawn before left behind
             self.stream.flush()
 
     def close(self) -> None:

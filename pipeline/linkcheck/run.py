@@ -7,7 +7,6 @@ stopped short leaves). One run at a time per history.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import shutil
 import sys
 import time
@@ -46,7 +45,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime(TIME_FORMAT)
+    return time.strftime(TIME_FORMAT, time.gmtime())
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:

@@ -114,10 +114,8 @@ class LinkHistory:
         try:
             with self.failing_as("open"):
                 version = self.db.execute("PRAGMA user_version").fetchone()[0]
-                if (
-                    version != HISTORY_VERSION
-                    and self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
-                ):
+                has_tables = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+                if has_tables and version != HISTORY_VERSION:
                     raise HistoryError(
                         f"the link history is in another format (version {version}; "
                         f"this check-links reads {HISTORY_VERSION})",

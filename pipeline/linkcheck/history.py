@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import astuple, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -54,11 +56,8 @@ CREATE TABLE IF NOT EXISTS url_state (
     previous_confirmed INTEGER NOT NULL DEFAULT 0
 );
 """
-# A url_state row's columns in the order of LinkHealth's fields (whose `confirmed_broken` is `confirmed`).
-STATE_COLUMNS = (
-    "url, status, checked_at, failing_runs, confirmed, broken_since, suggested_url, code, final_url, error,"
-    " previous_failing_runs, previous_confirmed"
-)
+# A url_state row's columns: LinkHealth's fields in their order, but `confirmed_broken` is `confirmed`.
+STATE_COLUMNS = ", ".join(field.name for field in fields(LinkHealth)).replace("confirmed_broken", "confirmed")
 STATE_PLACES = ", ".join("?" * len(fields(LinkHealth)))
 # A LinkResult as the rest of a checks row, after its run, URL and time.
 check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")
@@ -92,55 +91,47 @@ def history_hint(error: BaseException) -> str:
     )
 
 
+def refuse_missing_folder(path: Path, name: str, option: str) -> None:
+    """A missing folder is a typo, refused: a new history there would start afresh."""
+    if not path.parent.is_dir():
+        raise HistoryError(
+            f"the folder of {name} does not exist",
+            path=path,
+            hint=f"create it, or correct {option}: a new history would start without any streak or 'broken since' date",
+        )
+
+
 class LinkHistory:
     """An open history database; use as a context manager. Its folder must exist (a typo must not start afresh)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        if not self.path.parent.is_dir():
-            raise HistoryError(
-                "the folder of the link history does not exist",
-                path=self.path,
-                hint="create the folder, or correct --history: a new history would start "
-                "without any streak or 'broken since' date",
-            )
+        refuse_missing_folder(self.path, "the link history", "--history")
         self.created = not self.path.exists()
-        self.db: sqlite3.Connection | None = None
-        try:
+        self.run_id: int | None = None  # the run in progress, until it is committed
+        with self.failing_as("open"):
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT)  # we open transactions
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if (
-                version != HISTORY_VERSION
-                and self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
-            ):
-                raise HistoryError(
-                    f"the link history is in another format (version {version}; "
-                    f"this check-links reads {HISTORY_VERSION})",
-                    path=self.path,
-                    hint="move it aside (a new history starts, without earlier streaks and 'broken since' dates), "
-                    "or keep running the release that wrote it",
+        try:
+            with self.failing_as("open"):
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                has_tables = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone()
+                if has_tables and version != HISTORY_VERSION:
+                    raise HistoryError(
+                        f"the link history is in another format (version {version}; "
+                        f"this check-links reads {HISTORY_VERSION})",
+                        path=self.path,
+                        hint="move it aside (a new history starts, without earlier streaks and 'broken since' dates), "
+                        "or keep running the release that wrote it",
+                    )
+                # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction. A history
+                # that cannot be written fails here, not after the checks (the user_version is a write too).
+                self.db.executescript(
+                    f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE; {SCHEMA}"
+                    f"PRAGMA user_version = {HISTORY_VERSION}; COMMIT;"
                 )
-            # WAL: a commit needs no fsync of the whole file, and readers never see half a transaction. A history
-            # that cannot be written fails here, not after the checks (the user_version is a write too).
-            self.db.executescript(
-                f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE; {SCHEMA}"
-                f"PRAGMA user_version = {HISTORY_VERSION}; COMMIT;"
-            )
         except HistoryError:
             self.close()
             raise
-        except (sqlite3.Error, OSError) as error:
-            self.close()
-            raise HistoryError(
-                f"cannot open the link history: {error}", path=self.path, hint=history_hint(error)
-            ) from None
-        self.run_id: int | None = None
-
-    @property
-    def connection(self) -> sqlite3.Connection:
-        """The open database: a history is used between opening and closing only."""
-        assert self.db is not None, "the link history is closed"
-        return self.db
 
     def __enter__(self) -> LinkHistory:
         return self
@@ -149,55 +140,52 @@ class LinkHistory:
         self.close()
 
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.db.close()  # a second close does nothing
 
-    def _write(self, *statements: tuple[str, tuple | list[tuple]]) -> sqlite3.Cursor | None:
-        """Run statements in one transaction (a list of value tuples runs its statement once for each);
-        a failure is a HistoryError and leaves no half-open transaction."""
-        cursor = None
+    @contextmanager
+    def failing_as(self, doing: str) -> Iterator[None]:
+        """A database error as a HistoryError that says what to do."""
         try:
-            self.connection.execute("BEGIN IMMEDIATE")
-            for sql, values in statements:
-                if isinstance(values, list):
-                    cursor = self.connection.executemany(sql, values)
-                else:
-                    cursor = self.connection.execute(sql, values)
-            self.connection.execute("COMMIT")
-        except sqlite3.Error as error:
+            yield
+        except (sqlite3.Error, OSError) as error:
             raise HistoryError(
-                f"cannot write the link history: {error}", path=self.path, hint=history_hint(error)
+                f"cannot {doing} the link history: {error}", path=self.path, hint=history_hint(error)
             ) from None
-        finally:
-            if self.connection.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
-                self.connection.execute("ROLLBACK")
-        return cursor
 
-    def start_run(self, started_at: str, url_count: int) -> int:
-        cursor = self._write(("INSERT INTO runs (started_at, url_count) VALUES (?, ?)", (started_at, url_count)))
-        assert cursor is not None and cursor.lastrowid is not None  # one INSERT ran
-        self.run_id = cursor.lastrowid
-        return self.run_id
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a failure is a HistoryError, and neither it nor a Ctrl-C leaves it half open."""
+        with self.failing_as("write"):
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                yield self.db
+                self.db.execute("COMMIT")
+            finally:
+                if self.db.in_transaction:  # an error or a Ctrl-C between BEGIN and COMMIT
+                    self.db.execute("ROLLBACK")
+
+    def start_run(self, started_at: str, url_count: int) -> None:
+        with self.writing() as db:
+            self.run_id = db.execute(
+                "INSERT INTO runs (started_at, url_count) VALUES (?, ?)", (started_at, url_count)
+            ).lastrowid
 
     def finish_run(self, finished_at: str, outcome: RunOutcome) -> None:
         """End a run that changes no state (offline, interrupted, reports not written)."""
-        self._write(
-            (
+        with self.writing() as db:
+            db.execute(
                 "UPDATE runs SET finished_at = ?, interrupted = ?, outcome = ? WHERE id = ?",
                 (finished_at, int(outcome is RunOutcome.INTERRUPTED), str(outcome), self.run_id),
             )
-        )
 
     def record(self, result: LinkResult, checked_at: str) -> None:
         """Store one check of the run in progress; the URL's state moves only when the run is committed."""
-        self._write(
-            (
+        with self.writing() as db:
+            db.execute(
                 "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed,"
                 " error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.run_id, result.url, checked_at, *check_values(result)),
             )
-        )
 
     def commit_run(self, states: dict[str, LinkHealth], finished_at: str) -> None:
         """Store the new state of every URL and end the run as completed, and forget what is older than
@@ -206,42 +194,41 @@ class LinkHistory:
         forget_before = cutoff.strftime(TIME_FORMAT)
         # Checks are stored in time order: those before the first one made since the cutoff are older.
         first_kept = "(SELECT id FROM checks WHERE checked_at >= ? ORDER BY id LIMIT 1)"
-        self._write(
-            (
+        with self.writing() as db:
+            db.executemany(
                 f"INSERT OR REPLACE INTO url_state ({STATE_COLUMNS}) VALUES ({STATE_PLACES})",
                 [astuple(state) for state in states.values()],
-            ),
-            (
+            )
+            db.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",
                 (finished_at, str(RunOutcome.COMPLETED), self.run_id),
-            ),
-            (
+            )
+            db.execute(
                 f"DELETE FROM runs WHERE started_at < ? AND id < (SELECT run_id FROM checks WHERE id = {first_kept})",
                 (forget_before, forget_before),
-            ),
-            (f"DELETE FROM checks WHERE id < {first_kept}", (forget_before,)),
-            ("DELETE FROM url_state WHERE checked_at < ?", (forget_before,)),
-        )
+            )
+            db.execute(f"DELETE FROM checks WHERE id < {first_kept}", (forget_before,))
+            db.execute("DELETE FROM url_state WHERE checked_at < ?", (forget_before,))
+        self.run_id = None
 
     def state(self, url: str) -> LinkHealth | None:
-        row = self.connection.execute(f"SELECT {STATE_COLUMNS} FROM url_state WHERE url = ?", (url,)).fetchone()
-        return state_of(row) if row else None
+        return self.states([url]).get(url)
 
     def states(self, urls: list[str]) -> dict[str, LinkHealth]:
         """The latest state of each of `urls` that a completed run checked."""
         wanted = set(urls)
-        rows = self.connection.execute(f"SELECT {STATE_COLUMNS} FROM url_state").fetchall()
+        rows = self.db.execute(f"SELECT {STATE_COLUMNS} FROM url_state").fetchall()
         return {row[0]: state_of(row) for row in rows if row[0] in wanted}
 
     def checks(self, url: str) -> list[tuple]:
         """Every check of `url`, oldest first: (checked_at, status, code, error)."""
-        return self.connection.execute(
+        return self.db.execute(
             "SELECT checked_at, status, code, error FROM checks WHERE url = ? ORDER BY id", (url,)
         ).fetchall()
 
     def outcomes(self) -> list[str | None]:
         """How each run ended, oldest first (None: killed)."""
-        return [row[0] for row in self.connection.execute("SELECT outcome FROM runs ORDER BY id")]
+        return [row[0] for row in self.db.execute("SELECT outcome FROM runs ORDER BY id")]
 
 
 def state_of(row: tuple) -> LinkHealth:

@@ -7,7 +7,6 @@ stopped short leaves). One run at a time per history.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import shutil
 import sys
 import time
@@ -19,10 +18,10 @@ from urllib.parse import urlsplit
 
 from pipeline import config
 from pipeline.curation import read_curation
-from pipeline.errors import DatasetError, HistoryError, Interrupted, Offline, PipelineError, PublishError
+from pipeline.errors import DatasetError, Interrupted, Offline, PipelineError, PublishError
 from pipeline.link_health import TIME_FORMAT, health_json
 from pipeline.linkcheck.archive import Archive, find_snapshots
-from pipeline.linkcheck.history import LinkHistory, RunOutcome
+from pipeline.linkcheck.history import LinkHistory, RunOutcome, refuse_missing_folder
 from pipeline.linkcheck.mail import to_text
 from pipeline.linkcheck.report import LinkRow, LinkStats, ResourceRef, gather, report_files
 from pipeline.linkcheck.schedule import check_links
@@ -46,7 +45,7 @@ class CheckPaths:
 
 def now_iso() -> str:
     """The wall clock in UTC, to the second: link checks are about when, unlike the dataset."""
-    return dt.datetime.fromtimestamp(int(time.time()), dt.UTC).strftime(TIME_FORMAT)
+    return time.strftime(TIME_FORMAT, time.gmtime())
 
 
 def read_resources(path: Path) -> dict[str, list[ResourceRef]]:
@@ -128,14 +127,12 @@ class Progress:
         now = self.clock()
         if self.enabled and (now - self.drawn > 0.1 or self.done == self.total):  # redraw at most 10 times a second
             self.drawn = now
-            started = min(
-                dict(self.in_flight).items(), key=lambda item: item[1], default=None
-            )  # a copy: workers change it
+            # The oldest check in flight, from a copy: workers change the dict.
+            started = min(dict(self.in_flight).items(), key=lambda item: item[1], default=None)
             slowest = (started[0], now - started[1]) if started and now - started[1] > SLOW_URL else None
-            # \x1b[K clears what a longer line drawn before left behind
             width = shutil.get_terminal_size((100, 24)).columns - 1
             line = progress_line(self.done, self.total, self.failing, now - self.started, slowest, width)
-            self.stream.write(f"\r{line}\x1b[K")
+            self.stream.write(f"\r{line}\x1b[K")  # \x1b[K clears what a longer line drawn before left behind
             self.stream.flush()
 
     def close(self) -> None:
@@ -146,19 +143,10 @@ class Progress:
 
 def prepare_state_folders(paths: CheckPaths) -> None:
     """The default state folder is made on first use; any other missing folder is a typo, refused."""
-    for path in (paths.history, paths.status):
-        folder = path.parent
-        if folder.is_dir():
-            continue
-        if folder == config.STATE_DIR:
-            folder.mkdir(parents=True, exist_ok=True)
-            continue
-        option = "--history" if path == paths.history else "--status"
-        raise HistoryError(
-            f"the folder of {option} does not exist",
-            path=path,
-            hint=f"create it, or correct {option}: a new history would start without any streak or 'broken since' date",
-        )
+    for path, option in ((paths.history, "--history"), (paths.status, "--status")):
+        if path.parent == config.STATE_DIR:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_missing_folder(path, option, option)
 
 
 def run_link_check(
@@ -188,7 +176,41 @@ def run_link_check(
     ):
         if history.created:
             say(f"note: a new link history starts at {paths.history}; no earlier streak or 'broken since' date")
-        return check_and_commit(history, resources, paths, options, confirm_after, fail_on, progress, archive, edits)
+        checked_at = now_iso()
+        started = time.monotonic()
+        history.start_run(checked_at, len(resources))
+        checked = check_all(history, list(resources), options, progress)
+        by_public: dict[str, list[ResourceRef]] = {}
+        for url, refs in resources.items():
+            by_public.setdefault(without_credentials(url), []).extend(refs)
+        public = {result.url: result for result in reversed(checked)}  # the first of the dataset wins
+        public = {url: public[url] for url in by_public}
+        previous = history.states(list(public))
+        at = now_iso()
+        states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
+        # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
+        failing = [result.url for result in public.values() if result.failing]
+        snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
+        rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
+        elapsed = time.monotonic() - started
+        stats = gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
+        text = to_text(stats, edits)
+        files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
+        late: list[PipelineError] = []
+        try:  # the history is committed first: an alarm it holds is announced, never twice
+            publish(files, paths.out, locked=True, before_switch=lambda: history.commit_run(states, now_iso()))
+        except PipelineError as error:
+            if history.run_id is not None:  # not committed: nothing announced, no streak moves
+                history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)
+                raise
+            late.append(error)
+        archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
+        try:
+            status = health_json(states, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
+            write_atomic(paths.status, status.encode("utf-8"))
+        except PublishError as error:
+            late.append(error)
+        return LinkRun(stats, text, tuple(late))
 
 
 @dataclass(frozen=True)
@@ -214,22 +236,11 @@ def curation_lines(path: Path, ids: set[str]) -> dict[str, str]:
     }
 
 
-def check_and_commit(
-    history: LinkHistory,
-    resources: dict[str, list[ResourceRef]],
-    paths: CheckPaths,
-    options: Options,
-    confirm_after: int,
-    fail_on: str,
-    progress: bool,
-    archive: Archive | None,
-    edits: dict[str, str],
-) -> LinkRun:
-    urls = list(resources)
-    checked_at = now_iso()
-    started = time.monotonic()
+def check_all(history: LinkHistory, urls: list[str], options: Options, progress: bool) -> list[LinkResult]:
+    """Check each URL, storing each check as it arrives; the results without credentials, in dataset order.
+
+    Raises Interrupted on Ctrl-C and Offline if no server answered, and ends the run as such: no state moves."""
     bar = Progress(len(urls), shown=progress)
-    history.start_run(checked_at, len(urls))
     results: dict[str, LinkResult] = {}  # by the URL as checked, without credentials
 
     def record(result: LinkResult) -> None:
@@ -252,43 +263,4 @@ def check_and_commit(
             f"offline: all {len(checked)} URLs on {hosts} hosts failed before any server answered ({errors}); "
             "no link status changed and the reports were not rewritten; check this machine's network"
         )
-    by_public: dict[str, list[ResourceRef]] = {}
-    for url, refs in resources.items():
-        by_public.setdefault(without_credentials(url), []).extend(refs)
-    public = {without_credentials(result.url): results[result.url] for result in reversed(checked)}  # first wins
-    public = {url: public[url] for url in by_public}
-    previous = history.states(list(public))
-    at = now_iso()
-    states = {url: next_state(previous.get(url), result, at, confirm_after) for url, result in public.items()}
-    # Archived copies of the failing URLs (addresses without credentials), looked up within one per-URL deadline.
-    failing = [result.url for result in public.values() if result.failing]
-    snapshots = find_snapshots(failing, archive, options.deadline) if archive else {}
-    rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
-    stats = gather(
-        rows, checked_at=checked_at, elapsed=time.monotonic() - started, confirm_after=confirm_after, fail_on=fail_on
-    )
-    text = to_text(stats, edits)
-    files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
-    committed = False
-
-    def commit() -> None:  # the history first: an alarm it holds is announced, never twice
-        nonlocal committed
-        history.commit_run(states, now_iso())
-        committed = True
-
-    late: list[PipelineError] = []
-    try:
-        publish(files, paths.out, locked=True, before_switch=commit)
-    except PipelineError as error:
-        if not committed:
-            history.finish_run(now_iso(), RunOutcome.REPORTS_FAILED)  # nothing announced: no streak moves
-            raise
-        late.append(error)
-    health = {url: states[url] for url in sorted(states)}
-    archived = {url: {"url": snapshot.url, "date": snapshot.date} for url, snapshot in snapshots.items()}
-    try:
-        status = health_json(health, checked_at=checked_at, confirm_after=confirm_after, archived=archived)
-        write_atomic(paths.status, status.encode("utf-8"))
-    except PublishError as error:
-        late.append(error)
-    return LinkRun(stats, text, tuple(late))
+    return [results[result.url] for result in checked]

@@ -209,8 +209,9 @@ def suggested_url(hops: tuple[Hop, ...]) -> str | None:
 
 def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> LinkResult:
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
-    if fetched.error:
-        status, error = status_of_error(fetched.error), fetched.error
+    error: str | None = fetched.error
+    if error:
+        status = status_of_error(error)
     else:
         assert fetched.code is not None  # a request that met no error has a final code
         status = status_of_code(fetched.code)

@@ -8,7 +8,7 @@ import operator
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import astuple, fields, replace
+from dataclasses import fields, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS url_state (
 # A url_state row's columns: LinkHealth's fields in their order, but `confirmed_broken` is `confirmed`.
 STATE_COLUMNS = ", ".join(field.name for field in fields(LinkHealth)).replace("confirmed_broken", "confirmed")
 STATE_PLACES = ", ".join("?" * len(fields(LinkHealth)))
+state_values = operator.attrgetter(*(field.name for field in fields(LinkHealth)))  # astuple would copy deeply
 # A LinkResult as the rest of a checks row, after its run, URL and time.
 check_values = operator.attrgetter("status", "code", "final_url", "suggested_url", "elapsed", "error", "detail")
 HISTORY_VERSION = 2  # 2: runs have an outcome, and URL states say whether their failure was confirmed
@@ -179,9 +180,10 @@ class LinkHistory:
             )
 
     def record(self, result: LinkResult, checked_at: str) -> None:
-        """Store one check of the run in progress; the URL's state moves only when the run is committed."""
-        with self.writing() as db:
-            db.execute(
+        """Store one check of the run in progress; the URL's state moves only when the run is committed.
+        One statement is its own transaction."""
+        with self.failing_as("write"):
+            self.db.execute(
                 "INSERT INTO checks (run_id, url, checked_at, status, code, final_url, suggested_url, elapsed,"
                 " error, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.run_id, result.url, checked_at, *check_values(result)),
@@ -197,7 +199,7 @@ class LinkHistory:
         with self.writing() as db:
             db.executemany(
                 f"INSERT OR REPLACE INTO url_state ({STATE_COLUMNS}) VALUES ({STATE_PLACES})",
-                [astuple(state) for state in states.values()],
+                [state_values(state) for state in states.values()],
             )
             db.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ? WHERE id = ?",

@@ -62,46 +62,39 @@ class Sites:
 
     def probe(self, session: requests.Session, url: str, deadline: float) -> Page | None:
         """What the site of `url` answers for an address that cannot exist, if that answer was 2xx HTML."""
-        site = origin(url)
-        answer, mine = self._once(self.probes, site)
-        if mine:
-            page = None
+        to_answer, page = self._learn(self.probes, origin(url), deadline, None)
+        if to_answer:
             try:
                 fetched = self.fetch(session, probe_url(url), deadline)
                 page = fetched.page if not fetched.error else None
             finally:
-                answer.set_result(page)
-        return self._wait(answer, deadline, None)
+                to_answer.set_result(page)
+        return page
 
     def same_page_over_https(self, session: requests.Session, page: Page, deadline: float) -> str | None:
         """The https:// twin of an http:// page if it answers 2xx with the same page; else None."""
         twin = https_twin(page.url, self.options.https_ports)
         if twin is None:
             return None
-        speaks, mine = self._once(self.https, urlsplit(page.url).netloc.lower())
-        if not mine and not self._wait(speaks, deadline, False):
+        to_answer, speaks = self._learn(self.https, urlsplit(page.url).netloc.lower(), deadline, False)
+        if not to_answer and not speaks:
             return None
         fetched = None
         try:
             fetched = self.fetch(session, twin, deadline)
         finally:
-            if mine:  # any HTTP answer at all means the site speaks https; a TLS or connection error, that it does not
-                speaks.set_result(fetched is not None and fetched.code is not None)
-        if fetched.error or fetched.page is None:
-            return None
-        return twin if same_content(page, fetched.page) else None
+            if to_answer:  # any HTTP answer means the site speaks https; a TLS or connection error, that it does not
+                to_answer.set_result(fetched is not None and fetched.code is not None)
+        return twin if not fetched.error and fetched.page is not None and same_content(page, fetched.page) else None
 
-    def _once(self, answers: dict[str, Future], key: str) -> tuple[Future, bool]:
-        """The Future answering `key`, and whether this caller must provide it."""
+    def _learn(self, answers: dict[str, Future], key: str, deadline: float, otherwise):
+        """(the Future this caller must answer, None) for the first caller of `key`; (None, the answer) for the
+        others, who wait for it until `deadline` and then take `otherwise`."""
         with self.lock:
-            if key in answers:
-                return answers[key], False
-            answers[key] = Future()
-            return answers[key], True
-
-    @staticmethod
-    def _wait(answer: Future, deadline: float, otherwise):
+            if key not in answers:
+                answers[key] = Future()
+                return answers[key], None
         try:
-            return answer.result(timeout=max(0.0, deadline - time.monotonic()))
+            return None, answers[key].result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            return otherwise
+            return None, otherwise

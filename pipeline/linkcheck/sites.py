@@ -17,8 +17,6 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
 from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
 
-Fetch = Callable[[requests.Session, str, float], Fetched]  # a GET of (session, url, deadline)
-
 
 def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
     """The https:// address of an http:// URL on the https port its port maps to; None for any other URL, or an
@@ -41,9 +39,9 @@ def origin(url: str) -> str:
 
 
 class Sites:
-    """Answers learnt once per site during one run."""
+    """Answers learnt once per site during one run, each asked with `fetch`: a GET of (session, url, deadline)."""
 
-    def __init__(self, fetch: Fetch, options: Options):
+    def __init__(self, fetch: Callable[[requests.Session, str, float], Fetched], options: Options):
         self.fetch, self.options = fetch, options
         self.lock = threading.Lock()
         self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
@@ -65,8 +63,7 @@ class Sites:
         to_answer, page = self._learn(self.probes, origin(url), deadline, None)
         if to_answer:
             try:
-                fetched = self.fetch(session, probe_url(url), deadline)
-                page = fetched.page if not fetched.error else None
+                page = self.fetch(session, probe_url(url), deadline).page
             finally:
                 to_answer.set_result(page)
         return page
@@ -85,7 +82,7 @@ class Sites:
         finally:
             if to_answer:  # any HTTP answer means the site speaks https; a TLS or connection error, that it does not
                 to_answer.set_result(fetched is not None and fetched.code is not None)
-        return twin if not fetched.error and fetched.page is not None and same_content(page, fetched.page) else None
+        return twin if fetched.page is not None and same_content(page, fetched.page) else None
 
     def _learn(self, answers: dict[str, Future], key: str, deadline: float, otherwise):
         """(the Future this caller must answer, None) for the first caller of `key`; (None, the answer) for the

@@ -26,7 +26,6 @@ class Snapshot:
 
     @property
     def date(self) -> str:
-        """The day of the snapshot, YYYY-MM-DD."""
         return f"{self.timestamp[:4]}-{self.timestamp[4:6]}-{self.timestamp[6:8]}"
 
 

@@ -22,10 +22,8 @@ def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
     """The https:// address of an http:// URL on the https port its port maps to; None for any other URL, or an
     http port with none beside it (`http://host:8080/` has no twin at that port, and a guess is no evidence)."""
     parts = urlsplit(url)
-    if parts.scheme.lower() != "http" or parts.username or parts.password:
-        return None
-    https_port = https_ports.get(parts.port or 80)
-    if https_port is None:
+    https_port = https_ports.get(parts.port or 80) if parts.scheme.lower() == "http" else None
+    if https_port is None or parts.username or parts.password:
         return None
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
     netloc = host if https_port == 443 else f"{host}:{https_port}"

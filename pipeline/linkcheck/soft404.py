@@ -117,7 +117,7 @@ def probe_url(url: str) -> str:
 def says_not_found(text: str) -> bool:
     """Whether a title or heading *is* a not-found phrase (one of its parts, as in "Page not found | Site")."""
     text = text.strip().lower()
-    return bool(text) and any(NOT_FOUND.fullmatch(part.strip(" .!")) for part in [text, *TITLE_PARTS.split(text)])
+    return any(NOT_FOUND.fullmatch(part.strip(" .!")) for part in [text, *TITLE_PARTS.split(text)])
 
 
 def says_parked(text: str) -> bool:

@@ -43,7 +43,7 @@ class Sites:
         self.fetch, self.options = fetch, options
         self.lock = threading.Lock()
         self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
-        self.https: dict[str, Future] = {}  # host:port → Future[bool]: does https answer there?
+        self.https: dict[str, Future] = {}  # origin of an http URL → Future[bool]: does its https port answer?
 
     def judge(self, session: requests.Session, result: LinkResult, fetched: Fetched, deadline: float) -> LinkResult:
         """The result once the page is weighed: soft-404 evidence, then an https twin for an http:// URL."""
@@ -71,7 +71,7 @@ class Sites:
         twin = https_twin(page.url, self.options.https_ports)
         if twin is None:
             return None
-        to_answer, speaks = self._learn(self.https, urlsplit(page.url).netloc.lower(), deadline, False)
+        to_answer, speaks = self._learn(self.https, origin(page.url), deadline, False)
         if not to_answer and not speaks:
             return None
         fetched = None

@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 import requests
 
-from pipeline import config
 from pipeline.linkcheck.status import Options, publishable_url
 from pipeline.linkcheck.transport import WATCHDOG, drain, make_session, send
 
@@ -27,7 +26,6 @@ class Snapshot:
 
     @property
     def date(self) -> str:
-        """The day of the snapshot, YYYY-MM-DD."""
         return f"{self.timestamp[:4]}-{self.timestamp[4:6]}-{self.timestamp[6:8]}"
 
 
@@ -37,9 +35,7 @@ def availability_url(base: str, url: str) -> str:
 
 def read_snapshot(answer: object) -> Snapshot | None:
     """The closest usable snapshot in an availability API answer (pure); None for anything else."""
-    if not isinstance(answer, dict):
-        return None
-    snapshots = answer.get("archived_snapshots")
+    snapshots = answer.get("archived_snapshots") if isinstance(answer, dict) else None
     closest = snapshots.get("closest") if isinstance(snapshots, dict) else None
     if not isinstance(closest, dict) or closest.get("available") is not True:
         return None
@@ -56,16 +52,15 @@ class Archive:
 
     def __init__(
         self,
-        base: str = config.ARCHIVE_URL,
+        base: str,
         *,
-        session: requests.Session | None = None,
         timeout: float = 10.0,
         interval: float = MIN_INTERVAL,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.base, self.timeout, self.interval = base, timeout, interval
-        self.session = session or make_session(Options(timeout=timeout))
+        self.session = make_session(Options(timeout=timeout))
         self.clock, self.sleep = clock, sleep
         self.found: dict[str, Snapshot | None] = {}
         self.last: float | None = None

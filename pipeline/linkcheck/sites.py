@@ -17,17 +17,13 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page, probe_url, same_content, soft_404_reason
 from pipeline.linkcheck.status import Fetched, LinkResult, LinkStatus, Options, Suggestion
 
-Fetch = Callable[[requests.Session, str, float], Fetched]  # a GET of (session, url, deadline)
-
 
 def https_twin(url: str, https_ports: Mapping[int, int]) -> str | None:
     """The https:// address of an http:// URL on the https port its port maps to; None for any other URL, or an
     http port with none beside it (`http://host:8080/` has no twin at that port, and a guess is no evidence)."""
     parts = urlsplit(url)
-    if parts.scheme.lower() != "http" or parts.username or parts.password:
-        return None
-    https_port = https_ports.get(parts.port or 80)
-    if https_port is None:
+    https_port = https_ports.get(parts.port or 80) if parts.scheme.lower() == "http" else None
+    if https_port is None or parts.username or parts.password:
         return None
     host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
     netloc = host if https_port == 443 else f"{host}:{https_port}"
@@ -41,13 +37,13 @@ def origin(url: str) -> str:
 
 
 class Sites:
-    """Answers learnt once per site during one run."""
+    """Answers learnt once per site during one run, each asked with `fetch`: a GET of (session, url, deadline)."""
 
-    def __init__(self, fetch: Fetch, options: Options):
+    def __init__(self, fetch: Callable[[requests.Session, str, float], Fetched], options: Options):
         self.fetch, self.options = fetch, options
         self.lock = threading.Lock()
         self.probes: dict[str, Future] = {}  # origin → Future[Page | None]
-        self.https: dict[str, Future] = {}  # host:port → Future[bool]: does https answer there?
+        self.https: dict[str, Future] = {}  # origin of an http URL → Future[bool]: does its https port answer?
 
     def judge(self, session: requests.Session, result: LinkResult, fetched: Fetched, deadline: float) -> LinkResult:
         """The result once the page is weighed: soft-404 evidence, then an https twin for an http:// URL."""
@@ -62,46 +58,38 @@ class Sites:
 
     def probe(self, session: requests.Session, url: str, deadline: float) -> Page | None:
         """What the site of `url` answers for an address that cannot exist, if that answer was 2xx HTML."""
-        site = origin(url)
-        answer, mine = self._once(self.probes, site)
-        if mine:
-            page = None
+        to_answer, page = self._learn(self.probes, origin(url), deadline, None)
+        if to_answer:
             try:
-                fetched = self.fetch(session, probe_url(url), deadline)
-                page = fetched.page if not fetched.error else None
+                page = self.fetch(session, probe_url(url), deadline).page
             finally:
-                answer.set_result(page)
-        return self._wait(answer, deadline, None)
+                to_answer.set_result(page)
+        return page
 
     def same_page_over_https(self, session: requests.Session, page: Page, deadline: float) -> str | None:
         """The https:// twin of an http:// page if it answers 2xx with the same page; else None."""
         twin = https_twin(page.url, self.options.https_ports)
         if twin is None:
             return None
-        speaks, mine = self._once(self.https, urlsplit(page.url).netloc.lower())
-        if not mine and not self._wait(speaks, deadline, False):
+        to_answer, speaks = self._learn(self.https, origin(page.url), deadline, False)
+        if not to_answer and not speaks:
             return None
         fetched = None
         try:
             fetched = self.fetch(session, twin, deadline)
         finally:
-            if mine:  # any HTTP answer at all means the site speaks https; a TLS or connection error, that it does not
-                speaks.set_result(fetched is not None and fetched.code is not None)
-        if fetched.error or fetched.page is None:
-            return None
-        return twin if same_content(page, fetched.page) else None
+            if to_answer:  # any HTTP answer means the site speaks https; a TLS or connection error, that it does not
+                to_answer.set_result(fetched is not None and fetched.code is not None)
+        return twin if fetched.page is not None and same_content(page, fetched.page) else None
 
-    def _once(self, answers: dict[str, Future], key: str) -> tuple[Future, bool]:
-        """The Future answering `key`, and whether this caller must provide it."""
+    def _learn(self, answers: dict[str, Future], key: str, deadline: float, otherwise):
+        """(the Future this caller must answer, None) for the first caller of `key`; (None, the answer) for the
+        others, who wait for it until `deadline` and then take `otherwise`."""
         with self.lock:
-            if key in answers:
-                return answers[key], False
-            answers[key] = Future()
-            return answers[key], True
-
-    @staticmethod
-    def _wait(answer: Future, deadline: float, otherwise):
+            if key not in answers:
+                answers[key] = Future()
+                return answers[key], None
         try:
-            return answer.result(timeout=max(0.0, deadline - time.monotonic()))
+            return None, answers[key].result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
-            return otherwise
+            return None, otherwise

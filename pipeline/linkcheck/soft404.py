@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -14,7 +15,6 @@ COMPARED = 1024  # characters of the body compared with the probe's
 WORDS = 16_384  # characters of a page's visible text kept to compare
 SAME_TEXT = 0.9  # similarity of the first kilobytes above which two pages are one page
 SAME_SIZE = 0.1  # sizes that differ by less than this share are the same size
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 NOT_FOUND = re.compile(
     r"(error )?404( error)?|(error )?404 ?[-:]? ?(page |file )?not found|"
@@ -47,12 +47,11 @@ class Page:
 
 
 class _Heads(HTMLParser):
-    """Collects the <title> and the first <h1> of a page, and whether it has <noscript>."""
+    """Collects the <title> and the first <h1> of a page, the text a reader sees, and whether it has <noscript>."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.title: list[str] = []
-        self.heading: list[str] = []
+        self.parts = {"title": "", "h1": ""}
         self.inside: str | None = None
         self.done: set[str] = set()
         self.noscript = False
@@ -62,7 +61,7 @@ class _Heads(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.noscript = self.noscript or tag == "noscript"
         self.hidden += tag in ("script", "style")
-        if tag in ("title", "h1") and tag not in self.done:
+        if tag in self.parts and tag not in self.done:
             self.inside = tag
 
     def handle_endtag(self, tag):
@@ -73,12 +72,9 @@ class _Heads(HTMLParser):
             self.inside = None
 
     def handle_data(self, data):
-        if self.inside == "title":
-            self.title.append(data)
-            return
-        if self.inside == "h1":
-            self.heading.append(data)
-        if not self.hidden:
+        if self.inside:
+            self.parts[self.inside] += data
+        if self.inside != "title" and not self.hidden:
             self.words.append(data)
 
 
@@ -87,28 +83,25 @@ def squeeze(text: str) -> str:
 
 
 def is_html(content_type: str | None) -> bool:
-    return (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
+    return (content_type or "").split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml")
 
 
 def read_page(
     url: str, final_url: str, code: int, body: bytes, *, content_length: int | None = None, encoding: str | None = None
 ) -> Page:
-    """The evidence of a body prefix (pure): title, first heading, size and first kilobyte of text."""
+    """The evidence of a body prefix (pure): title, first heading, size, first kilobyte and the words a reader sees."""
     text = body.decode(encoding or "utf-8", errors="replace")
     heads = _Heads()
-    try:
+    with suppress(Exception):  # a page the parser chokes on gives no title, not a failed check
         heads.feed(text)
         heads.close()
-    except Exception:  # a page the parser chokes on gives no title, not a failed check
-        pass
-    size = content_length if content_length is not None else len(body)
     return Page(
         url,
         final_url,
         code,
-        squeeze("".join(heads.title))[:300],
-        squeeze("".join(heads.heading))[:300],
-        size,
+        squeeze(heads.parts["title"])[:300],
+        squeeze(heads.parts["h1"])[:300],
+        len(body) if content_length is None else content_length,
         text[:COMPARED],
         heads.noscript,
         squeeze(" ".join(heads.words))[:WORDS],
@@ -124,7 +117,7 @@ def probe_url(url: str) -> str:
 def says_not_found(text: str) -> bool:
     """Whether a title or heading *is* a not-found phrase (one of its parts, as in "Page not found | Site")."""
     text = text.strip().lower()
-    return bool(text) and any(NOT_FOUND.fullmatch(part.strip(" .!")) for part in [text, *TITLE_PARTS.split(text)])
+    return any(NOT_FOUND.fullmatch(part.strip(" .!")) for part in [text, *TITLE_PARTS.split(text)])
 
 
 def says_parked(text: str) -> bool:

@@ -125,16 +125,19 @@ def certificate(tmp_path_factory):
 
 
 def twin_pages(path: str):
-    """The https side: /real is the same article; /changed has another title; anything else is missing."""
+    """The https side: /real is the same article; /changed has another title; /gone is the same article sent
+    with 404 (a missing page, however alike); anything else is missing."""
     if path == "/real":
         return 200, sites_server.html(sites_server.ARTICLE.replace("http://", "https://"), path), None
+    if path == "/gone":
+        return 404, sites_server.html(sites_server.ARTICLE, path), None
     if path == "/changed":
         return 200, sites_server.html(sites_server.HOME, path), None
     return 404, b"missing", None
 
 
 def plain_pages(path: str):
-    if path in ("/real", "/changed", "/only-http"):
+    if path in ("/real", "/changed", "/only-http", "/gone"):
         return 200, sites_server.html(sites_server.ARTICLE, path), None
     return 404, b"missing", None
 
@@ -155,7 +158,7 @@ def test_an_http_url_whose_https_twin_is_the_same_page_gets_an_upgrade(certifica
             retries=0,
             https_ports={plain.port("plain"): secure.port("twin"), no_tls.port("no-tls"): no_tls.port("no-tls")},
         )
-        urls = [plain.url("plain", path) for path in ("/real", "/changed", "/only-http")] + [
+        urls = [plain.url("plain", path) for path in ("/real", "/changed", "/only-http", "/gone")] + [
             no_tls.url("no-tls", "/real")
         ]
         results = {result.url: result for result in check_links(urls, options)}
@@ -165,7 +168,7 @@ def test_an_http_url_whose_https_twin_is_the_same_page_gets_an_upgrade(certifica
             secure.url("twin", "/real", "https"),
             Suggestion.HTTPS,
         )
-        for path in ("/changed", "/only-http"):  # another page, or none, over https: no suggestion
+        for path in ("/changed", "/only-http", "/gone"):  # another page, or none, over https: no suggestion
             assert results[plain.url("plain", path)].suggested_url is None
         refused = results[no_tls.url("no-tls", "/real")]  # a port that speaks no TLS
         assert (refused.status, refused.suggested_url) == (LinkStatus.OK, None)

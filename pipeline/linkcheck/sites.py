@@ -80,7 +80,9 @@ class Sites:
         finally:
             if to_answer:  # any HTTP answer means the site speaks https; a TLS or connection error, that it does not
                 to_answer.set_result(fetched is not None and fetched.code is not None)
-        return twin if fetched.page is not None and same_content(page, fetched.page) else None
+        if fetched.page is None or fetched.page.code >= 300:  # no page, or the twin's own "not found" page
+            return None
+        return twin if same_content(page, fetched.page) else None
 
     def _learn(self, answers: dict[str, Future], key: str, deadline: float, otherwise):
         """(the Future this caller must answer, None) for the first caller of `key`; (None, the answer) for the

@@ -165,7 +165,6 @@ def run_link_check(
     Raises Offline, Interrupted, Busy (past `wait` seconds) and PublishError (nothing announced, nothing committed).
     """
     resources = read_resources(paths.dataset)
-    edits = curation_lines(paths.curation, {ref.id for refs in resources.values() for ref in refs})
     prepare_state_folders(paths)
     waiting = say if progress else lambda line: None  # "waiting for process …" is progress: -q keeps it quiet
     # Both places are held from the start: a run that would be busy at the end says so before checking.
@@ -194,7 +193,8 @@ def run_link_check(
         rows = [LinkRow(public[url], states[url], tuple(by_public[url]), snapshots.get(url)) for url in public]
         elapsed = time.monotonic() - started
         stats = gather(rows, checked_at=checked_at, elapsed=elapsed, confirm_after=confirm_after, fail_on=fail_on)
-        text = to_text(stats, edits)
+        newly_broken = {ref.id for row in stats.sections["Newly broken"] for ref in row.resources}
+        text = to_text(stats, curation_lines(paths.curation, newly_broken))
         files = report_files(stats) | {config.LINK_REPORT_TXT: text.encode("utf-8")}
         late: list[PipelineError] = []
         try:  # the history is committed first: an alarm it holds is announced, never twice
@@ -224,6 +224,8 @@ class LinkRun:
 
 def curation_lines(path: Path, ids: set[str]) -> dict[str, str]:
     """For each resource id, where the mail tells the keeper to edit: the line of its curation record."""
+    if not ids:  # a quiet night: the file is not read
+        return {}
     try:
         records = {record.id: record.id_line for record in read_curation(path).records}
     except PipelineError as error:

@@ -148,18 +148,19 @@ def write_dataset(path: Path, urls: list[str]) -> None:
             writer.writerow([f"r{i}", "Websites", "website", f"Resource {i}", url])
 
 
-def timed(command: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one subprocess, which must exit with a status in `ok`."""
+def timed(command: list[str], ok: tuple[int, ...]) -> tuple[float, float, float]:
+    """(when it started on the server's clock, wall seconds, peak RSS in MB) of one subprocess, which must exit
+    with a status in `ok`."""
     with tempfile.TemporaryFile() as output:
-        started = time.perf_counter()
+        started = time.monotonic()
         process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not all children's
-        wall = time.perf_counter() - started
+        wall = time.monotonic() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode not in ok:
             output.seek(0)
             raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{output.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return started, wall, usage.ru_maxrss / 1024
 
 
 def commands(tmp: Path, shape: str, urls: list[str], concurrency: int, lychee: str) -> dict[str, list[str]]:
@@ -213,14 +214,22 @@ def commands(tmp: Path, shape: str, urls: list[str], concurrency: int, lychee: s
 def run_one(seen: Seen, label: str, command: list[str], must_reach: str | None) -> dict:
     """Time one checker; stop if it passed the per-host cap, or left `must_reach` (the host that binds) below it."""
     seen.reset()
-    wall, rss = timed(command, ok=(0,))  # 0: every link passed, for both checkers
+    started, wall, rss = timed(command, ok=(0,))  # 0: every link passed, for both checkers
     most = max(seen.max_in_flight.values())
     if most > PER_HOST or (must_reach and seen.max_in_flight[must_reach] != PER_HOST):
         raise SystemExit(
             f"{label}: {most} requests in flight on one host, {seen.max_in_flight[must_reach]} on "
             f"{must_reach}; the cap is {PER_HOST}"
         )
-    return dict(wall=wall, rss=rss, requests=seen.requests, per_host=most, in_flight=seen.mean_in_flight())
+    return dict(
+        wall=wall,
+        rss=rss,
+        requests=seen.requests,
+        per_host=most,
+        in_flight=seen.mean_in_flight(),
+        before=seen.first - started,  # start-up: from the process's start to its first request
+        after=started + wall - seen.last,  # from the last answer to the process's exit
+    )
 
 
 def main() -> None:
@@ -247,7 +256,8 @@ def main() -> None:
                         f"{row[label]['wall']:6.2f} s (bound {row['bound']:5.2f} s, "
                         f"{row[label]['ratio']:.2f} of it), {row[label]['requests']} requests, "
                         f"max {row[label]['per_host']} in flight per host, "
-                        f"{row[label]['in_flight'] / concurrency:.1%} of the concurrency in flight on average",
+                        f"{row[label]['in_flight'] / concurrency:.1%} of the concurrency in flight on average, "
+                        f"{row[label]['before']:.2f} s to its first request, {row[label]['after']:.2f} s after",
                         flush=True,
                     )
                 rows.append(row)
@@ -278,6 +288,7 @@ def report(rows: list[dict], version: str, load: tuple[float, float]) -> None:
     spread = next(r for r in rows if r["shape"] == "spread" and r["concurrency"] == max(CONCURRENCY))
     gap = max(r["check-links"]["wall"] - r["requests floor"]["wall"] for r in rows)
     busy = {label: spread[label]["in_flight"] / spread["concurrency"] for label in ("requests floor", "lychee")}
+    ours_spread, floor_spread = spread["check-links"], spread["requests floor"]
     if spread["requests floor"]["ratio"] < TARGET:
         floor_verdict = (
             f"So no checker whose requests are made by `requests` on threads in this Python meets the target at "
@@ -324,8 +335,14 @@ Where the time went, and what was done about it:
   with the rest of the machinery written for this benchmark: the guide has 28 URLs.)
 - **Connections.** The workers share one pool holding at most `--per-host` connections per host.
 - **The soft-404 probe.** Each site is asked once a run for an address that cannot exist (32 requests
-  more than lychee's); lanes of a host that start together wait for the one that asks, about one
-  request's time, which the lane order above makes rare.
+  more than lychee's and the floor's): at concurrency 32 on the spread shape that is one more round of
+  {LATENCY * 1000:.0f} ms for every lane, {LATENCY / spread["bound"]:.3f} of the bound. Lanes of a host that start
+  together wait for the one that asks, which the lane order above makes rare.
+- **Start and end.** On that row, check-links took {ours_spread["before"]:.2f} s from its start to its
+  first request (the floor {floor_spread["before"]:.2f} s: check-links also imports its own modules, reads the
+  dataset, takes its locks and opens the history) and {ours_spread["after"]:.2f} s from its last answer to
+  its exit (the floor {floor_spread["after"]:.2f} s: check-links then writes four reports, the status
+  file and the states of {N:,} URLs, syncing each file to disk).
 - **The history.** Each check is stored in its own transaction as it arrives, so a killed run leaves
   a readable history.
 - **The floor.** The *requests floor* column is a bare loop of `requests` calls on as many threads,

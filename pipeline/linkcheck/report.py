@@ -51,7 +51,7 @@ class LinkRow:
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
 
-    @property
+    @functools.cached_property  # each report section asks it of every row
     def verdict(self) -> Verdict | None:
         return verdict(self.state) if self.state else None
 

@@ -368,3 +368,62 @@ def test_the_mail_names_the_curation_line_or_says_plainly_why_not(tmp_path):
     assert lines["nowhere"] == f"not curated: {REAL_CURATION} has no record 'nowhere'"
     absent = curation_lines(tmp_path / "none.toml", {"a"})
     assert absent["a"].startswith(f"{tmp_path / 'none.toml'} could not be read (the curation file does not exist)")
+
+
+def test_the_readme_shows_the_mail_check_links_writes_for_the_real_guide(real_build):
+    """The README's mail of a night is what `to_text` writes, with the real guide's titles, sections and
+    curation lines: a DOI whose publisher's page answers 404 and a podcast host answering 503, both failing on
+    two nights; an http address whose https twin is the same page; a site that refuses the checker; a DOI that
+    leads to its publisher, as DOIs do; and a link that works."""
+    import csv
+
+    from pipeline.linkcheck.mail import to_text
+    from pipeline.linkcheck.run import curation_lines
+    from tests.conftest import REAL_CURATION, REPO
+
+    with open(real_build / "resources.csv", encoding="utf-8-sig", newline="") as file:
+        dataset = {row["id"]: row for row in csv.DictReader(file)}
+
+    def tonight(record: str, status: LinkStatus, code: int, **found) -> LinkResult:
+        return LinkResult(dataset[record]["url"], status, code, **found)
+
+    doi = "supporting-uim-medical-students"
+    broken = [
+        tonight(
+            doi,
+            LinkStatus.BROKEN,
+            404,
+            final_url="https://www.mededportal.org/doi/" + dataset[doi]["doi"],
+            error="http-404",
+        ),
+        tonight("the-medicine-mentors", LinkStatus.SERVER_ERROR, 503, error="http-503"),
+    ]
+    others = [
+        tonight(
+            "mentorship-in-academic-medicine",
+            LinkStatus.OK,
+            200,
+            suggestion=Suggestion.HTTPS,
+            suggested_url=dataset["mentorship-in-academic-medicine"]["url"].replace("http:", "https:", 1),
+        ),
+        tonight("academic-medicine-journal", LinkStatus.BLOCKED, 403, error="http-403"),
+        tonight(
+            "what-medical-students-want-from-mentor",
+            LinkStatus.REDIRECTED,
+            200,
+            final_url="https://publisher.example/article",
+        ),
+        tonight("the-nocturnists", LinkStatus.OK, 200),
+    ]
+    states = {}
+    for night, results in (("2026-12-06T02:30:00Z", broken), ("2026-12-07T02:31:02Z", broken + others)):
+        for result in results:
+            states[result.url] = next_state(states.get(result.url), result, night)
+    uses = {row["url"]: [ResourceRef(row["id"], row["title"], row["section"])] for row in dataset.values()}
+    stats = summarise(
+        broken + others, states, uses, checked_at="2026-12-07T02:31:02Z", elapsed=11.4, confirm_after=2, fail_on="new"
+    )
+    mail = to_text(stats, curation_lines(REAL_CURATION.relative_to(REPO), {doi, "the-medicine-mentors"}))
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("The mail of a night on which", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown == mail

@@ -168,7 +168,8 @@ def hostile_stats() -> LinkStats:
             final_url=f"https://h{n}.example/{text}",
             suggested_url=f"https://h{n}.example/{text}",
         )
-        rows.append(LinkRow(result, None, (ResourceRef(f"id-{n}", text, text),)))
+        state = next_state(None, result, "2026-01-02T02:00:00Z")
+        rows.append(LinkRow(result, state, (ResourceRef(f"id-{n}", text, text),)))
     return LinkStats("2026-01-02T02:00:00Z", 1.0, 2, "new", {"redirected": len(rows)}, tuple(rows))
 
 

@@ -14,7 +14,6 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.sites import Sites
 from pipeline.linkcheck.soft404 import Page, is_html, read_page
 from pipeline.linkcheck.status import (
-    REDIRECT_CODES,
     Fetched,
     Hop,
     LinkResult,
@@ -114,7 +113,7 @@ def fetch(session: requests.Session, url: str, options: Options, deadline: float
                 response.close()
                 return cut_short(current, hops, options)
             code = response.status_code
-            location = session.get_redirect_target(response) if code in REDIRECT_CODES else None
+            location = session.get_redirect_target(response)  # None unless a 301, 302, 303, 307 or 308 with a Location
             retry_after = parse_retry_after(response.headers.get("Retry-After")) if code in (429, 503) else None
             # The answer is in the headers; the body is read for soft-404 evidence and to reuse the connection.
             try:
@@ -153,11 +152,11 @@ def check_url(
     for tries in range(1, options.retries + 2):
         # One GET, as a browser asks: many servers mishandle HEAD, and the page's start is soft-404 evidence.
         fetched = fetch(session, url, options, deadline, resolver)
-        result = classify(fetched, elapsed=time.monotonic() - started, attempts=tries)
+        result = classify(fetched, attempts=tries)
         if tries > options.retries or not should_retry(result):
             break
-        delay = retry_delay(result, tries - 1, options)
+        delay = retry_delay(fetched.retry_after, tries - 1, options)
         if time.monotonic() + delay >= deadline or stop.wait(delay):  # stopped while waiting
-            return result
+            break  # a result to retry is no 2xx page: `judge` passes it as it is
     judged = sites.judge(session, result, fetched, deadline)
     return dataclasses.replace(judged, elapsed=round(time.monotonic() - started, 3))

@@ -57,8 +57,8 @@ def text_entry(number: int, row: LinkRow, edits: Mapping[str, str]) -> list[str]
     if result.final_url and result.final_url != result.url:
         lines += ["   The page that failed, behind it:", f"     {result.final_url}"]
     lines.append(f"   Status: {status_words(result)}")
-    if row.broken_since:
-        lines.append(f"   Failing since: {row.broken_since[:10]} ({row.failing_runs} checks in a row)")
+    if row.state.broken_since:
+        lines.append(f"   Failing since: {row.state.broken_since[:10]} ({row.state.failing_runs} checks in a row)")
     if row.archived:
         lines += [f"   Archived copy of {row.archived.date}:", f"     {row.archived.url}"]
     else:

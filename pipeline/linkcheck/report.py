@@ -47,21 +47,13 @@ class LinkRow:
     """One checked URL: its result, its state once the run is committed, and the resources that use it."""
 
     result: LinkResult
-    state: LinkHealth | None
+    state: LinkHealth
     resources: tuple[ResourceRef, ...]
     archived: Snapshot | None = None  # the closest archived copy of a failing URL: a suggestion, never a replacement
 
     @functools.cached_property  # each report section asks it of every row
     def verdict(self) -> Verdict | None:
-        return verdict(self.state) if self.state else None
-
-    @property
-    def failing_runs(self) -> int:
-        return self.state.failing_runs if self.state else int(self.result.failing)
-
-    @property
-    def broken_since(self) -> str | None:
-        return self.state.broken_since if self.state else None
+        return verdict(self.state)
 
 
 @dataclass(frozen=True)
@@ -130,9 +122,9 @@ def suggestion_text(row: LinkRow, address, text) -> str:
 
 def since_text(row: LinkRow) -> str:
     if row.verdict is Verdict.RECOVERED:
-        return f"recovered after {row.state.previous_failing_runs if row.state else 0} failing run(s)"
-    if row.broken_since:
-        return f"since {row.broken_since[:10]} ({row.failing_runs} run(s))"
+        return f"recovered after {row.state.previous_failing_runs} failing run(s)"
+    if row.state.broken_since:
+        return f"since {row.state.broken_since[:10]} ({row.state.failing_runs} run(s))"
     return ""
 
 
@@ -191,13 +183,11 @@ def to_markdown(stats: LinkStats) -> str:
 
 def row_record(row: LinkRow) -> dict:
     """Every field of the result (the slugs are str enums), with the row's own (`compact_json` sorts the keys)."""
-    record = dict(vars(row.result))  # shallow: asdict's deep copies took 40 % of this report's time
-    del record["retry_after"]  # when the checker may ask that host again: of no use once the run is over
-    return record | {
+    return vars(row.result) | {  # shallow: asdict's deep copies took 40 % of this report's time
         "archived": {"url": row.archived.url, "date": row.archived.date} if row.archived else None,
         "verdict": row.verdict,
-        "failing_runs": row.failing_runs,
-        "broken_since": row.broken_since,
+        "failing_runs": row.state.failing_runs,
+        "broken_since": row.state.broken_since,
         "resources": [vars(ref) for ref in row.resources],
     }
 

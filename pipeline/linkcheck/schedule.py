@@ -18,16 +18,17 @@ from pipeline.linkcheck.transport import Resolver, host_of, make_adapter, make_s
 def check_links(
     urls: Iterable[str],
     options: Options = Options(),
-    on_result: Callable[[LinkResult], None] | None = None,
+    on_result: Callable[[LinkResult], None] = lambda result: None,
     *,
     in_flight: dict[str, float] | None = None,
-    on_wait: Callable[[], None] | None = None,
+    on_wait: Callable[[], None] = lambda: None,
 ) -> list[LinkResult]:
     """Check each distinct URL once, concurrently; results in first-seen order.
 
     In the calling thread, `on_result` gets each result as it arrives and `on_wait` runs about twice a second
     while none does; `in_flight` holds each URL being checked with when it started. On Ctrl-C the workers stop.
     """
+    in_flight = {} if in_flight is None else in_flight
     distinct = list(dict.fromkeys(urls))
     if not distinct:
         return []
@@ -49,16 +50,14 @@ def check_links(
                 url = waiting.popleft()
             except IndexError:  # another lane of the host took the last one
                 return
-            if in_flight is not None:
-                in_flight[url] = time.monotonic()
+            in_flight[url] = time.monotonic()
             try:
                 done.put(check_url(session, url, options, stop, resolver, sites))
             except BaseException as error:  # a bug, not a dead link: hand it to the caller
                 done.put(error)
                 raise
             finally:
-                if in_flight is not None:
-                    in_flight.pop(url, None)
+                in_flight.pop(url, None)
 
     # A host's n-th lane stands for 1/n of its URLs: the busiest host, which bounds the run, starts first,
     # and every host gets its first lane before any gets another (each then asks its own site probe).
@@ -73,14 +72,12 @@ def check_links(
                 try:
                     item = done.get(timeout=0.5)  # a timeout keeps Ctrl-C responsive
                 except queue.Empty:
-                    if on_wait is not None:
-                        on_wait()
+                    on_wait()
                     continue
                 if isinstance(item, BaseException):
                     raise item
                 results[item.url] = item
-                if on_result is not None:
-                    on_result(item)
+                on_result(item)
         finally:
             stop.set()  # on an interrupt or error the lanes drop what they had not started
     adapter.close()

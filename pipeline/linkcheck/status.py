@@ -22,7 +22,6 @@ from pipeline.findings import Slug
 from pipeline.linkcheck.soft404 import Page
 from schemas.vocabulary import INVISIBLE_CHARACTERS, MAX_URL_LENGTH, URL_PATTERN
 
-REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 BLOCKED_CODES = frozenset({401, 403, 429})
 RETRY_CODES = frozenset({408, 429})  # and every 5xx
@@ -95,7 +94,6 @@ class Options:
     retry_after_cap: float = 10.0  # a longer Retry-After is cut to this
     max_redirects: int = 10
     body_limit: int = 65_536  # bytes of a body read at most (the start of an HTML page is soft-404 evidence)
-    user_agent: str = USER_AGENT
     allow_private_redirects: bool = False  # follow a public site's redirect into a private address (intranets)
     # How host names are looked up, and which addresses count as public; tests put their own in.
     lookup: Callable = field(default=look_up_host, compare=False, repr=False)
@@ -140,7 +138,6 @@ class LinkResult:
     detail: str = ""
     elapsed: float = 0.0
     attempts: int = 1
-    retry_after: float | None = field(default=None, compare=False)
 
     @property
     def failing(self) -> bool:
@@ -207,7 +204,7 @@ def suggested_url(hops: tuple[Hop, ...]) -> str | None:
     return suggestion
 
 
-def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> LinkResult:
+def classify(fetched: Fetched, *, attempts: int = 1) -> LinkResult:
     """Turn what came back from the server (or the error met on the way) into a LinkResult."""
     error: str | None = fetched.error
     if error:
@@ -226,9 +223,7 @@ def classify(fetched: Fetched, *, elapsed: float = 0.0, attempts: int = 1) -> Li
         suggestion=Suggestion.MOVED if moved else None,
         error=error,
         detail=fetched.detail,
-        elapsed=round(elapsed, 3),
         attempts=attempts,
-        retry_after=fetched.retry_after,
     )
 
 
@@ -241,10 +236,10 @@ def should_retry(result: LinkResult) -> bool:
     return result.error in (Slug.CONNECTION_REFUSED, Slug.CONNECTION_ERROR)
 
 
-def retry_delay(result: LinkResult, attempt: int, options: Options, rng: random.Random | None = None) -> float:
+def retry_delay(retry_after: float | None, attempt: int, options: Options, rng: random.Random | None = None) -> float:
     """Seconds to wait before retry number `attempt` (0-based): Retry-After if given, else backoff with jitter."""
-    if result.retry_after is not None:
-        return min(result.retry_after, options.retry_after_cap)
+    if retry_after is not None:
+        return min(retry_after, options.retry_after_cap)
     base = options.backoff * 2**attempt
     return base / 2 + (rng or random).uniform(0, base / 2)  # "equal jitter": spread retries, keep a floor
 

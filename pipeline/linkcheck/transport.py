@@ -26,7 +26,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util.connection import create_connection
 
 from pipeline.findings import Slug
-from pipeline.linkcheck.status import Options, is_ip_address, look_up_host
+from pipeline.linkcheck.status import USER_AGENT, Options, is_ip_address, look_up_host
 
 # The failure class of a request's exception: the first of these types found in it or among the errors behind it,
 # else connection-error. The words of a message never decide.
@@ -257,7 +257,7 @@ def make_session(options: Options, adapter: requests.adapters.HTTPAdapter | None
     adapter = adapter or make_adapter(options)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers.update({"User-Agent": options.user_agent, "Accept": "*/*"})
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "*/*"})
     if not urllib.request.getproxies():
         # No proxy to find: skip requests' look-ups of proxy variables and ~/.netrc on every request
         # (a dozen per cent of its CPU; and .netrc credentials have no business going to a guide's sites).

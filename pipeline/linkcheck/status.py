@@ -167,8 +167,13 @@ INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
 
 def publishable_url(url: str) -> bool:
     """Whether an address found on the web passes the dataset's checks: http(s), no spaces, invisible
-    characters or credentials, within the dataset's length."""
-    if len(url) > MAX_URL_LENGTH or not PUBLISHABLE_URL.match(url) or INVISIBLE.search(url) or url_problem(url):
+    characters or credentials, within the dataset's length (in bytes of UTF-8, as a printed QR code holds it)."""
+    if (
+        len(url.encode("utf-8")) > MAX_URL_LENGTH
+        or not PUBLISHABLE_URL.match(url)
+        or INVISIBLE.search(url)
+        or url_problem(url)
+    ):
         return False
     return without_credentials(url) == url
 

@@ -201,6 +201,7 @@ def test_a_redirect_to_a_private_non_ascii_name_is_refused(fake_dns):
         "http://web.archive.test/web/20200102030405/a b",
         # 1,990 characters, but the dataset (and a printed QR code) counts 2,000 as bytes of UTF-8
         "http://web.archive.test/web/20200102030405/" + "é" * 1_947,
+        "http://web.archive.test/web/20200102030405/\ud800",  # JSON may hold half a character; no text has it
     ],
 )
 def test_a_snapshot_address_that_the_dataset_would_refuse_is_no_suggestion(address):

@@ -162,16 +162,16 @@ def url_problem(url: str) -> Slug | None:
 
 
 PUBLISHABLE_URL = re.compile(URL_PATTERN)
-INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}]")
+INVISIBLE = re.compile(f"[{''.join(INVISIBLE_CHARACTERS)}\ud800-\udfff]")  # and half characters (from JSON)
 
 
 def publishable_url(url: str) -> bool:
     """Whether an address found on the web passes the dataset's checks: http(s), no spaces, invisible
     characters or credentials, within the dataset's length (in bytes of UTF-8, as a printed QR code holds it)."""
     if (
-        len(url.encode("utf-8")) > MAX_URL_LENGTH
+        INVISIBLE.search(url)  # first: half a character cannot be encoded to be measured
+        or len(url.encode("utf-8")) > MAX_URL_LENGTH
         or not PUBLISHABLE_URL.match(url)
-        or INVISIBLE.search(url)
         or url_problem(url)
     ):
         return False

@@ -47,6 +47,13 @@ FAIL_ON_CHOICES = ("never", "new", "any")  # check-links exits 1 when a URL is n
 FAIL_ON = "new"
 KEEP_DAYS = 400  # check-links keeps each check, and the state of a URL it no longer checks, for so many days
 ARCHIVE_URL = "https://archive.org"  # where check-links looks for archived copies of failing links
+# The services `find` asks, each at its API's address (`--NAME-url` changes one).
+FIND_BASES = {
+    "crossref": "https://api.crossref.org",
+    "openlibrary": "https://openlibrary.org",
+    "pubmed": "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
+    "archive": ARCHIVE_URL,
+}
 
 
 def is_link_report(name: str) -> bool:

@@ -9,8 +9,6 @@ from pipeline.errors import EXIT_OK
 
 
 def add_find_parser(commands, common: argparse.ArgumentParser) -> None:
-    from pipeline.find.services import BASES, SERVICES  # no HTTP client is imported by this
-
     parser = commands.add_parser(
         "find",
         parents=[common],
@@ -27,12 +25,12 @@ def add_find_parser(commands, common: argparse.ArgumentParser) -> None:
     add(
         "--service",
         action="append",
-        choices=SERVICES,
+        choices=tuple(config.FIND_BASES),
         metavar="NAME",
-        help=f"ask only this service; repeat for more ({', '.join(SERVICES)}; default: all)",
+        help=f"ask only this service; repeat for more ({', '.join(config.FIND_BASES)}; default: all)",
     )
-    for name in SERVICES:
-        add(f"--{name}-url", default=BASES[name], metavar="URL", help=f"{name} API address (default: %(default)s)")
+    for name, base in config.FIND_BASES.items():
+        add(f"--{name}-url", default=base, metavar="URL", help=f"{name} API address (default: %(default)s)")
     add("--timeout", type=positive(float), default=10.0, metavar="SECONDS", help="per request (default: %(default)s)")
     add("--deadline", type=positive(float), default=900.0, metavar="SECONDS", help="whole run (default: %(default)s)")
     parser.set_defaults(run=run_find)

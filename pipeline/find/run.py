@@ -35,7 +35,7 @@ class FindOptions:
     cache: Path | None = config.FIND_CACHE  # None: no disk cache
     contact: str | None = None  # an e-mail address for the services' polite pools; else the dataset's
     services: tuple[str, ...] = sv.SERVICES
-    bases: dict[str, str] = field(default_factory=lambda: dict(sv.BASES))
+    bases: dict[str, str] = field(default_factory=lambda: dict(config.FIND_BASES))
     timeout: float = 10.0  # seconds one request may take
     deadline: float = 900.0  # seconds the whole run may take
     link_status: Path | None = config.LINK_STATUS  # dead links are asked of the archive
@@ -104,7 +104,7 @@ class Finder:
         self.unreadable: list[str] = []
 
     def base(self, service: str) -> str:
-        return self.options.bases.get(service, sv.BASES[service])
+        return self.options.bases.get(service, config.FIND_BASES[service])
 
     def ask(self, service: str, url: str) -> object:
         answer = self.client.get(service, url)

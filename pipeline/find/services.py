@@ -13,14 +13,10 @@ from urllib.parse import quote, urlencode
 
 from stdnum import isbn as isbn_numbers
 
+from pipeline.config import FIND_BASES
+
 CROSSREF, OPENLIBRARY, PUBMED, ARCHIVE = "crossref", "openlibrary", "pubmed", "archive"
-SERVICES = (CROSSREF, OPENLIBRARY, PUBMED, ARCHIVE)
-BASES = {
-    CROSSREF: "https://api.crossref.org",
-    OPENLIBRARY: "https://openlibrary.org",
-    PUBMED: "https://eutils.ncbi.nlm.nih.gov/entrez/eutils",
-    ARCHIVE: "https://archive.org",
-}
+SERVICES = tuple(FIND_BASES)  # crossref, openlibrary, pubmed, archive: asked in this order
 ROWS = 5  # records asked for per search: the right one is near the top or the search failed
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")

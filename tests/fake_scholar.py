@@ -50,6 +50,7 @@ class Rule:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between the bytes of the body (0: sent at once)
     times: int | None = None  # None: every matching request
 
     def payload(self) -> bytes:
@@ -91,7 +92,7 @@ class FakeScholar:
                     return self.default(parts.path)
                 if rule.delay:
                     time.sleep(rule.delay)
-                self.reply(rule.status, rule.payload(), rule.headers)
+                self.reply(rule.status, rule.payload(), rule.headers, rule.drip)
 
             def default(self, path: str):
                 if path.startswith("/crossref/works/"):  # an unknown DOI, as Crossref answers it
@@ -101,7 +102,7 @@ class FakeScholar:
                         return self.reply(200, json.dumps(body).encode())
                 return self.reply(404, b'"not found"')
 
-            def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None):
+            def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None, drip: float = 0.0):
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -109,7 +110,10 @@ class FakeScholar:
                     for key, value in (headers or {}).items():
                         self.send_header(key, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    for piece in [body[n : n + 1] for n in range(len(body))] if drip else [body]:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        time.sleep(drip)
                 except OSError:
                     pass
 

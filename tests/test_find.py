@@ -235,6 +235,23 @@ def test_cli_a_service_that_hangs_exits_4_with_one_line_and_keeps_the_previous_r
     assert elapsed < 2.5  # one timeout and one retry of a 5xx at most, never the server's 3 s
 
 
+def test_cli_a_service_that_drips_its_answer_is_cut_at_the_timeout(tmp_path, capsys):
+    """Each byte of the answer comes within the timeout, the whole never does: that is no answer in time."""
+    review = tmp_path / "candidates.toml"
+    rules = [Rule("/crossref/works", body={"status": "ok", "message": {"items": []}, "padding": "x" * 200}, drip=0.05)]
+    with FakeScholar(rules) as fake:
+        started = time.monotonic()
+        files = ["--raw", str(RAW), "--curation", str(CURATION), "--review", str(review)]
+        files += ["--link-status", str(tmp_path / "none.json")]
+        service = ["--service", "crossref", "--crossref-url", fake.bases()["crossref"]]
+        status = main(["find", *files, "--no-cache", "--contact", CONTACT, *service, "--timeout", "0.5"])
+        elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert status == 4 and "did not answer in time" in err and "Traceback" not in err
+    assert not review.exists()
+    assert elapsed < 3  # the answer takes 12 s to drip; each try is cut at 0.5 s
+
+
 def test_cli_offline_exits_4(tmp_path, capsys):
     with FakeScholar() as fake:
         closed = fake.bases()["crossref"]

@@ -19,6 +19,7 @@ import requests
 
 from pipeline.errors import ServiceUnavailable
 from pipeline.linkcheck.status import parse_retry_after  # one reading of Retry-After for every client
+from pipeline.linkcheck.transport import WATCHDOG, GuardedAdapter
 
 USER_AGENT = "mentor-guide-find/{version} (Mentoring Resource Guide; mailto:{contact})"
 CACHE_DAYS = 7
@@ -66,6 +67,9 @@ def make_session(cache: Path | None, user_agent: str) -> requests.Session:
         )
     session.headers["User-Agent"] = user_agent
     session.headers["Accept"] = "application/json"
+    adapter = GuardedAdapter(max_retries=0)  # its sockets are cut when an answer's time is up (`Client.send`)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
 
 
@@ -123,14 +127,18 @@ class Client:
         if remaining <= 0:
             raise DeadlineReached
         timeout = min(self.timeout, remaining)
-        try:
-            response = self.session.get(url, timeout=(timeout, timeout), allow_redirects=True)
-        except requests.RequestException as error:
-            self.requests += 1
-            raise unreachable(service, url, describe(error)) from None
-        finally:
-            if not cached:
-                self.last[service] = self.clock()
+        # The whole answer within the timeout: a service that drips it byte by byte has not answered.
+        with WATCHDOG.deadline(time.monotonic() + timeout) as alarm:
+            try:
+                response = self.session.get(url, timeout=(timeout, timeout), allow_redirects=True)
+            except requests.RequestException as error:
+                self.requests += 1
+                raise unreachable(
+                    service, url, "it did not answer in time" if alarm.rang else describe(error)
+                ) from None
+            finally:
+                if not cached:
+                    self.last[service] = self.clock()
         if not getattr(response, "from_cache", False):
             self.requests += 1
         return response

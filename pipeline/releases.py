@@ -298,6 +298,42 @@ def shown(value) -> str:
     return escaped(text if len(text) <= SHOWN_VALUE_LENGTH else text[: SHOWN_VALUE_LENGTH - 1] + "…")
 
 
+def change_text(before, after) -> str:
+    """A changed value as CHANGELOG.md says it: a list by the items added and removed, a long text around where
+    it changed (both sides cut to their first characters could read the same)."""
+    if isinstance(before, list) and isinstance(after, list):
+        parts = [f"added {shown(item)}" for item in after if item not in before]
+        parts += [f"removed {shown(item)}" for item in before if item not in after]
+        return "; ".join(parts) or "the same items in another order"
+    if isinstance(before, str) and isinstance(after, str):
+        before, after = around_the_change(before, after)
+    return f"{shown(before)} → {shown(after)}"
+
+
+def around_the_change(before: str, after: str, context: int = 30) -> tuple[str, str]:
+    """Two texts cut to the part that differs, with about `context` characters either side (whole words), when
+    either is too long to quote whole."""
+    if max(len(before), len(after)) <= SHOWN_VALUE_LENGTH - 2:  # within the quoted length as they are
+        return before, after
+    start = same_start(before, after)
+    same_end = same_start(before[start:][::-1], after[start:][::-1])
+    cut = before.rfind(" ", 0, max(0, start - context)) + 1  # the start of a word (0: none before)
+
+    def window(text: str) -> str:
+        stop = text.find(" ", len(text) - same_end + context)
+        stop = len(text) if stop < 0 else stop
+        return ("…" if cut else "") + text[cut:stop] + ("…" if stop < len(text) else "")
+
+    return window(before), window(after)
+
+
+def same_start(first: str, second: str) -> int:
+    """How many characters two texts share at their start."""
+    return next(
+        (n for n, (a, b) in enumerate(zip(first, second, strict=False)) if a != b), min(len(first), len(second))
+    )
+
+
 def escaped(text: str) -> str:
     """Text quoted in Markdown as itself: every ASCII punctuation mark Markdown or HTML could act on escaped."""
     return MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
@@ -321,7 +357,7 @@ def release_markdown(changes: Changes, titles: dict[str, str]) -> list[str]:
         lines += ["### Changed", ""]
         for identifier, fields in changes.changed.items():
             lines.append(f"- `{identifier}`")
-            lines += [f"  - `{name}`: {shown(d['before'])} → {shown(d['after'])}" for name, d in fields.items()]
+            lines += [f"  - `{name}`: {change_text(d['before'], d['after'])}" for name, d in fields.items()]
         lines.append("")
     return lines
 

@@ -158,3 +158,19 @@ def test_recording_comes_before_the_switch_and_is_undone_with_it(tmp_path, run_c
     assert run.status == 3 and "cannot record the release" in run.err and "nothing was published" in run.err
     assert (tmp_path / "out" / "resources.csv").read_bytes() == live
     assert json.loads((tmp_path / "out" / "changes.json").read_text(encoding="utf-8"))["version"] == CURRENT.version
+
+
+def test_the_changelog_shows_what_changed_in_a_long_text_or_a_list():
+    """A long text is quoted around where it changed, a list by the items added and removed: shortening both
+    sides to their first 120 characters would show two equal values."""
+    opening = "Mentors and mentees meet monthly to plan careers, read each other's drafts and practise interviews. " * 2
+    sources = ["https://www.example.org/record/1", "https://publisher.example/catalogue/" + "x" * 120]
+    before = snap("1.0.0", {**A, "description": opening + "Written for residents.", "sources": sources})
+    after = snap(
+        "1.0.1",
+        {**A, "description": opening + "Written for students.", "sources": [*sources, "https://library.example/b"]},
+    )
+    text = changelog_markdown([before, after], "Guide").decode("utf-8")
+    description = next(line for line in text.splitlines() if line.startswith("  - `description`"))
+    assert "residents" in description and "students" in description
+    assert '  - `sources`: added "https://library.example/b"' in text

@@ -60,7 +60,7 @@ class Archive:
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.base, self.timeout, self.interval = base, timeout, interval
-        self.session = make_session(Options(timeout=timeout))
+        self.session = make_session(Options())  # its timeouts are given with each request
         self.clock, self.sleep = clock, sleep
         self.found: dict[str, Snapshot | None] = {}
         self.last: float | None = None

@@ -39,6 +39,12 @@ class Candidate:
     kind: str = "record"  # "record", or "archived-copy": a lead for a person, never a fact
 
 
+def full_title(record: dict) -> str:
+    """A record's title with its subtitle ("Title: Subtitle"), unless the title already holds it; "" for none."""
+    title, subtitle = text(record.get("title")) or "", text(record.get("subtitle"))
+    return f"{title}: {subtitle}" if subtitle and subtitle.casefold() not in title.casefold() else title
+
+
 def text(value) -> str | None:
     """A JSON string, or the first string of a JSON list of them, stripped; None otherwise."""
     if isinstance(value, list):
@@ -96,12 +102,9 @@ def read_crossref(answer: object, response: str) -> list[Candidate]:
 def crossref_work(item: object, response: str) -> Candidate | None:
     if not isinstance(item, dict):
         return None
-    doi, title = text(item.get("DOI")), text(item.get("title"))
+    doi, title = text(item.get("DOI")), full_title(item)
     if not doi or not DOI.match(doi) or not title:
         return None
-    subtitle = text(item.get("subtitle"))
-    if subtitle and subtitle.casefold() not in title.casefold():
-        title = f"{title}: {subtitle}"
     creators = []
     for author in item.get("author") or ():
         if isinstance(author, dict):
@@ -159,12 +162,11 @@ def read_openlibrary_search(answer: object) -> list[dict]:
 
 def openlibrary_work(doc: dict, response: str) -> Candidate:
     """A work of a search answer as a candidate: its authors and first year, but no single edition's ISBN."""
-    title, subtitle = text(doc.get("title")) or "", text(doc.get("subtitle"))
     return Candidate(
         service=OPENLIBRARY,
         page=f"https://openlibrary.org{text(doc.get('key'))}",
         response=response,
-        title=f"{title}: {subtitle}" if subtitle else title,
+        title=full_title(doc),
         creators=tuple(inverted(name) for name in doc.get("author_name") or () if text(name)),
         year=doc.get("first_publish_year") if isinstance(doc.get("first_publish_year"), int) else None,
         venue=text(doc.get("publisher")),
@@ -178,12 +180,11 @@ def read_openlibrary_edition(answer: object, response: str, work: Candidate) -> 
     isbns = checked_isbns([*(answer.get("isbn_13") or []), *(answer.get("isbn_10") or [])])
     if not isbns:
         return None
-    title, subtitle = text(answer.get("title")) or "", text(answer.get("subtitle"))
     return Candidate(
         service=OPENLIBRARY,
         page=f"https://openlibrary.org{text(answer.get('key'))}",
         response=response,
-        title=f"{title}: {subtitle}" if subtitle else title,
+        title=full_title(answer),
         creators=work.creators,
         year=year_in(answer.get("publish_date")),
         venue=text(answer.get("publishers")) or work.venue,

@@ -292,18 +292,19 @@ def changes_json(changes: list[Changes]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def shown(value) -> str:
-    """A value as quoted in CHANGELOG.md: JSON, shortened, and escaped so that it is never live Markdown or HTML."""
+def shown(value, limit: int | None = SHOWN_VALUE_LENGTH) -> str:
+    """A value as quoted in CHANGELOG.md: JSON, shortened past `limit` characters (None: whole), and escaped so
+    that it is never live Markdown or HTML."""
     text = json.dumps(value, ensure_ascii=False)
-    return escaped(text if len(text) <= SHOWN_VALUE_LENGTH else text[: SHOWN_VALUE_LENGTH - 1] + "…")
+    return escaped(text if limit is None or len(text) <= limit else text[: limit - 1] + "…")
 
 
 def change_text(before, after) -> str:
     """A changed value as CHANGELOG.md says it: a list by the items added and removed, a long text around where
     it changed (both sides cut to their first characters could read the same)."""
     if isinstance(before, list) and isinstance(after, list):
-        parts = [f"added {shown(item)}" for item in after if item not in before]
-        parts += [f"removed {shown(item)}" for item in before if item not in after]
+        parts = [f"added {shown(item, None)}" for item in after if item not in before]  # an address cut is no use
+        parts += [f"removed {shown(item, None)}" for item in before if item not in after]
         return "; ".join(parts) or "the same items in another order"
     if isinstance(before, str) and isinstance(after, str):
         before, after = around_the_change(before, after)

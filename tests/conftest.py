@@ -214,3 +214,14 @@ def place(tmp_path):
 
     (tmp_path / "state").mkdir()
     return Place()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright, one per test module (the web edition's and the proofreader's)."""
+    from tests.test_site import CHROMIUM, CHROMIUM_ARGS, require_browser_tools
+
+    with require_browser_tools()() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -30,7 +30,7 @@ from pipeline.curation import read_curation
 from pipeline.lookup import SearchTemplates, search_link
 from pipeline.typography import curly_quotes
 from tests.links_server import FAST, LinksServer, write_dataset
-from tests.test_site import CHROMIUM, CHROMIUM_ARGS, FIXTURES, PAGES, build_site, require_browser_tools
+from tests.test_site import FIXTURES, PAGES, build_site
 
 # A raw value where words should be. "None." alone is an English sentence (a report's empty list), not a value.
 PLACEHOLDER = re.compile(r"<NA>|\bNaN\b|\bnan\b|\bNone\b(?!\.$)|\bNaT\b|\bundefined\b|\bnull\b|\{\{|\}\}", re.M)
@@ -201,14 +201,6 @@ def page_texts(browser, site_dir: Path) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with require_browser_tools()() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 CURATIONS = {  # where each build's search templates come from

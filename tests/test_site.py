@@ -143,14 +143,6 @@ def test_a_missing_chromium_fails_the_tests_rather_than_skipping_them(tmp_path):
         require_browser_tools(tmp_path / "chromium")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with require_browser_tools()() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @dataclass
 class Visit:
     """What happened while a page was open."""
